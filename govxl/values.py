@@ -339,7 +339,7 @@ def _money_with_unit(number: Decimal, written: str, target: str | None, shown: s
         return _check(number, Kind.MONEY, shown, (_problem("unit-unclear", msg),))
     with localcontext() as ctx:
         ctx.prec = len(number.as_tuple().digits) + 20  # powers of ten: exact, never rounded
-        converted = number * _UNIT_FACTORS[written] / _UNIT_FACTORS[target]
+        converted = (number * _UNIT_FACTORS[written] / _UNIT_FACTORS[target]).normalize()
     msg = f"“{shown}”已换算为 {_show(_normal(converted, Kind.MONEY))} {target}，请核实"
     return _check(converted, Kind.MONEY, shown, (_problem("unit-converted", msg),))
 
