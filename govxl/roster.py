@@ -111,7 +111,8 @@ def _csv_rows(path: Path, label: str) -> Iterator[tuple[int, list[str]]]:
         data = path.read_bytes()
     except OSError as exc:
         raise RosterError(
-            f"{label} 无法打开（{exc.strerror or exc}），请关闭占用它的程序后再试。", path=path
+            f"{label} 无法打开，可能正被 Excel 等程序占用或没有读取权限，请关闭该文件后再试。",
+            path=path,
         ) from exc
     text = _decode(data, path, label)
     lines = text.splitlines()
@@ -217,10 +218,10 @@ def _units(rows: Iterable[tuple[int, list[str]]], path: Path, label: str) -> tup
     for index, cell in enumerate(header):
         key = _header_key(cell)
         if key in columns and key in (COL_CODE, COL_NAME, COL_PARENT):
-            first, second = _column_letter(columns[key]), _column_letter(index)
+            col_a, col_b = _column_letter(columns[key]), _column_letter(index)
             raise fail(
                 header_line,
-                f"表头“{key}”出现了两次（第 {first} 列和第 {second} 列），请删去多余的一列。",
+                f"表头“{key}”出现了两次（第 {col_a} 列和第 {col_b} 列），请删去多余的一列。",
             )
         columns.setdefault(key, index)
     for required in (COL_CODE, COL_NAME):
@@ -243,10 +244,16 @@ def _units(rows: Iterable[tuple[int, list[str]]], path: Path, label: str) -> tup
         if not (code or name or parent):
             continue  # blank row (or only remarks in extra columns)
         if not code:
+            if not name:
+                raise fail(line, "没有填写单位代码和单位名称，请补上，或删除这一行。")
             raise fail(line, f"单位“{name}”没有填写单位代码，请补上。")
-        bad = sorted({ch for ch in code if ch in WINDOWS_ILLEGAL or ord(ch) < 32})
+        bad = {
+            f"“{ch}”" if ord(ch) >= 32 else "控制字符"
+            for ch in code
+            if ch in WINDOWS_ILLEGAL or ord(ch) < 32
+        }
         if bad:
-            shown = "、".join(f"“{ch}”" if ord(ch) >= 32 else "控制字符" for ch in bad)
+            shown = "、".join(sorted(bad))
             raise fail(
                 line,
                 f"单位代码“{code}”含有不能用于文件名的字符 {shown}，请改用字母、数字或短横线。",
@@ -308,7 +315,13 @@ def safe_filename(code: str, name: str, suffix: str = ".xlsx") -> str:
 
     def scrub(text: str) -> str:
         text = "".join(
-            "_" if ch in WINDOWS_ILLEGAL or ord(ch) < 32 or ord(ch) == 127 else ch for ch in text
+            "_"
+            if ch in WINDOWS_ILLEGAL
+            or ord(ch) < 32
+            or ord(ch) == 127
+            or 0xD800 <= ord(ch) <= 0xDFFF
+            else ch
+            for ch in text
         )
         return _EDGE.sub("", text)
 

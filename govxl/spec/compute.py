@@ -59,8 +59,9 @@ class Outcome:
     rhs: int | Decimal | None = None
 
 
-def run(inst: Instance, values: Mapping[str, Value],
-        previous: Mapping[str, Value] | None = None) -> Outcome:
+def run(
+    inst: Instance, values: Mapping[str, Value], previous: Mapping[str, Value] | None = None
+) -> Outcome:
     """Evaluate one check (or the reported value of a computed cell) on one return."""
 
     def lookup(ref: expr.Ref) -> Value:

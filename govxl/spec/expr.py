@@ -98,7 +98,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ExprError(f"cannot read {text[pos:pos + 20]!r} at character {pos + 1}")
+            raise ExprError(f"cannot read {text[pos : pos + 20]!r} at character {pos + 1}")
         kind = m.lastgroup or ""
         out.append((kind, m.group(kind)))
         pos = m.end()
@@ -266,7 +266,9 @@ def resolve(node: Node, expand: Callable[[Ref, Ref], tuple[Ref, ...]]) -> Node:
 _XL_CMP = {"==": "=", "!=": "<>", ">=": ">=", "<=": "<=", ">": ">", "<": "<"}
 
 
-def to_excel(node: Node, addr: Callable[[str], str], sum_ref: Callable[[tuple[str, ...]], str]) -> str:
+def to_excel(
+    node: Node, addr: Callable[[str], str], sum_ref: Callable[[tuple[str, ...]], str]
+) -> str:
     """Compile to Excel formula syntax (no leading ``=``).
 
     ``addr`` maps a cell id to its A1 address; ``sum_ref`` turns the cells of a sum into the

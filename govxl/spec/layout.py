@@ -93,8 +93,9 @@ def _grid(table: Table, live: list[Instance]) -> SheetLayout:
     head_rows = max(h.depth() for h in table.columns)
     top = FIRST_ROW
     if label_cols:
-        lay.boxes.append(Box(top, 0, top + head_rows - 1, label_cols - 1, table.corner or "",
-                             "corner"))
+        lay.boxes.append(
+            Box(top, 0, top + head_rows - 1, label_cols - 1, table.corner or "", "corner")
+        )
     col = label_cols
     leaf_cols: dict[str, int] = {}
     for h in table.columns:
@@ -111,15 +112,17 @@ def _grid(table: Table, live: list[Instance]) -> SheetLayout:
         if _check_axis(inst, lay) == "column":
             if inst.rule.id not in below:
                 below[inst.rule.id] = row
-                lay.boxes.append(Box(row, 0, row, max(label_cols - 1, 0),
-                                     f"校验：{inst.rule.title}", "check"))
+                lay.boxes.append(
+                    Box(row, 0, row, max(label_cols - 1, 0), f"校验：{inst.rule.title}", "check")
+                )
                 row += 1
             lay.checks[inst.key] = (below[inst.rule.id], lay.cells[inst.refs[0]][1])
         else:
             if inst.rule.id not in right:
                 right[inst.rule.id] = col
-                lay.boxes.append(Box(top, col, top + head_rows - 1, col,
-                                     f"校验：{inst.rule.title}", "check"))
+                lay.boxes.append(
+                    Box(top, col, top + head_rows - 1, col, f"校验：{inst.rule.title}", "check")
+                )
                 col += 1
             lay.checks[inst.key] = (lay.cells[inst.refs[0]][0], right[inst.rule.id])
     lay.last_row = row - 1
@@ -129,8 +132,9 @@ def _grid(table: Table, live: list[Instance]) -> SheetLayout:
     return lay
 
 
-def _place_header(h: Header, row: int, col: int, depth: int, lay: SheetLayout,
-                  leaf_cols: dict[str, int]) -> int:
+def _place_header(
+    h: Header, row: int, col: int, depth: int, lay: SheetLayout, leaf_cols: dict[str, int]
+) -> int:
     if not h.children:
         lay.boxes.append(Box(row, col, lay_row_end(row, depth), col, h.label, "header"))
         leaf_cols[h.id or ""] = col
@@ -146,8 +150,14 @@ def lay_row_end(row: int, depth: int) -> int:
     return row + depth - 1
 
 
-def _place_row(node: RowNode, row: int, level: int, label_cols: int, lay: SheetLayout,
-               leaf_cols: dict[str, int]) -> int:
+def _place_row(
+    node: RowNode,
+    row: int,
+    level: int,
+    label_cols: int,
+    lay: SheetLayout,
+    leaf_cols: dict[str, int],
+) -> int:
     if not node.children:
         if node.label and label_cols:
             lay.boxes.append(Box(row, level, row, label_cols - 1, node.label, "row"))
@@ -204,8 +214,16 @@ def _blocks(form: Form, table: Table, live: list[Instance], year: int | None) ->
         head_row = head_rows[lay.cells[inst.refs[0]]]
         if (head_row, right[inst.rule.id]) not in heads:
             heads.add((head_row, right[inst.rule.id]))
-            lay.boxes.append(Box(head_row, right[inst.rule.id], head_row, right[inst.rule.id],
-                                 f"校验：{inst.rule.title}", "check"))
+            lay.boxes.append(
+                Box(
+                    head_row,
+                    right[inst.rule.id],
+                    head_row,
+                    right[inst.rule.id],
+                    f"校验：{inst.rule.title}",
+                    "check",
+                )
+            )
     lay.header_rows = (FIRST_ROW, FIRST_ROW)
     lay.last_row = row - 1
     lay.last_col = col - 1

@@ -46,8 +46,18 @@ class SpecError(ValueError):
 
 
 _FORM_KEYS = {"id", "title", "basis", "years", "parts", "tables", "rules", "extends", "add_blocks"}
-_TABLE_KEYS = {"id", "sheet", "title", "layout", "corner", "width", "blocks", "columns", "rows",
-               "type"}
+_TABLE_KEYS = {
+    "id",
+    "sheet",
+    "title",
+    "layout",
+    "corner",
+    "width",
+    "blocks",
+    "columns",
+    "rows",
+    "type",
+}
 _BLOCK_KEYS = {"id", "title", "head", "columns", "rows", "layout"}
 _RULE_KEYS = {"id", "title", "short", "severity", "for", "check", "define", "types", "message"}
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -67,13 +77,20 @@ class _Ctx:
             raise self.fail(where, f"expected a mapping, got {type(obj).__name__}")
         unknown = sorted(set(obj) - allowed)
         if unknown:
-            raise self.fail(where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+            raise self.fail(
+                where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+            )
         for key in required:
             if key not in obj:
                 raise self.fail(where, f"missing key {key!r}")
 
     def ident(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not value or not set(value) <= _ID_CHARS or value[0].isdigit():
+        if (
+            not isinstance(value, str)
+            or not value
+            or not set(value) <= _ID_CHARS
+            or value[0].isdigit()
+        ):
             raise self.fail(where, f"id must be lower-case letters, digits and _, got {value!r}")
         return value
 
@@ -150,7 +167,9 @@ def _extend(base: dict[str, Any], child: dict[str, Any], ctx: _Ctx) -> dict[str,
     for table_id, blocks in (child.get("add_blocks") or {}).items():
         tables = [t for t in out["tables"] if t.get("id") == table_id]
         if not tables or tables[0].get("layout") != "blocks":
-            raise ctx.fail(f"add_blocks.{table_id}", "no table with blocks of that id in the base form")
+            raise ctx.fail(
+                f"add_blocks.{table_id}", "no table with blocks of that id in the base form"
+            )
         tables[0]["blocks"] = list(tables[0]["blocks"]) + list(blocks)
     out["rules"] = list(out.get("rules", [])) + list(child.get("rules", []))
     return out
@@ -182,10 +201,19 @@ def build(raw: dict[str, Any], name: str, *, source: Path | None = None) -> Form
         instances.extend(_instances(rule, rdef, tables, cells, ctx, f"rules[{i}] ({rule.id})"))
     cells = _mark_computed(cells, instances, ctx)
     return Form(
-        id=form_id, title=ctx.text(raw["title"], "title"), basis=ctx.text(raw["basis"], "basis"),
-        first_year=int(years["first"]), last_year=years.get("last"), parts=parts, tables=tables,
-        rules=rules, cells=cells, instances=tuple(instances), digest=digest(raw),
-        extends=raw.get("extends"), source=source,
+        id=form_id,
+        title=ctx.text(raw["title"], "title"),
+        basis=ctx.text(raw["basis"], "basis"),
+        first_year=int(years["first"]),
+        last_year=years.get("last"),
+        parts=parts,
+        tables=tables,
+        rules=rules,
+        cells=cells,
+        instances=tuple(instances),
+        digest=digest(raw),
+        extends=raw.get("extends"),
+        source=source,
     )
 
 
@@ -207,24 +235,40 @@ def _table(t: Any, ctx: _Ctx, where: str) -> Table:
         width = int(t.get("width") or 4)
         for b in blocks:
             if len(b.columns) > width - 1:
-                raise ctx.fail(f"{where}.{b.id}", f"{len(b.columns)} columns do not fit width {width}")
-        return Table(tid, ctx.text(t["sheet"], where), ctx.text(t["title"], where), "blocks",
-                     width=width, blocks=blocks)
+                raise ctx.fail(
+                    f"{where}.{b.id}", f"{len(b.columns)} columns do not fit width {width}"
+                )
+        return Table(
+            tid,
+            ctx.text(t["sheet"], where),
+            ctx.text(t["title"], where),
+            "blocks",
+            width=width,
+            blocks=blocks,
+        )
     if t["layout"] != "grid":
         raise ctx.fail(where, f"layout must be grid or blocks, got {t['layout']!r}")
     columns = tuple(_header(h, ctx, f"{where}.columns[{i}]") for i, h in enumerate(t["columns"]))
     rows = tuple(_rownode(r, ctx, f"{where}.rows[{i}]") for i, r in enumerate(t["rows"]))
     ctx.unique([h.id or "" for c in columns for h in c.leaves()], where, "column")
     ctx.unique([r.id or "" for n in rows for r, _ in n.leaves()], where, "row")
-    return Table(tid, ctx.text(t["sheet"], where), ctx.text(t["title"], where), "grid",
-                 corner=t.get("corner"), columns=columns, rows=rows,
-                 type=ctx.ctype(t.get("type", "count"), f"{where}.type"))
+    return Table(
+        tid,
+        ctx.text(t["sheet"], where),
+        ctx.text(t["title"], where),
+        "grid",
+        corner=t.get("corner"),
+        columns=columns,
+        rows=rows,
+        type=ctx.ctype(t.get("type", "count"), f"{where}.type"),
+    )
 
 
 def _header(h: Any, ctx: _Ctx, where: str) -> Header:
     ctx.keys(h, {"id", "label", "children"}, where, ("label",))
-    children = tuple(_header(c, ctx, f"{where}.children[{i}]")
-                     for i, c in enumerate(h.get("children") or []))
+    children = tuple(
+        _header(c, ctx, f"{where}.children[{i}]") for i, c in enumerate(h.get("children") or [])
+    )
     if not children:
         ctx.ident(h.get("id"), f"{where}.id")
     return Header(ctx.text(h["label"], where), h.get("id"), children)
@@ -232,8 +276,9 @@ def _header(h: Any, ctx: _Ctx, where: str) -> Header:
 
 def _rownode(r: Any, ctx: _Ctx, where: str) -> RowNode:
     ctx.keys(r, {"id", "label", "children"}, where, ("label",))
-    children = tuple(_rownode(c, ctx, f"{where}.children[{i}]")
-                     for i, c in enumerate(r.get("children") or []))
+    children = tuple(
+        _rownode(c, ctx, f"{where}.children[{i}]") for i, c in enumerate(r.get("children") or [])
+    )
     if not children:
         ctx.ident(r.get("id"), f"{where}.id")
     label = r["label"]
@@ -251,8 +296,14 @@ def _block(b: Any, ctx: _Ctx, where: str) -> Block:
     for i, c in enumerate(b.get("columns") or []):
         w = f"{where}.columns[{i}]"
         ctx.keys(c, {"id", "label", "type", "unit"}, w, ("id", "label", "type"))
-        cols.append(BlockColumn(ctx.ident(c["id"], w), ctx.text(c["label"], w),
-                                ctx.ctype(c["type"], f"{w}.type"), c.get("unit")))
+        cols.append(
+            BlockColumn(
+                ctx.ident(c["id"], w),
+                ctx.text(c["label"], w),
+                ctx.ctype(c["type"], f"{w}.type"),
+                c.get("unit"),
+            )
+        )
     rows = []
     for i, r in enumerate(b["rows"]):
         w = f"{where}.rows[{i}]"
@@ -264,8 +315,14 @@ def _block(b: Any, ctx: _Ctx, where: str) -> Block:
     if layout == "block" and not cols:
         raise ctx.fail(where, "a block needs columns")
     ctx.unique([c.id for c in cols], where, "column")
-    return Block(ctx.ident(b["id"], f"{where}.id"), layout, b.get("title"), b.get("head"),
-                 tuple(cols), tuple(rows))
+    return Block(
+        ctx.ident(b["id"], f"{where}.id"),
+        layout,
+        b.get("title"),
+        b.get("head"),
+        tuple(cols),
+        tuple(rows),
+    )
 
 
 def _cells(tables: tuple[Table, ...]) -> Iterator[tuple[str, Cell]]:
@@ -275,21 +332,46 @@ def _cells(tables: tuple[Table, ...]) -> Iterator[tuple[str, Cell]]:
                 for r in b.rows:
                     if b.layout == "line":
                         cid = f"{t.id}.{r.id}.value"
-                        yield cid, Cell(cid, t.id, r.id, "value", (r.label,), (), r.type or
-                                        CellType.COUNT, block=b.id)
+                        yield (
+                            cid,
+                            Cell(
+                                cid,
+                                t.id,
+                                r.id,
+                                "value",
+                                (r.label,),
+                                (),
+                                r.type or CellType.COUNT,
+                                block=b.id,
+                            ),
+                        )
                         continue
                     for c in b.columns:
                         cid = f"{t.id}.{r.id}.{c.id}"
-                        yield cid, Cell(cid, t.id, r.id, c.id, (r.label,), (c.label,), c.type,
-                                        c.unit, block=b.id)
+                        yield (
+                            cid,
+                            Cell(
+                                cid,
+                                t.id,
+                                r.id,
+                                c.id,
+                                (r.label,),
+                                (c.label,),
+                                c.type,
+                                c.unit,
+                                block=b.id,
+                            ),
+                        )
             continue
         col_paths = [(leaf, path) for h in t.columns for leaf, path in _header_paths(h, ())]
         for node in t.rows:
             for row, row_path in node.leaves():
                 for col, col_path in col_paths:
                     cid = f"{t.id}.{row.id}.{col.id}"
-                    yield cid, Cell(cid, t.id, row.id or "", col.id or "", row_path, col_path,
-                                    t.type)
+                    yield (
+                        cid,
+                        Cell(cid, t.id, row.id or "", col.id or "", row_path, col_path, t.type),
+                    )
 
 
 def _header_paths(h: Header, path: tuple[str, ...]) -> Iterator[tuple[Header, tuple[str, ...]]]:
@@ -308,12 +390,21 @@ def _rule(r: Any, ctx: _Ctx, where: str) -> Rule:
     try:
         severity = Severity(r["severity"])
     except ValueError:
-        raise ctx.fail(where, f"severity must be error, warning or info, got {r['severity']!r}") from None
+        raise ctx.fail(
+            where, f"severity must be error, warning or info, got {r['severity']!r}"
+        ) from None
     if not isinstance(r["id"], str) or not r["id"]:
         raise ctx.fail(where, "rule id must be text")
     text = r.get(kinds[0]) if kinds[0] != "types" else ""
-    return Rule(r["id"], ctx.text(r["title"], where), severity, kinds[0],
-                ctx.text(r["message"], where), str(text or ""), r.get("short"))
+    return Rule(
+        r["id"],
+        ctx.text(r["title"], where),
+        severity,
+        kinds[0],
+        ctx.text(r["message"], where),
+        str(text or ""),
+        r.get("short"),
+    )
 
 
 def _for_values(spec: Any, tables: tuple[Table, ...], ctx: _Ctx, where: str) -> list[str]:
@@ -332,8 +423,14 @@ def _for_values(spec: Any, tables: tuple[Table, ...], ctx: _Ctx, where: str) -> 
     return [v for v in values if v not in set(spec.get("except") or [])]
 
 
-def _instances(rule: Rule, rdef: Mapping[str, Any], tables: tuple[Table, ...],
-               cells: dict[str, Cell], ctx: _Ctx, where: str) -> Iterator[Instance]:
+def _instances(
+    rule: Rule,
+    rdef: Mapping[str, Any],
+    tables: tuple[Table, ...],
+    cells: dict[str, Cell],
+    ctx: _Ctx,
+    where: str,
+) -> Iterator[Instance]:
     if rule.kind == "types":
         return
     loops = rdef.get("for") or {}
@@ -358,13 +455,20 @@ def _instances(rule: Rule, rdef: Mapping[str, Any], tables: tuple[Table, ...],
             if ref.cell not in cells:
                 raise ctx.fail(f"{where} {key}", f"unknown cell id {ref.cell!r}")
         used_tables = {cells[r.cell].table for r in refs}
-        yield Instance(key, rule, node, tuple(str(r) for r in refs), target,
-                       any(r.prev for r in refs),
-                       next(iter(used_tables)) if len(used_tables) == 1 else None)
+        yield Instance(
+            key,
+            rule,
+            node,
+            tuple(str(r) for r in refs),
+            target,
+            any(r.prev for r in refs),
+            next(iter(used_tables)) if len(used_tables) == 1 else None,
+        )
 
 
-def _expand(a: expr.Ref, b: expr.Ref, tables: tuple[Table, ...],
-            cells: dict[str, Cell]) -> tuple[expr.Ref, ...]:
+def _expand(
+    a: expr.Ref, b: expr.Ref, tables: tuple[Table, ...], cells: dict[str, Cell]
+) -> tuple[expr.Ref, ...]:
     """``a .. b``: the cells between a and b along their shared row or column, in form order."""
     if a.prev != b.prev:
         raise expr.ExprError(f"range {a}..{b} mixes this year and last year")
@@ -384,17 +488,18 @@ def _expand(a: expr.Ref, b: expr.Ref, tables: tuple[Table, ...],
     i, j = line.index(ca), line.index(cb)
     if i > j:
         raise expr.ExprError(f"range {a}..{b} runs backwards")
-    return tuple(expr.Ref(c.id, a.prev) for c in line[i:j + 1])
+    return tuple(expr.Ref(c.id, a.prev) for c in line[i : j + 1])
 
 
-def _mark_computed(cells: dict[str, Cell], instances: list[Instance],
-                   ctx: _Ctx) -> dict[str, Cell]:
+def _mark_computed(cells: dict[str, Cell], instances: list[Instance], ctx: _Ctx) -> dict[str, Cell]:
     targets: dict[str, str] = {}
     for inst in instances:
         if inst.target is None:
             continue
         if inst.target in targets:
-            raise ctx.fail(inst.key, f"cell {inst.target!r} is already defined by {targets[inst.target]}")
+            raise ctx.fail(
+                inst.key, f"cell {inst.target!r} is already defined by {targets[inst.target]}"
+            )
         targets[inst.target] = inst.key
     deps = {i.target: [r for r in i.refs if r in targets] for i in instances if i.target}
     state: dict[str, int] = {}
@@ -403,7 +508,9 @@ def _mark_computed(cells: dict[str, Cell], instances: list[Instance],
         if state.get(cid) == 2:
             return
         if state.get(cid) == 1:
-            raise ctx.fail(targets[cid], f"computed cells depend on each other: {' -> '.join(trail)}")
+            raise ctx.fail(
+                targets[cid], f"computed cells depend on each other: {' -> '.join(trail)}"
+            )
         state[cid] = 1
         for dep in deps.get(cid, []):
             visit(dep, trail + (dep,))

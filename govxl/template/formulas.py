@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from govxl.spec import Form, Instance
-from govxl.spec import expr
+from govxl.spec import Form, Instance, expr
 from govxl.spec.compute import CHECK_FAIL, CHECK_OK, CHECK_TEXT, Value, display
-from govxl.spec.layout import SheetLayout, a1, a1_range
+from govxl.spec.layout import SheetLayout, a1_range
 
 
 def _runs(places: list[tuple[int, int]]) -> list[str]:
@@ -73,8 +72,7 @@ def status_formula(form: Form, lay: SheetLayout) -> str:
 def status_value(form: Form, lay: SheetLayout, values: Mapping[str, Value]) -> str:
     by_key = {i.key: i for i in form.instances}
     fails = sum(display(by_key[k], values).startswith(CHECK_FAIL) for k in lay.checks)
-    blanks = sum(values.get(c.id) is None for c in form.table_cells(lay.table.id)
-                 if not c.computed)
+    blanks = sum(values.get(c.id) is None for c in form.table_cells(lay.table.id) if not c.computed)
     if fails:
         return f"{CHECK_FAIL} 本表有{fails}处校验未通过，请修改标红的单元格"
     if blanks:

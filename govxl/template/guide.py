@@ -62,9 +62,11 @@ def write_guide(ws: Worksheet, fmt: Formats, form: Form, ret: Return) -> None:
     row += 1
     ws.merge_range(row, 0, row, 2, "三、类别说明", fmt["guide_head"])
     row += 1
-    for sev, text in (("强制", "必须改正，否则不能通过审核。"),
-                      ("核实", "请核实；数字无误的，在“说明”表中写明原因即可通过。"),
-                      ("提示", "仅作提醒，不影响审核。")):
+    for sev, text in (
+        ("强制", "必须改正，否则不能通过审核。"),
+        ("核实", "请核实；数字无误的，在“说明”表中写明原因即可通过。"),
+        ("提示", "仅作提醒，不影响审核。"),
+    ):
         ws.write_string(row, 0, sev, fmt["fixed"])
         ws.merge_range(row, 1, row, 2, text, fmt["fixed"])
         row += 1

@@ -35,26 +35,57 @@ SHEET_NOTES = "说明"
 SHEET_ID = "_govxl"
 NOTE_ROWS = 30
 
-ID_KEYS = ("form", "form_digest", "form_title", "unit_code", "unit_name", "year", "kind",
-           "level", "generated", "govxl_version")
+ID_KEYS = (
+    "form",
+    "form_digest",
+    "form_title",
+    "unit_code",
+    "unit_name",
+    "year",
+    "kind",
+    "level",
+    "generated",
+    "govxl_version",
+)
 """Rows of the very hidden identity sheet (column A key, column B value), in this order."""
 
-INPUT_ROLE = {CellType.COUNT: "input_count", CellType.MONEY: "input_money",
-              CellType.DELTA: "input_delta", CellType.TEXT: "input_text"}
-FIXED_ROLE = {CellType.COUNT: "fixed_count", CellType.MONEY: "fixed_money",
-              CellType.DELTA: "fixed_delta", CellType.TEXT: "fixed"}
+INPUT_ROLE = {
+    CellType.COUNT: "input_count",
+    CellType.MONEY: "input_money",
+    CellType.DELTA: "input_delta",
+    CellType.TEXT: "input_text",
+}
+FIXED_ROLE = {
+    CellType.COUNT: "fixed_count",
+    CellType.MONEY: "fixed_money",
+    CellType.DELTA: "fixed_delta",
+    CellType.TEXT: "fixed",
+}
 
 VALIDATION: dict[CellType, dict[str, Any]] = {
-    CellType.COUNT: {"validate": "integer", "criteria": "between", "minimum": 0,
-                     "maximum": 100_000_000, "input_message": "请填写不小于 0 的整数；没有的请填 0。",
-                     "error_message": "这里只能填写不小于 0 的整数（件数）。没有的请填 0。"},
-    CellType.MONEY: {"validate": "decimal", "criteria": ">=", "value": 0,
-                     "input_message": "请填写金额数字（不带单位），没有的请填 0。",
-                     "error_message": "这里只能填写不小于 0 的数字，不要带“元”“万元”等单位。"},
-    CellType.DELTA: {"validate": "integer", "criteria": "between", "minimum": -100_000_000,
-                     "maximum": 100_000_000,
-                     "input_message": "填写增减的数目：增加填正数，减少填负数（如 -59），没有变化填 0。",
-                     "error_message": "这里只能填写整数，减少请填负数（如 -59），不要写“减”字。"},
+    CellType.COUNT: {
+        "validate": "integer",
+        "criteria": "between",
+        "minimum": 0,
+        "maximum": 100_000_000,
+        "input_message": "请填写不小于 0 的整数；没有的请填 0。",
+        "error_message": "这里只能填写不小于 0 的整数（件数）。没有的请填 0。",
+    },
+    CellType.MONEY: {
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
+        "input_message": "请填写金额数字（不带单位），没有的请填 0。",
+        "error_message": "这里只能填写不小于 0 的数字，不要带“元”“万元”等单位。",
+    },
+    CellType.DELTA: {
+        "validate": "integer",
+        "criteria": "between",
+        "minimum": -100_000_000,
+        "maximum": 100_000_000,
+        "input_message": "填写增减的数目：增加填正数，减少填负数（如 -59），没有变化填 0。",
+        "error_message": "这里只能填写整数，减少请填负数（如 -59），不要写“减”字。",
+    },
 }
 
 InputHook = Callable[[str], str | None]
@@ -80,10 +111,23 @@ class Builder:
         self.input_hook = input_hook
         self.values = ret.all_values()
         self.buf = io.BytesIO()
-        self.wb = Workbook(self.buf, {"in_memory": True, "strings_to_formulas": False,
-                                      "strings_to_urls": False, "strings_to_numbers": False})
-        self.wb.set_properties({"title": self.title(), "author": "govxl", "created": generated,
-                                "comments": f"govxl {__version__}"})
+        self.wb = Workbook(
+            self.buf,
+            {
+                "in_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.wb.set_properties(
+            {
+                "title": self.title(),
+                "author": "govxl",
+                "created": generated,
+                "comments": f"govxl {__version__}",
+            }
+        )
         self.wb.set_calc_mode("auto")
         self.fmt = Formats(self.wb)
         self.personal = bool(ret.unit_code)
@@ -112,8 +156,15 @@ class Builder:
         return ws
 
     def _protect(self, ws: Worksheet) -> None:
-        ws.protect("", {"format_columns": True, "format_rows": True,
-                        "select_locked_cells": True, "select_unlocked_cells": True})
+        ws.protect(
+            "",
+            {
+                "format_columns": True,
+                "format_rows": True,
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+            },
+        )
 
     def guide(self) -> None:
         ws = self._sheet(SHEET_GUIDE, landscape=False)
@@ -127,8 +178,12 @@ class Builder:
         ws.set_column(1, 1, 56)
         ws.merge_range(0, 0, 0, 1, "基本信息", self.fmt["title"])
         ws.set_row(0, 26)
-        fixed = {"unit_name": self.ret.unit_name, "unit_code": self.ret.unit_code,
-                 "year": self.ret.year, "form": f"{self.form.id}（{self.form.title}）"}
+        fixed = {
+            "unit_name": self.ret.unit_name,
+            "unit_code": self.ret.unit_code,
+            "year": self.ret.year,
+            "form": f"{self.form.id}（{self.form.title}）",
+        }
         for i, (key, label, personal) in enumerate(INFO_FIELDS):
             row = 2 + i
             ws.write_string(row, 0, label, self.fmt["label"])
@@ -136,17 +191,39 @@ class Builder:
             locked = key == "form" or (personal and self.personal) or (key == "year" and value)
             if key == "year":
                 if value:
-                    ws.write_number(row, 1, int(value), self.fmt["fixed" if locked else "input_text"])
+                    ws.write_number(
+                        row, 1, int(value), self.fmt["fixed" if locked else "input_text"]
+                    )
                 else:
                     ws.write_blank(row, 1, None, self.fmt["input_text"])
-                    ws.data_validation(row, 1, row, 1, {
-                        "validate": "integer", "criteria": "between", "minimum": 2019,
-                        "maximum": 2100, "error_message": "请填写四位数的年份，如 2025。"})
+                    ws.data_validation(
+                        row,
+                        1,
+                        row,
+                        1,
+                        {
+                            "validate": "integer",
+                            "criteria": "between",
+                            "minimum": 2019,
+                            "maximum": 2100,
+                            "error_message": "请填写四位数的年份，如 2025。",
+                        },
+                    )
                 continue
             ws.write_string(row, 1, str(value or ""), self.fmt["fixed" if locked else "input_text"])
             if not locked and key == "phone":
-                ws.data_validation(row, 1, row, 1, {"validate": "length", "criteria": "<=",
-                                                    "value": 40, "error_message": "电话号码过长。"})
+                ws.data_validation(
+                    row,
+                    1,
+                    row,
+                    1,
+                    {
+                        "validate": "length",
+                        "criteria": "<=",
+                        "value": 40,
+                        "error_message": "电话号码过长。",
+                    },
+                )
         row = 3 + len(INFO_FIELDS)
         ws.write_string(row, 0, "校验结果", self.fmt["label"])
         self.info_status = (row, 1)
@@ -156,10 +233,20 @@ class Builder:
         ws = self.wb.get_worksheet_by_name(SHEET_INFO)
         assert ws is not None
         row, col = self.info_status
-        ws.write_formula(row, col, formulas.overall_formula(self.table_sheets), self.fmt["status"],
-                         formulas.overall_value(self.statuses))
-        ws.conditional_format(row, col, row, col, {"type": "text", "criteria": "begins with",
-                                                   "value": "请", "format": self.fmt["fail"]})
+        ws.write_formula(
+            row,
+            col,
+            formulas.overall_formula(self.table_sheets),
+            self.fmt["status"],
+            formulas.overall_value(self.statuses),
+        )
+        ws.conditional_format(
+            row,
+            col,
+            row,
+            col,
+            {"type": "text", "criteria": "begins with", "value": "请", "format": self.fmt["fail"]},
+        )
         self._protect(ws)
 
     def table(self, table_id: str) -> None:
@@ -174,11 +261,20 @@ class Builder:
         status = formulas.status_value(self.form, lay, self.values)
         self.statuses.append(status)
         ws.merge_range(STATUS_ROW, 0, STATUS_ROW, lay.last_col, "", self.fmt["status"])
-        ws.write_formula(STATUS_ROW, 0, formulas.status_formula(self.form, lay), self.fmt["status"],
-                         status)
-        ws.conditional_format(STATUS_ROW, 0, STATUS_ROW, 0, {
-            "type": "formula", "criteria": f'=LEFT({a1(STATUS_ROW, 0, True)},1)<>"✓"',
-            "format": self.fmt["fail"]})
+        ws.write_formula(
+            STATUS_ROW, 0, formulas.status_formula(self.form, lay), self.fmt["status"], status
+        )
+        ws.conditional_format(
+            STATUS_ROW,
+            0,
+            STATUS_ROW,
+            0,
+            {
+                "type": "formula",
+                "criteria": f'=LEFT({a1(STATUS_ROW, 0, True)},1)<>"✓"',
+                "format": self.fmt["fail"],
+            },
+        )
         ws.set_row(0, 26)
         ws.set_row(STATUS_ROW, 20)
         ws.repeat_rows(0, lay.header_rows[1])
@@ -189,16 +285,22 @@ class Builder:
     def _boxes(self, ws: Worksheet, lay: SheetLayout) -> None:
         heights: dict[int, float] = {}
         for box in lay.boxes:
-            role = {"row": "row_group" if box.last_row > box.row else "row", "check": "check_head"
-                    }.get(box.role, box.role)
+            role = {
+                "row": "row_group" if box.last_row > box.row else "row",
+                "check": "check_head",
+            }.get(box.role, box.role)
             if box.merged:
-                ws.merge_range(box.row, box.col, box.last_row, box.last_col, box.text, self.fmt[role])
+                ws.merge_range(
+                    box.row, box.col, box.last_row, box.last_col, box.text, self.fmt[role]
+                )
             else:
                 ws.write_string(box.row, box.col, box.text, self.fmt[role])
             if box.row == box.last_row and box.role not in ("title",):
-                width = sum(lay.widths[box.col:box.last_col + 1]) or 10
-                lines = sum(max(1, math.ceil(text_width(part) / (width - 1)))
-                            for part in box.text.split("\n"))
+                width = sum(lay.widths[box.col : box.last_col + 1]) or 10
+                lines = sum(
+                    max(1, math.ceil(text_width(part) / (width - 1)))
+                    for part in box.text.split("\n")
+                )
                 heights[box.row] = max(heights.get(box.row, 0), 15.0 * lines + 3)
         for row, height in heights.items():
             if row != STATUS_ROW and height > 18:
@@ -214,6 +316,7 @@ class Builder:
             if cell.computed:
                 inst = self.form.definition_of(cell.id)
                 from govxl.template.formulas import define_formula
+
                 role = "computed_money" if cell.type is CellType.MONEY else "computed"
                 ws.write_formula(row, col, define_formula(inst, lay), self.fmt[role], _num(value))
                 continue
@@ -224,18 +327,38 @@ class Builder:
             fmt = self.fmt[INPUT_ROLE[cell.type]]
             _write_value(ws, row, col, value, fmt)
             rules = dict(VALIDATION[cell.type])
-            rules.update(input_title=cell.labels(self.ret.year)[0][:32], error_title="输入有误",
-                         error_type="stop", show_input=True, show_error=True)
+            rules.update(
+                input_title=cell.labels(self.ret.year)[0][:32],
+                error_title="输入有误",
+                error_type="stop",
+                show_input=True,
+                show_error=True,
+            )
             ws.data_validation(row, col, row, col, rules)
 
     def _checks(self, ws: Worksheet, lay: SheetLayout) -> None:
         by_key = {i.key: i for i in self.form.instances}
         for key, (row, col) in lay.checks.items():
             inst = by_key[key]
-            ws.write_formula(row, col, formulas.check_formula(inst, lay), self.fmt["check"],
-                             display(inst, self.values))
-            ws.conditional_format(row, col, row, col, {"type": "text", "criteria": "begins with",
-                                                       "value": "✗", "format": self.fmt["fail"]})
+            ws.write_formula(
+                row,
+                col,
+                formulas.check_formula(inst, lay),
+                self.fmt["check"],
+                display(inst, self.values),
+            )
+            ws.conditional_format(
+                row,
+                col,
+                row,
+                col,
+                {
+                    "type": "text",
+                    "criteria": "begins with",
+                    "value": "✗",
+                    "format": self.fmt["fail"],
+                },
+            )
         for box in lay.boxes:
             if box.role == "check" and box.col == 0:
                 ws.set_row(box.row, 48)
@@ -252,8 +375,12 @@ class Builder:
                 continue
             ws.write_string(row, 0, part.title, self.fmt["label"])
             text = self.ret.texts.get(part.id, "")
-            ws.write_string(row, 1, text, self.fmt["text_area" if self.input_hook is None
-                                                   else "fixed_text_area"])
+            ws.write_string(
+                row,
+                1,
+                text,
+                self.fmt["text_area" if self.input_hook is None else "fixed_text_area"],
+            )
             ws.set_row(row, 220 if part.id == "p1" else 140)
             row += 1
         self._protect(ws)
@@ -264,8 +391,15 @@ class Builder:
         ws.set_column(1, 1, 26)
         ws.set_column(2, 2, 70)
         ws.merge_range(0, 0, 0, 2, "说明（对“核实”类提示的情况说明）", self.fmt["title"])
-        ws.merge_range(1, 0, 1, 2, "校验出现“核实”提示而数字确实无误时，请在此写明涉及的规则或"
-                       "单元格及原因；审核时视为已说明。", self.fmt["guide"])
+        ws.merge_range(
+            1,
+            0,
+            1,
+            2,
+            "校验出现“核实”提示而数字确实无误时，请在此写明涉及的规则或"
+            "单元格及原因；审核时视为已说明。",
+            self.fmt["guide"],
+        )
         ws.set_row(1, 34)
         for col, head in enumerate(("序号", "涉及的规则或单元格", "情况说明")):
             ws.write_string(2, col, head, self.fmt["header"])
@@ -279,12 +413,18 @@ class Builder:
 
     def identity(self) -> None:
         ws = self.wb.add_worksheet(SHEET_ID)
-        values = {"form": self.form.id, "form_digest": self.form.digest,
-                  "form_title": self.form.title, "unit_code": self.ret.unit_code,
-                  "unit_name": self.ret.unit_name, "year": str(self.ret.year or ""),
-                  "kind": self.ret.kind, "level": self.ret.level,
-                  "generated": self.generated.isoformat(timespec="seconds"),
-                  "govxl_version": __version__}
+        values = {
+            "form": self.form.id,
+            "form_digest": self.form.digest,
+            "form_title": self.form.title,
+            "unit_code": self.ret.unit_code,
+            "unit_name": self.ret.unit_name,
+            "year": str(self.ret.year or ""),
+            "kind": self.ret.kind,
+            "level": self.ret.level,
+            "generated": self.generated.isoformat(timespec="seconds"),
+            "govxl_version": __version__,
+        }
         for i, key in enumerate(ID_KEYS):
             ws.write_string(i, 0, key)
             ws.write_string(i, 1, values[key])
@@ -332,18 +472,25 @@ def lock_structure(data: bytes) -> bytes:
                 text = body.decode("utf-8")
                 anchor = "<bookViews>"
                 if "<workbookProtection" not in text and anchor in text:
-                    text = text.replace(anchor, '<workbookProtection lockStructure="1"/>' + anchor, 1)
+                    text = text.replace(
+                        anchor, '<workbookProtection lockStructure="1"/>' + anchor, 1
+                    )
                 body = text.encode("utf-8")
             dst.writestr(info, body)
     return out.getvalue()
 
 
-def render(ret: Return, *, generated: datetime | None = None,
-           input_hook: InputHook | None = None,
-           extra: Callable[[Builder], None] | None = None) -> bytes:
+def render(
+    ret: Return,
+    *,
+    generated: datetime | None = None,
+    input_hook: InputHook | None = None,
+    extra: Callable[[Builder], None] | None = None,
+) -> bytes:
     """The whole workbook for ``ret`` as bytes."""
-    b = Builder(ret, generated=generated or datetime.now().replace(microsecond=0),
-                input_hook=input_hook)
+    b = Builder(
+        ret, generated=generated or datetime.now().replace(microsecond=0), input_hook=input_hook
+    )
     b.guide()
     b.info()
     for table in b.form.tables:

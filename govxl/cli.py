@@ -1,0 +1,125 @@
+"""The ``govxl`` command: a thin typer layer over the library.
+
+Each command parses its options, calls one library function and renders the result through
+``govxl.console``. Exit codes: 0 all good, 1 findings or failures in the data, 2 usage errors or
+nothing readable.
+"""
+
+from __future__ import annotations
+
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from govxl import console
+from govxl.roster import RosterError, read_roster
+from govxl.spec import Form, SpecError, form_ids, load_form
+from govxl.spec.cellmap import cell_map
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="政府信息公开工作年度报告：模板、收集审核、汇总、报告。")
+forms_app = typer.Typer(help="列出表单格式，或显示一个格式的单元格清单。")
+app.add_typer(forms_app, name="forms")
+
+_debug = False
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called: exit code 2, one red line."""
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整的调用栈。")] = False
+         ) -> None:
+    global _debug
+    _debug = debug
+
+
+def fail(e: BaseException, code: int = 2) -> typer.Exit:
+    if _debug:
+        console.err.print(traceback.format_exc(), markup=False)
+    console.error(str(e))
+    return typer.Exit(code)
+
+
+def _form(form_id: str) -> Form:
+    try:
+        return load_form(form_id)
+    except KeyError as e:
+        raise fail(UsageError(e.args[0])) from None
+    except SpecError as e:
+        raise fail(e) from None
+
+
+def _year(form: Form, year: int | None) -> int | None:
+    if year is not None and not form.covers(year):
+        right = [f for f in form_ids() if load_form(f).covers(year)]
+        hint = f"，{year} 年度应使用 {'、'.join(right)}" if right else ""
+        raise fail(UsageError(f"表单 {form.id} 不适用于 {year} 年度{hint}。"))
+    return year
+
+
+@forms_app.callback(invoke_without_command=True)
+def forms(ctx: typer.Context) -> None:
+    """列出可用的表单格式。"""
+    if ctx.invoked_subcommand:
+        return
+    rows = []
+    for fid in form_ids():
+        f = load_form(fid)
+        years = f"{f.first_year}–{f.last_year or ''}"
+        rows.append((f.id, f.title, f.basis, years, len(f.inputs()), len(f.computed())))
+    console.table("表单格式", ("代码", "名称", "依据", "适用年度", "填报格", "计算格"), rows)
+
+
+@forms_app.command("show")
+def forms_show(
+    form: Annotated[str, typer.Argument(help="表单代码，如 gb2021。")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出完整单元格清单。")] = False,
+    year: Annotated[int | None, typer.Option(help="报告年度（影响含年份的标签）。")] = None,
+) -> None:
+    """显示一个表单的单元格清单：编号、工作表、单元格地址、行列标签、类型和公式。"""
+    f = _form(form)
+    data = cell_map(f, year)
+    if as_json:
+        console.print_json(data)
+        return
+    rows = [(c["id"], c["sheet"], c["a1"], c["row_label"], c["column_label"], c["type"],
+             c.get("formula", "")) for c in data["cells"]]
+    console.table(f"{f.id} {f.title}", ("编号", "工作表", "单元格", "行", "列", "类型", "公式"),
+                  rows)
+
+
+@app.command()
+def template(
+    form: Annotated[str, typer.Option("--form", "-f", help="表单代码，如 gb2021。")],
+    output: Annotated[Path, typer.Option("--output", "-o",
+                                         help="输出文件（.xlsx）；配合 --roster 时为输出文件夹。")],
+    year: Annotated[int | None, typer.Option(help="报告年度，如 2025。")] = None,
+    roster: Annotated[Path | None, typer.Option(help="单位名册（.csv 或 .xlsx），每个单位生成一份。",
+                                                exists=True, dir_okay=False)] = None,
+) -> None:
+    """生成填报模板：空白模板，或按名册为每个单位生成一份。"""
+    from govxl.template import write_roster_templates, write_template
+
+    f = _form(form)
+    year = _year(f, year)
+    if roster is None:
+        if output.suffix.lower() != ".xlsx":
+            raise fail(UsageError(f"输出文件应以 .xlsx 结尾：{output}"))
+        write_template(f, output, year=year)
+        console.info(f"已生成空白模板：{output}")
+        return
+    try:
+        units = read_roster(roster)
+    except RosterError as e:
+        raise fail(e) from None
+    if year is None:
+        year = max(f.first_year, min(date.today().year - 1, f.last_year or 9999))
+    if output.exists() and not output.is_dir():
+        raise fail(UsageError(f"配合 --roster 时 -o 应为文件夹：{output}"))
+    written = write_roster_templates(f, units, output, year=year)
+    console.info(f"已为 {len(written)} 个单位生成 {year} 年度模板（{f.id}），保存在 {output}")
