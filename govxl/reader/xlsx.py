@@ -360,3 +360,242 @@ def check_prologs(arc: _Archive) -> None:
 
 def truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true", "on")
+
+
+# ---------------------------------------------------------------- OOXML parts
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_INT = re.compile(r"-?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_COLS: dict[str, int] = {}
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _unescape(text: str) -> str:
+    """Excel writes control characters as ``_x000D_``; undo it like Excel does on load."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def col_letters(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _col_index(letters: str) -> int:
+    col = _COLS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters:
+            col = col * 26 + ord(ch) - 64
+        _COLS[letters] = col
+    return col
+
+
+def _number(text: str) -> tuple[Value, str]:
+    text = text.strip()
+    if not text:
+        return None, ""
+    if _INT.fullmatch(text):
+        return int(text), "n"
+    if _FLOAT.fullmatch(text) and math.isfinite(num := float(text)):
+        return num, "n"
+    return text, "s"  # not a number Excel could have written: keep the text, let checks flag it
+
+
+def _iso_serial(text: str) -> tuple[Value, str]:
+    """``t="d"`` cells hold ISO dates; turn them into the serial number Excel itself stores."""
+    try:
+        moment = datetime.fromisoformat(text.strip()).replace(tzinfo=None)
+    except ValueError:
+        return text, "s"
+    days = (moment - _EXCEL_EPOCH).total_seconds() / 86400
+    return (int(days) if days.is_integer() else days), "n"
+
+
+def _shared_strings(arc: _Archive, part: str) -> list[str]:
+    """Shared strings with rich-text runs joined; phonetic runs (``rPh``) are not text."""
+    out: list[str] = []
+    buf: list[str] | None = None
+    parts: list[str] = []
+    phonetic = False
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal buf, parts, phonetic
+        tag = _local(name)
+        if tag == "t":
+            buf = None if phonetic else parts
+        elif tag == "si":
+            parts = []
+        elif tag == "rPh":
+            phonetic = True
+
+    def end(name: str) -> None:
+        nonlocal buf, phonetic
+        tag = _local(name)
+        if tag == "t":
+            buf = None
+        elif tag == "si":
+            out.append(_unescape("".join(parts)))
+        elif tag == "rPh":
+            phonetic = False
+
+    def text(data: str) -> None:
+        if buf is not None:
+            buf.append(data)
+
+    _run(arc, part, start, end, text)
+    return out
+
+
+def _parse_sheet(arc: _Archive, part: str, label: str, sst: list[str], limit: int) -> RawSheet:
+    """Stream one worksheet; state lives in closures because this is the hot loop."""
+    cells: dict[str, RawCell] = {}
+    masters: dict[str, tuple[str, str]] = {}
+    cache: dict[tuple[str, str], Translator | None] = {}
+    orphans: list[tuple[str, str, Value, str]] = []
+    buf: list[str] | None = None
+    vals: list[str] | None = None
+    ftext: list[str] | None = None
+    inline: list[str] | None = None
+    fattrs: dict[str, str] = {}
+    ref: str | None = None
+    ctype = "n"
+    row = col = max_row = max_col = 0
+    phonetic = protected = False
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal buf, vals, ftext, inline, fattrs, ref, ctype, row, col, phonetic, protected
+        tag = _local(name)
+        if tag == "c":
+            ref, ctype = attrs.get("r"), attrs.get("t", "n")
+            vals = ftext = inline = None
+        elif tag == "v":
+            buf = vals = []
+        elif tag == "f":
+            buf = ftext = []
+            fattrs = attrs
+        elif tag == "t":
+            if inline is not None and not phonetic:
+                buf = inline
+        elif tag == "row":
+            r = attrs.get("r", "").strip()
+            row = int(r) if r.isascii() and r.isdigit() and len(r) < 8 else row + 1
+            col = 0
+        elif tag == "is":
+            inline = []
+        elif tag == "rPh":
+            phonetic = True
+        elif tag == "sheetProtection":
+            protected = truthy(attrs.get("sheet"))
+
+    def end(name: str) -> None:
+        nonlocal buf, phonetic
+        tag = _local(name)
+        if tag == "c":
+            finish()
+        elif tag in ("v", "f", "t"):
+            buf = None
+        elif tag == "rPh":
+            phonetic = False
+
+    def text(data: str) -> None:
+        if buf is not None:
+            buf.append(data)
+
+    def finish() -> None:
+        nonlocal row, col
+        if ref is None:  # some writers omit r=; position follows document order
+            row, col = max(row, 1), col + 1
+            addr = col_letters(col) + str(row)
+        else:
+            m = _REF.fullmatch(ref.strip().upper())
+            if m is None:
+                raise _Fail("corrupt-file", f"工作表“{label}”中单元格地址“{ref[:20]}”无效")
+            addr, row, col = m.group(0), int(m.group(2)), _col_index(m.group(1))
+        if col > 16384 or row > 1048576:
+            raise _Fail("corrupt-file", f"工作表“{label}”中单元格地址“{addr}”超出 Excel 范围")
+        value, kind = _convert(ctype, vals, inline, sst, label)
+        formula: str | None = None
+        if ftext is not None:
+            formula = "".join(ftext).strip().removeprefix("=") or None
+            si = fattrs.get("si")
+            if fattrs.get("t") == "shared" and si is not None:
+                if formula:
+                    masters[si] = (formula, addr)
+                elif si in masters:
+                    formula = _translate(masters[si], addr, cache)
+                else:
+                    orphans.append((addr, si, value, kind))
+                    return
+        if value is None:
+            if formula is None:
+                return
+            kind = "f-empty"
+        _store(addr, RawCell(value, formula, kind))
+
+    def _store(addr: str, cell: RawCell) -> None:
+        nonlocal max_row, max_col
+        cells[addr] = cell
+        max_row, max_col = max(max_row, row), max(max_col, col)
+        if len(cells) > limit:
+            raise _Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
+
+    _run(arc, part, start, end, text)
+    for addr, si, value, kind in orphans:  # child written before its master: rare but legal
+        formula = _translate(masters[si], addr, cache) if si in masters else None
+        if value is not None or formula is not None:
+            m = _REF.fullmatch(addr)
+            row, col = (int(m.group(2)), _col_index(m.group(1))) if m else (row, col)
+            _store(addr, RawCell(value, formula, kind if value is not None else "f-empty"))
+    return RawSheet(label, "visible", protected, cells, max_row, max_col)
+
+
+def _translate(master: tuple[str, str], addr: str,
+               cache: dict[tuple[str, str], Translator | None]) -> str:
+    """Expand a shared formula for one cell.  If openpyxl cannot tokenize it we fall back to
+    the master's text, so a formula cell never masquerades as a typed-in constant."""
+    if master not in cache:
+        try:
+            cache[master] = Translator("=" + master[0], origin=master[1])
+        except Exception:
+            cache[master] = None
+    translator = cache[master]
+    try:
+        return translator.translate_formula(addr)[1:] if translator else master[0]
+    except Exception:
+        return master[0]
+
+
+def _convert(ctype: str, vals: list[str] | None, inline: list[str] | None,
+             sst: list[str], label: str) -> tuple[Value, str]:
+    if ctype == "inlineStr":
+        text = "".join(inline) if inline is not None else "".join(vals or ())
+        return (_unescape(text), "s") if text else (None, "")
+    if vals is None:
+        return None, ""
+    text = "".join(vals)
+    if ctype == "n":
+        return _number(text)
+    if ctype == "s":
+        if not text.strip():
+            return None, ""
+        try:
+            value = sst[int(text)]
+        except (ValueError, IndexError) as exc:
+            raise _Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串") from exc
+        return (value, "s") if value else (None, "")
+    if ctype == "str":
+        return _unescape(text), "s"  # a formula's cached text: "" is a real result
+    if ctype == "b":
+        flag = text.strip().lower()
+        if flag in ("1", "true", "0", "false"):
+            return flag in ("1", "true"), "b"
+        return text, "s"
+    if ctype == "e":
+        return (text.strip(), "e") if text.strip() else (None, "")
+    if ctype == "d":
+        return _iso_serial(text)
+    return _number(text)

@@ -310,8 +310,6 @@ class Builder:
         for cell in self.form.table_cells(lay.table.id):
             row, col = lay.cells[cell.id]
             span = lay.spans.get(cell.id, 0)
-            if span:
-                ws.merge_range(row, col, row, col + span, "", self.fmt["row"])
             value = self.values.get(cell.id)
             if cell.computed:
                 inst = self.form.definition_of(cell.id)
@@ -322,9 +320,13 @@ class Builder:
                 continue
             hook = self.input_hook(cell.id) if self.input_hook else None
             if hook is not None:
+                if span:
+                    ws.merge_range(row, col, row, col + span, "", self.fmt[FIXED_ROLE[cell.type]])
                 ws.write_formula(row, col, hook, self.fmt[FIXED_ROLE[cell.type]], _num(value))
                 continue
             fmt = self.fmt[INPUT_ROLE[cell.type]]
+            if span:
+                ws.merge_range(row, col, row, col + span, "", fmt)
             _write_value(ws, row, col, value, fmt)
             rules = dict(VALIDATION[cell.type])
             rules.update(

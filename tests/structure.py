@@ -1,0 +1,49 @@
+"""A readable summary of a workbook's structure, for golden comparisons and assertions.
+
+Compares what matters to a clerk and to our reader — sheets, merges, formulas, which cells are
+unlocked, validations, protection — and nothing that varies between writers (bytes, styles ids).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+
+def structure(path: Path) -> dict[str, Any]:
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, Any] = {
+        "sheets": [ws.title for ws in wb.worksheets],
+        "lock_structure": bool(wb.security and wb.security.lockStructure),
+    }
+    for ws in wb.worksheets:
+        formulas = {}
+        unlocked = []
+        hidden = {c.coordinate for r in ws.merged_cells.ranges for row in ws[r.coord] for c in row
+                  if c.coordinate != r.start_cell.coordinate}
+        labels = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    formulas[cell.coordinate] = cell.value
+                elif isinstance(cell.value, str) and cell.value:
+                    labels[cell.coordinate] = cell.value
+                if cell.coordinate in hidden:
+                    continue
+                if cell.protection is not None and not cell.protection.locked:
+                    unlocked.append(cell.coordinate)
+        out[ws.title] = {
+            "state": ws.sheet_state,
+            "protected": bool(ws.protection.sheet),
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "formulas": formulas,
+            "unlocked": unlocked,
+            "labels": labels,
+            "validations": sorted(
+                (str(dv.sqref), dv.type or "", dv.operator or "", str(dv.formula1 or ""),
+                 str(dv.formula2 or "")) for dv in ws.data_validations.dataValidation),
+        }
+    wb.close()
+    return out

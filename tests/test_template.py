@@ -1,0 +1,175 @@
+"""The template: protected official tables, live totals and checks, deterministic output."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from govxl.cli import app
+from govxl.returns import Return
+from govxl.samples import random_return
+from govxl.spec import load_form
+from govxl.spec.cellmap import cell_map
+from govxl.spec.layout import layout
+from govxl.template import write_template
+from govxl.template.writer import ID_KEYS, SHEET_ID, render
+from structure import structure
+
+FORMS = ["gb2019", "gb2021", "jilin2020"]
+YEAR = {"gb2019": 2020, "gb2021": 2025, "jilin2020": 2020}
+FIXED = datetime(2026, 1, 5, 9, 0, 0)
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _template(tmp_path: Path, form_id: str, **kw) -> Path:
+    out = tmp_path / f"{form_id}.xlsx"
+    write_template(load_form(form_id), out, year=YEAR[form_id], generated=FIXED, **kw)
+    return out
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_only_input_cells_are_unlocked_and_every_sheet_is_protected(tmp_path, form_id):
+    form = load_form(form_id)
+    s = structure(_template(tmp_path, form_id, unit_code="007", unit_name="正阳街道"))
+    assert s["lock_structure"]
+    for table in form.tables:
+        sheet = s[table.sheet]
+        lay = layout(form, table.id, YEAR[form_id])
+        assert sheet["protected"]
+        inputs = {lay.a1(c.id) for c in form.table_cells(table.id) if not c.computed}
+        assert set(sheet["unlocked"]) == inputs
+    assert all(s[name]["protected"] for name in s["sheets"])
+    assert s[SHEET_ID]["state"] == "veryHidden"
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_totals_are_the_formulas_of_the_cell_map(tmp_path, form_id):
+    form = load_form(form_id)
+    s = structure(_template(tmp_path, form_id))
+    cmap = cell_map(form, YEAR[form_id])
+    for cell in cmap["cells"]:
+        if not cell["input"]:
+            assert s[cell["sheet"]]["formulas"][cell["a1"]] == cell["formula"]
+            assert cell["a1"] not in s[cell["sheet"]]["unlocked"]
+    for check in cmap["checks"]:
+        if "a1" in check:
+            assert s[check["sheet"]]["formulas"][check["a1"]] == check["formula"]
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_inputs_carry_data_validation_by_type(tmp_path, form_id):
+    form = load_form(form_id)
+    s = structure(_template(tmp_path, form_id))
+    for cell in cell_map(form, YEAR[form_id])["cells"]:
+        if not cell["input"]:
+            continue
+        dvs = [v for v in s[cell["sheet"]]["validations"] if cell["a1"] in v[0].split()]
+        assert len(dvs) == 1, cell["id"]
+        _, kind, op, low, high = dvs[0]
+        # "between" is the default operator and is left out of the XML
+        expected = {"count": ("whole", "", "0", "100000000"),
+                    "delta": ("whole", "", "-100000000", "100000000"),
+                    "money": ("decimal", "greaterThanOrEqual", "0", "")}[cell["type"]]
+        assert (kind, op, low, high) == expected
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_same_inputs_give_identical_bytes(form_id):
+    form = load_form(form_id)
+    ret = random_return(form, random.Random(7), year=YEAR[form_id], code="1", name="单位")
+    assert render(ret, generated=FIXED) == render(ret, generated=FIXED)
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_cached_results_are_true_results(tmp_path, form_id):
+    """Cached formula values must not lie: never XlsxWriter's default 0."""
+    form = load_form(form_id)
+    ret = random_return(form, random.Random(3), year=YEAR[form_id], code="1", name="单位")
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(render(ret, generated=FIXED))
+    wb = openpyxl.load_workbook(path, data_only=True)
+    values = ret.all_values()
+    for cell in cell_map(form, YEAR[form_id])["cells"]:
+        if not cell["input"]:
+            assert wb[cell["sheet"]][cell["a1"]].value == values[cell["id"]], cell["id"]
+    assert wb["三 依申请"]["A2"].value == "✓ 本表校验通过"
+
+
+def test_identity_sheet_records_form_unit_and_year(tmp_path):
+    path = _template(tmp_path, "gb2021", unit_code="007", unit_name="正阳街道")
+    ws = openpyxl.load_workbook(path)[SHEET_ID]
+    ident = {ws.cell(i + 1, 1).value: ws.cell(i + 1, 2).value for i in range(len(ID_KEYS))}
+    assert ident["form"] == "gb2021"
+    assert ident["form_digest"] == load_form("gb2021").digest
+    assert (ident["unit_code"], ident["unit_name"], ident["year"]) == ("007", "正阳街道", "2025")
+    assert ident["generated"] == "2026-01-05T09:00:00"
+
+
+def test_unit_text_starting_with_equals_is_never_a_formula(tmp_path):
+    form = load_form("gb2021")
+    ret = Return(form, year=2025, unit_code="1", unit_name="=HYPERLINK(\"x\")",
+                 texts={"p1": "=cmd|' /C calc'!A0"}, notes=[("R1", "=1+1")])
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(render(ret, generated=FIXED))
+    s = structure(path)
+    for sheet in s["sheets"]:
+        assert not any("cmd" in f or "HYPERLINK" in f or f == "=1+1"
+                       for f in s[sheet]["formulas"].values())
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_blank_template_structure_matches_golden(tmp_path, form_id):
+    """Golden structure (not bytes): reviewed JSON in tests/golden/, refreshed on purpose only."""
+    s = structure(_template(tmp_path, form_id))
+    golden = GOLDEN / f"{form_id}.json"
+    if os.environ.get("GOVXL_UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(json.dumps(s, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                          encoding="utf-8")
+    assert json.loads(json.dumps(s)) == json.loads(golden.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_blank_template(tmp_path):
+    out = tmp_path / "blank.xlsx"
+    result = CliRunner().invoke(app, ["template", "--form", "gb2021", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).sheetnames[:2] == ["填报说明", "基本信息"]
+
+
+def test_cli_roster_templates_one_per_unit(tmp_path):
+    roster = tmp_path / "名册.csv"
+    roster.write_text("单位代码,单位名称\n001,正阳街道\n002,城西乡/镇\n", encoding="utf-8-sig")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["template", "-f", "gb2021", "--year", "2025",
+                                      "--roster", str(roster), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["001-正阳街道.xlsx", "002-城西乡_镇.xlsx"]
+    ws = openpyxl.load_workbook(out / "002-城西乡_镇.xlsx")["基本信息"]
+    assert (ws["B3"].value, ws["B4"].value, ws["B5"].value) == ("城西乡/镇", "002", 2025)
+    assert ws["B3"].protection.locked and not ws["B7"].protection.locked
+
+
+def test_cli_refuses_a_year_the_form_does_not_cover(tmp_path):
+    result = CliRunner().invoke(app, ["template", "-f", "gb2019", "--year", "2025",
+                                      "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+    assert "表单 gb2019 不适用于 2025 年度，2025 年度应使用 gb2021" in result.stderr
+
+
+def test_cli_bad_roster_names_the_line(tmp_path):
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称\n001,甲\n001,乙\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["template", "-f", "gb2021", "--year", "2025",
+                                      "--roster", str(roster), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "第 3 行" in result.stderr and "001" in result.stderr
