@@ -599,3 +599,194 @@ def _convert(ctype: str, vals: list[str] | None, inline: list[str] | None,
     if ctype == "d":
         return _iso_serial(text)
     return _number(text)
+
+
+def _find(arc: _Archive, folder: str, target: str) -> str:
+    """Resolve a relationship target (absolute ``/xl/..`` or relative) to a zip member name."""
+    target = target.strip().replace("\\", "/")
+    path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+    path = posixpath.normpath(path)
+    if not arc.has(path) and arc.has(unquote(path)):
+        path = unquote(path)
+    return path
+
+
+def _rels(arc: _Archive, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type's last segment, member name); external targets skipped."""
+    folder = posixpath.dirname(part)
+    rels_part = posixpath.join(folder, "_rels", posixpath.basename(part) + ".rels")
+    out: dict[str, tuple[str, str]] = {}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == "Relationship" and attrs.get("TargetMode", "").lower() != "external":
+            kind = attrs.get("Type", "").rpartition("/")[2]
+            out[attrs.get("Id", "")] = (kind, _find(arc, folder, attrs.get("Target", "")))
+
+    if arc.has(rels_part):
+        _walk(arc, rels_part, start)
+    return out
+
+
+def _by_type(rels: dict[str, tuple[str, str]], kind: str, default: str) -> str:
+    return next((target for k, target in rels.values() if k == kind), default)
+
+
+def _text_of(arc: _Archive, part: str, tag: str) -> str | None:
+    found: list[str] = []
+    if arc.has(part):
+        _walk(arc, part, lambda t, a: None, (tag,), lambda t, text: found.append(text.strip()))
+    return found[0] if found and found[0] else None
+
+
+def _states(state: str | None) -> str:
+    return {"hidden": "hidden", "veryhidden": "veryHidden"}.get((state or "").lower(), "visible")
+
+
+def read_xlsx(arc: _Archive, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
+    root = _rels(arc, "")
+    wb_part = _by_type(root, "officeDocument", "xl/workbook.xml")
+    if not arc.has(wb_part):
+        if arc.has("xl/workbook.bin") or wb_part.endswith(".bin"):
+            raise _Fail("not-a-workbook", "（这是 .xlsb 二进制格式）")
+        if any(_norm(name).startswith("xl/") for name in arc.names()):
+            raise _Fail("missing-part", f"缺少工作簿主体“{wb_part}”")
+        raise _Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
+    order: list[tuple[str, str, str]] = []
+    names: dict[str, str] = {}
+    pending: list[tuple[str, str | None]] = []
+    flags = {"locked": False}
+    roots: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if not roots:
+            roots.append(tag)
+        if tag == "sheet":
+            rid = next((v for k, v in attrs.items() if k.endswith("}id")), "")
+            order.append((attrs.get("name", ""), _states(attrs.get("state")), rid))
+        elif tag == "definedName":
+            pending.append((attrs.get("name", ""), attrs.get("localSheetId")))
+        elif tag == "workbookProtection":
+            flags["locked"] = truthy(attrs.get("lockStructure"))
+
+    def got(tag: str, text: str) -> None:
+        name, local = pending[-1]
+        if local is not None and local.isdigit() and int(local) < len(order):
+            name = f"{order[int(local)][0]}!{name}"
+        names[name] = text.strip()
+
+    _walk(arc, wb_part, start, ("definedName",), got)
+    if roots[:1] != ["workbook"]:
+        raise _Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
+    wb_rels = _rels(arc, wb_part)
+    sheets: dict[str, RawSheet] = {}
+    sst: list[str] | None = None
+    for label, state, rid in order:
+        if label in sheets:
+            raise _Fail("corrupt-file", f"工作表名称“{label}”重复")
+        part = wb_rels.get(rid, ("", ""))[1]
+        if not part or not arc.has(part):
+            raise _Fail("missing-part", f"工作表“{label}”的数据“{part or rid}”不存在")
+        if wanted is not None and label not in wanted:
+            sheets[label] = RawSheet(label, state, False, loaded=False)
+            continue
+        if sst is None:
+            sst_part = _by_type(wb_rels, "sharedStrings", "xl/sharedStrings.xml")
+            sst = _shared_strings(arc, sst_part) if arc.has(sst_part) else []
+        sheet = _parse_sheet(arc, part, label, sst, limits.max_cells_per_sheet)
+        sheet.state = state
+        sheets[label] = sheet
+    modified: datetime | None = None
+    stamp = _text_of(arc, _by_type(root, "core-properties", "docProps/core.xml"), "modified")
+    if stamp:
+        try:
+            modified = datetime.fromisoformat(stamp)
+        except ValueError:
+            modified = None
+    application = _text_of(
+        arc, _by_type(root, "extended-properties", "docProps/app.xml"), "Application")
+    has_macros = any(_norm(n).endswith("vbaproject.bin") for n in arc.names())
+    types = arc.head("[Content_Types].xml", _CHUNK) if arc.has("[Content_Types].xml") else b""
+    macro_type = b"macroenabled.main" in types.lower()
+    check_prologs(arc)
+    fmt = "xlsm" if has_macros or macro_type or path.suffix.lower() == ".xlsm" else "xlsx"
+    return RawWorkbook(path, fmt, sheets, flags["locked"], has_macros, True, application,
+                       modified, names)
+
+
+# ---------------------------------------------------------------- entry point
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def read_workbook(path: Path, *, sheets: Collection[str] | None = None,
+                  limits: Limits = Limits()) -> RawWorkbook:  # noqa: B008 - frozen, immutable
+    """Read a returned workbook without trusting it.
+
+    ``sheets`` names the sheets to parse (others are listed with ``loaded=False``) - parsing
+    only what a template needs is most of the speed.  Raises :class:`ReadError` and nothing
+    else for any problem with the file.
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    wanted = None if sheets is None else ({sheets} if isinstance(sheets, str) else set(sheets))
+    try:
+        data = _load(path, limits)
+        if data.startswith(_OLE_MAGIC):
+            from .other import read_ole
+
+            return read_ole(data, path, wanted, limits)
+        if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+            raise _Fail("not-a-workbook", "（可能是改了扩展名的文本、网页或其他文件）")
+        arc = _Archive(data, limits)
+        if arc.has("mimetype") and arc.head("mimetype", 256).startswith(
+                b"application/vnd.oasis.opendocument.spreadsheet"):
+            from .other import read_ods
+
+            return read_ods(arc, path, wanted, limits)
+        return read_xlsx(arc, path, wanted, limits)
+    except _Fail as fail:
+        raise fail.to_error(name) from fail
+    except RecursionError as exc:
+        raise _Fail("corrupt-file", "结构嵌套过深").to_error(name) from exc
+    except Exception as exc:  # a bug or an input we did not foresee: still a clean ReadError
+        raise _Fail("corrupt-file", f"内部结构异常：{type(exc).__name__}").to_error(name) from exc
+
+
+_OS_REASONS = {
+    "ENOENT": "文件不存在（可能已被移动、改名或删除）",
+    "EISDIR": "这是一个文件夹，不是文件",
+    "EACCES": "没有读取该文件的权限",
+    "EPERM": "没有读取该文件的权限",
+    "EIO": "磁盘读取出错",
+    "ENAMETOOLONG": "文件名或路径过长",
+    "ELOOP": "路径中存在循环的快捷方式",
+    "EBUSY": "文件正被其他程序占用",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    import errno
+
+    code = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_REASONS.get(code, f"操作系统报告错误（{code or type(exc).__name__}）")
+
+
+def _load(path: Path, limits: Limits) -> bytes:
+    """Open once, refuse non-files before opening (a FIFO would block), read at most limit+1."""
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise _Fail("unreadable", _OS_REASONS["EISDIR"])
+        if not stat.S_ISREG(info.st_mode):
+            raise _Fail("unreadable", "这不是一个普通文件")
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise _Fail("too-large", f"大小为 {_mib(size)}，上限为 {_mib(limits.max_file_bytes)}")
+            data = fh.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise _Fail("unreadable", _os_reason(exc)) from exc
+    if not data:
+        raise _Fail("empty-file")
+    if len(data) > limits.max_file_bytes:
+        raise _Fail("too-large", f"大小超过 {_mib(limits.max_file_bytes)}")
+    return data
