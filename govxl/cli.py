@@ -123,3 +123,7 @@ def template(
         raise fail(UsageError(f"配合 --roster 时 -o 应为文件夹：{output}"))
     written = write_roster_templates(f, units, output, year=year)
     console.info(f"已为 {len(written)} 个单位生成 {year} 年度模板（{f.id}），保存在 {output}")
+
+
+# Commands that live in their own modules register themselves on ``app`` when imported.
+from govxl import cli_check  # noqa: E402, F401

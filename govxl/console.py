@@ -41,3 +41,36 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
         style = styles[i] if styles and i < len(styles) else None
         t.add_row(*[("" if v is None else str(v)) for v in row], style=style)
     out.print(t)
+
+
+class _Tick:
+    def __init__(self) -> None:
+        self.progress = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.progress is None and total > 20 and out.is_terminal:
+            from rich.progress import Progress
+
+            self.progress = Progress(console=err, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=total)
+        if self.progress is not None:
+            self.progress.update(self.task, completed=done)
+
+    label = ""
+
+
+class progress:  # noqa: N801 - used as a context manager like rich's
+    """A progress bar that appears only when the work is long enough to need one."""
+
+    def __init__(self, label: str) -> None:
+        self.tick = _Tick()
+        self.tick.label = label
+
+    def __enter__(self) -> _Tick:
+        return self.tick
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tick.progress is not None:
+            self.tick.progress.stop()

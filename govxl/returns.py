@@ -71,3 +71,22 @@ def blank(form: Form, year: int | None = None, code: str = "", name: str = "") -
 def with_values(ret: Return, values: Mapping[str, Value]) -> Return:
     ret.values = {c.id: values.get(c.id) for c in ret.form.inputs()}
     return ret
+
+
+def _return_getstate(self: Return) -> dict[str, object]:
+    """Pickle a form by its id: workers send thousands of returns back to the parent."""
+    state = dict(self.__dict__)
+    state["form"] = self.form.id
+    return state
+
+
+def _return_setstate(self: Return, state: dict[str, object]) -> None:
+    from govxl.spec import load_form
+
+    state = dict(state)
+    state["form"] = load_form(str(state["form"]))
+    self.__dict__.update(state)
+
+
+Return.__getstate__ = _return_getstate  # type: ignore[method-assign]
+Return.__setstate__ = _return_setstate  # type: ignore[attr-defined]

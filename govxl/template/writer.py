@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from govxl import __version__
 from govxl.returns import INFO_FIELDS, Return
-from govxl.spec import CellType
+from govxl.spec import CellType, Form
 from govxl.spec.compute import Value, display
 from govxl.spec.layout import STATUS_ROW, SheetLayout, a1, layout
 from govxl.template import formulas
@@ -87,6 +87,22 @@ VALIDATION: dict[CellType, dict[str, Any]] = {
         "error_message": "这里只能填写整数，减少请填负数（如 -59），不要写“减”字。",
     },
 }
+
+NOTE_FIRST_ROW = 3
+"""Row of the first explanation on the 说明 sheet (column B: rule or cell, column C: reason)."""
+
+
+def info_cell(key: str) -> tuple[int, int]:
+    """Where the 基本信息 sheet keeps a field (0-based row, column)."""
+    keys = [k for k, _, _ in INFO_FIELDS]
+    return 2 + keys.index(key), 1
+
+
+def text_cells(form: Form) -> dict[str, tuple[int, int]]:
+    """Where the 文字部分 sheet keeps each text part."""
+    parts = [p for p in form.parts if p.kind == "text"]
+    return {p.id: (2 + i, 1) for i, p in enumerate(parts)}
+
 
 InputHook = Callable[[str], str | None]
 """For the summary: a cell id → a formula to write instead of the input value (or None)."""
@@ -184,8 +200,8 @@ class Builder:
             "year": self.ret.year,
             "form": f"{self.form.id}（{self.form.title}）",
         }
-        for i, (key, label, personal) in enumerate(INFO_FIELDS):
-            row = 2 + i
+        for key, label, personal in INFO_FIELDS:
+            row = info_cell(key)[0]
             ws.write_string(row, 0, label, self.fmt["label"])
             value = fixed.get(key) if key in fixed else self.ret.info.get(key, "")
             locked = key == "form" or (personal and self.personal) or (key == "year" and value)
@@ -371,10 +387,11 @@ class Builder:
         ws.set_column(1, 1, 80)
         ws.merge_range(0, 0, 0, 1, "文字部分（报告正文第一、五、六部分）", self.fmt["title"])
         ws.set_row(0, 26)
-        row = 2
+        places = text_cells(self.form)
         for part in self.form.parts:
             if part.kind != "text":
                 continue
+            row = places[part.id][0]
             ws.write_string(row, 0, part.title, self.fmt["label"])
             text = self.ret.texts.get(part.id, "")
             ws.write_string(
@@ -384,7 +401,6 @@ class Builder:
                 self.fmt["text_area" if self.input_hook is None else "fixed_text_area"],
             )
             ws.set_row(row, 220 if part.id == "p1" else 140)
-            row += 1
         self._protect(ws)
 
     def notes(self) -> None:
@@ -407,10 +423,11 @@ class Builder:
             ws.write_string(2, col, head, self.fmt["header"])
         for i in range(NOTE_ROWS):
             ref, text = self.ret.notes[i] if i < len(self.ret.notes) else ("", "")
-            ws.write_number(3 + i, 0, i + 1, self.fmt["fixed"])
-            ws.write_string(3 + i, 1, ref, self.fmt["input_text"])
-            ws.write_string(3 + i, 2, text, self.fmt["input_text"])
-            ws.set_row(3 + i, 30)
+            row = NOTE_FIRST_ROW + i
+            ws.write_number(row, 0, i + 1, self.fmt["fixed"])
+            ws.write_string(row, 1, ref, self.fmt["input_text"])
+            ws.write_string(row, 2, text, self.fmt["input_text"])
+            ws.set_row(row, 30)
         self._protect(ws)
 
     def identity(self) -> None:

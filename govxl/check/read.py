@@ -1,0 +1,257 @@
+"""Read one returned workbook into a ``Return`` and everything that is wrong with it.
+
+Order matters: identity first (which form, unit and year: that decides every address), then the
+structure (labels, formulas, protection), then each input value, then the rules. A problem with
+the file itself is a finding too, never an exception: one broken file must not stop a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from govxl.check import tamper
+from govxl.check.findings import Finding, finding
+from govxl.check.rules import check_rules
+from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
+from govxl.returns import INFO_FIELDS, Member, Return
+from govxl.spec import Form, load_form
+from govxl.spec.compute import Value
+from govxl.spec.layout import layout
+from govxl.template.writer import (
+    ID_KEYS,
+    NOTE_FIRST_ROW,
+    NOTE_ROWS,
+    SHEET_ID,
+    SHEET_INFO,
+    SHEET_NOTES,
+    SHEET_TEXT,
+    info_cell,
+    text_cells,
+)
+from govxl.values import Kind, parse_value
+
+TABLE_SHEETS = ("二 主动公开", "三 依申请", "四 复议诉讼")
+WANTED = (SHEET_ID, SHEET_INFO, *TABLE_SHEETS, SHEET_TEXT, SHEET_NOTES)
+
+
+class UnreadableReturn(Exception):
+    """``read_return`` could not make a Return of the file; the message says why, in Chinese."""
+
+
+@dataclass
+class ReadResult:
+    path: Path
+    sha256: str = ""
+    ret: Return | None = None
+    findings: list[Finding] = field(default_factory=list)
+    identity: dict[str, str] = field(default_factory=dict)
+    application: str | None = None
+    saved: datetime | None = None
+    """The file's own save time (docProps/core.xml), used to pick the newest of two returns."""
+
+    @property
+    def readable(self) -> bool:
+        return self.ret is not None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity.value == "error"]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def inspect_file(path: Path, *, blank_as_zero: bool = False, limits: Limits | None = None,
+                 label: str | None = None) -> ReadResult:
+    """Read and check one workbook; every problem becomes a finding on the result."""
+    name = label or path.name
+    res = ReadResult(path)
+    try:
+        res.sha256 = sha256_of(path)
+        wb = read_workbook(path, sheets=WANTED, limits=limits or Limits())
+    except ReadError as e:
+        res.findings.append(finding("file-unreadable", e.message, file=name,
+                                    detail={"reason": e.code}))
+        return _stamp(res, name)
+    except OSError as e:
+        res.findings.append(finding("file-unreadable", f"文件 {name} 无法打开：{e.strerror or e}。",
+                                    file=name, detail={"reason": "unreadable"}))
+        return _stamp(res, name)
+    res.application, res.saved = wb.application, wb.modified
+    ident = _identity(wb)
+    res.identity = ident
+    form = _form(ident, res, name)
+    if form is None:
+        return _stamp(res, name)
+    _read_into(wb, form, ident, res, name, blank_as_zero)
+    return _stamp(res, name)
+
+
+def _stamp(res: ReadResult, name: str) -> ReadResult:
+    unit = res.ret.unit_name if res.ret else ""
+    for f in res.findings:
+        f.file, f.sha256 = f.file or name, res.sha256
+        f.unit = f.unit or unit
+    return res
+
+
+def _text(sheet: RawSheet | None, row: int, col: int) -> str:
+    from govxl.spec.layout import a1
+
+    if sheet is None:
+        return ""
+    raw = sheet.cells.get(a1(row, col))
+    if raw is None or raw.value is None:
+        return ""
+    v = raw.value
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _identity(wb: RawWorkbook) -> dict[str, str]:
+    """From the hidden identity sheet, completed by 基本信息 (a blank template has no unit)."""
+    ident: dict[str, str] = {}
+    sheet = wb.sheets.get(SHEET_ID)
+    if sheet is not None:
+        for i, key in enumerate(ID_KEYS):
+            if _text(sheet, i, 0) == key:
+                ident[key] = _text(sheet, i, 1)
+        members = []
+        for row in range(len(ID_KEYS) + 1, sheet.max_row + 1):
+            if _text(sheet, row, 0) == "member":
+                members.append("\t".join(_text(sheet, row, c) for c in range(1, 6)))
+        if members:
+            ident["members"] = "\n".join(members)
+    info = wb.sheets.get(SHEET_INFO)
+    if info is not None:
+        for key, _, _ in INFO_FIELDS:
+            value = _text(info, *info_cell(key))
+            if key == "form":
+                value = value.split("（")[0]
+            if value and not ident.get(key):
+                ident[key] = value
+            ident.setdefault(f"info.{key}", value)
+    return ident
+
+
+def _form(ident: dict[str, str], res: ReadResult, name: str) -> Form | None:
+    form_id = ident.get("form", "")
+    if not form_id:
+        res.findings.append(finding(
+            "not-a-return", f"文件 {name} 不是下发的填报模板（找不到“基本信息”表和模板标识）。"
+            "请使用下发的模板填写后报送。"))
+        return None
+    try:
+        form = load_form(form_id)
+    except KeyError:
+        res.findings.append(finding(
+            "not-a-return", f"文件 {name} 的表格格式“{form_id}”无法识别。请使用下发的模板填写后报送。"))
+        return None
+    digest = ident.get("form_digest")
+    if digest and digest != form.digest:
+        year = ident.get("year") or ""
+        res.findings.append(finding(
+            "outdated-template", f"文件 {name} 由旧版模板填写（表格定义已更新）。请使用 {year} 年度"
+            "的新模板重新填报。", value=digest, expected=form.digest, sheet=SHEET_ID))
+    return form
+
+
+def _read_into(wb: RawWorkbook, form: Form, ident: dict[str, str], res: ReadResult, name: str,
+               blank_as_zero: bool) -> None:
+    year = _int(ident.get("year"))
+    ret = Return(form, year=year, unit_code=ident.get("unit_code", ""),
+                 unit_name=ident.get("unit_name", ""), kind=ident.get("kind") or "return",
+                 level=ident.get("level", ""))
+    for line in filter(None, ident.get("members", "").split("\n")):
+        code, uname, sha, file, via = (line.split("\t") + [""] * 5)[:5]
+        ret.members.append(Member(code, uname, sha, file, via))
+    res.ret = ret
+    if wb.has_macros:
+        res.findings.append(finding("macro-present", f"文件 {name} 含有宏；govxl 未运行宏，只读取了数字。"
+                                    "建议另存为 .xlsx 格式报送。"))
+    if not wb.formulas_known:
+        res.findings.append(finding("formulas-unknown", f"文件 {name} 是 {wb.format} 格式，只能读取数值，"
+                                    "无法核对总计公式是否被改动。建议使用下发的 .xlsx 模板报送。"))
+    else:
+        res.findings.extend(tamper.protection(wb, [t.sheet for t in form.tables], name))
+    trusted: set[str] = set()
+    typed: dict[str, object] = {}
+    for table in form.tables:
+        sheet = wb.sheets.get(table.sheet)
+        if sheet is None:
+            res.findings.append(finding(
+                "sheet-missing", f"找不到工作表“{table.sheet}”（被删除或改名）。请在原模板上填写，"
+                "不要改动工作表名称。", sheet=table.sheet))
+            continue
+        lay = layout(form, table.id, year)
+        label_findings = list(tamper.labels(sheet, lay, name))
+        res.findings.extend(label_findings)
+        if label_findings:
+            continue
+        trusted.add(table.id)
+        if wb.formulas_known:
+            found, over = tamper.formulas_of(sheet, lay, form, name)
+            res.findings.extend(found)
+            typed.update(over)
+        _values(sheet, lay, form, ret, res, blank_as_zero, year)
+    _texts(wb, form, ret)
+    res.findings.extend(check_rules(ret, trusted, typed, file=name))
+
+
+def _values(sheet: RawSheet, lay, form: Form, ret: Return, res: ReadResult,
+            blank_as_zero: bool, year: int | None) -> None:
+    for cell in form.table_cells(lay.table.id):
+        if cell.computed:
+            continue
+        where = lay.a1(cell.id)
+        raw = sheet.cells.get(where)
+        parsed = parse_value(raw.value if raw else None, Kind(cell.type.value), unit=cell.unit,
+                             blank_as_zero=blank_as_zero)
+        value: Value = parsed.value  # type: ignore[assignment]
+        if value is None and raw is not None and raw.value not in (None, ""):
+            value = str(raw.value)  # unreadable text stays text, never becomes 0
+        ret.values[cell.id] = value
+        row_label, col_label = cell.labels(year)
+        for p in parsed.problems:
+            res.findings.append(finding(
+                p.code, p.message, severity=p.severity, sheet=sheet.name, cell=where,
+                row_label=row_label, column_label=col_label,
+                value="" if raw is None or raw.value is None else str(raw.value)))
+
+
+def _texts(wb: RawWorkbook, form: Form, ret: Return) -> None:
+    texts = wb.sheets.get(SHEET_TEXT)
+    for part_id, (row, col) in text_cells(form).items():
+        ret.texts[part_id] = _text(texts, row, col)
+    notes = wb.sheets.get(SHEET_NOTES)
+    for i in range(NOTE_ROWS):
+        ref, why = _text(notes, NOTE_FIRST_ROW + i, 1), _text(notes, NOTE_FIRST_ROW + i, 2)
+        if ref or why:
+            ret.notes.append((ref, why))
+    info = wb.sheets.get(SHEET_INFO)
+    for key in ("contact", "phone", "signed"):
+        ret.info[key] = _text(info, *info_cell(key))
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(str(text).strip().removesuffix("年")) if text else None
+    except ValueError:
+        return None
+
+
+def read_return(path: Path) -> Return:
+    """The figures and texts of a workbook, for reports and analysis (raises if unreadable)."""
+    res = inspect_file(Path(path))
+    if res.ret is None:
+        raise UnreadableReturn("；".join(f.message for f in res.findings))
+    return res.ret

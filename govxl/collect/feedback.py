@@ -1,0 +1,66 @@
+"""Annotated copies for the units: their own workbook, bad cells red, a comment on each.
+
+The copy is made from the bytes govxl already read and checked (sizes and XML guarded), goes to
+``OUT/退回/``, and keeps the template's protection, so the unit can correct it and send it again.
+The original in the inbox is never touched.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.protection import WorkbookProtection
+
+from govxl.collect.run import FileResult
+from govxl.fileio import atomic_write
+
+FEEDBACK_DIR = "退回"
+RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
+YELLOW = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
+SHEET = "审核意见"
+
+
+def write_feedback(fr: FileResult, out: Path) -> Path | None:
+    """Write the annotated copy; None for files that cannot be annotated (unreadable, .ods…)."""
+    if fr.ret is None or fr.path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    wb = openpyxl.load_workbook(fr.path, keep_vba=False, keep_links=False)
+    notes: dict[tuple[str, str], list[str]] = {}
+    for f in fr.findings:
+        if f.sheet in wb.sheetnames and f.cell and not f.explained:
+            notes.setdefault((f.sheet, f.cell), []).append(f"【{f.severity.zh}】{f.message}")
+    for (sheet, where), msgs in notes.items():
+        cell = wb[sheet][where]
+        if type(cell).__name__ == "MergedCell":
+            continue
+        severe = any(m.startswith("【强制】") for m in msgs)
+        cell.fill = RED if severe else YELLOW
+        cell.comment = Comment("\n".join(msgs), "govxl 审核")
+        cell.comment.width, cell.comment.height = 320, 40 + 40 * len(msgs)
+    if SHEET in wb.sheetnames:
+        del wb[SHEET]
+    ws = wb.create_sheet(SHEET, 0)
+    ws.append(["类别", "工作表", "单元格", "行", "列", "问题和处理意见"])
+    for f in fr.findings:
+        ws.append([f.severity.zh, f.sheet, f.cell, f.row_label, f.column_label, f.message])
+    for row in ws.iter_rows():
+        for c in row:
+            c.data_type = "s" if c.value is not None and not isinstance(c.value, int) else c.data_type
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCDEF", (6, 12, 8, 28, 14, 80), strict=True):
+        ws.column_dimensions[col].width = width
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    ws.protection.sheet = True
+    wb.active = 0
+    wb.security = wb.security or WorkbookProtection()
+    wb.security.lockStructure = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    target = out / FEEDBACK_DIR / (Path(fr.relative).stem + ".xlsx")
+    atomic_write(target, buf.getvalue())
+    return target

@@ -1,0 +1,111 @@
+"""What ``govxl collect`` leaves in the output folder: 审核结果.xlsx and findings.json.
+
+Everything a unit wrote is written as a string cell: a unit name or message starting with ``=``
+must never become a formula in a workbook the whole district opens.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from xlsxwriter.workbook import Workbook
+
+from govxl.check.findings import CATALOGUE
+from govxl.collect.run import FAILED, MISSING, PASSED, UNREADABLE, WARNED, CollectReport
+from govxl.fileio import atomic_write
+from govxl.spec import load_form
+
+RESULTS = "审核结果.xlsx"
+FINDINGS = "findings.json"
+STATUS_COLOURS = {PASSED: "#C6EFCE", WARNED: "#FFEB9C", FAILED: "#FFC7CE", UNREADABLE: "#FFC7CE",
+                  MISSING: "#D9D9D9"}
+
+
+def write_outputs(report: CollectReport, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / RESULTS
+    atomic_write(results, results_workbook(report))
+    findings = out / FINDINGS
+    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str)
+    atomic_write(findings, text.encode("utf-8"))
+    return [results, findings]
+
+
+def results_workbook(report: CollectReport) -> bytes:
+    buf = io.BytesIO()
+    wb = Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                        "strings_to_numbers": False})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                          "font_name": "宋体", "valign": "vcenter"})
+    cell = wb.add_format({"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top"})
+    colours = {s: wb.add_format({"border": 1, "font_name": "宋体", "bg_color": c, "bold": True})
+               for s, c in STATUS_COLOURS.items()}
+    ws = wb.add_worksheet("报送进度")
+    cols = ("单位代码", "单位名称", "上级代码", "状态", "强制问题", "未说明的核实问题", "已说明的核实问题",
+            "提示", "文件", "sha256", "收到时间", "来源")
+    widths = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
+    _table(ws, head, cols, widths)
+    for i, u in enumerate(report.units, 1):
+        row = (u.code, u.name, u.parent or "", u.status, u.errors, u.warnings, u.explained,
+               u.infos, u.file, u.sha256[:16], u.received, "导入报告" if u.imported else "")
+        for j, v in enumerate(row):
+            fmt = colours.get(u.status, cell) if j == 3 else cell
+            _write(ws, i, j, v, fmt)
+    ws.autofilter(0, 0, max(len(report.units), 1), len(cols) - 1)
+    stats = report.stats()
+    ws.write_string(len(report.units) + 2, 0, "合计：" + "，".join(f"{k} {v}" for k, v in
+                                                               stats.items()))
+
+    ws = wb.add_worksheet("问题清单")
+    cols = ("文件", "单位", "类别", "问题", "工作表", "单元格", "行", "列", "填写的值", "应为", "说明",
+            "已说明", "代码", "规则")
+    widths = (30, 18, 7, 16, 12, 8, 28, 14, 12, 12, 60, 7, 16, 14)
+    _table(ws, head, cols, widths)
+    row = 1
+    for fr in report.files:
+        for f in fr.findings:
+            values = (fr.relative, f.unit or fr.unit_name, f.severity.zh, f.title, f.sheet, f.cell,
+                      f.row_label, f.column_label, f.value, f.expected, f.message,
+                      "是" if f.explained else "", f.code, f.rule)
+            for j, v in enumerate(values):
+                _write(ws, row, j, v, cell)
+            row += 1
+    ws.autofilter(0, 0, max(row - 1, 1), len(cols) - 1)
+
+    ws = wb.add_worksheet("规则说明")
+    _table(ws, head, ("代码", "类别", "名称", "说明"), (18, 8, 24, 70))
+    row = 1
+    for kind in CATALOGUE.values():
+        for j, v in enumerate((kind.code, kind.severity.zh, kind.title, kind.description)):
+            _write(ws, row, j, v, cell)
+        row += 1
+    forms = sorted({fr.ret.form.id for fr in report.files if fr.ret})
+    for form_id in forms:
+        form = load_form(form_id)
+        row += 1
+        ws.write_string(row, 0, f"{form.id} 的校验规则", head)
+        row += 1
+        for rule in form.rules:
+            for j, v in enumerate((rule.id, rule.severity.zh, rule.title, rule.message)):
+                _write(ws, row, j, v.replace("（{lhs}）", "").replace("（{rhs}）", ""), cell)
+            row += 1
+    wb.close()
+    return buf.getvalue()
+
+
+def _table(ws, head, cols, widths) -> None:  # type: ignore[no-untyped-def]
+    for j, (c, w) in enumerate(zip(cols, widths, strict=True)):
+        ws.write_string(0, j, c, head)
+        ws.set_column(j, j, w)
+    ws.freeze_panes(1, 0)
+
+
+def _write(ws, row: int, col: int, value: object, fmt) -> None:  # type: ignore[no-untyped-def]
+    if isinstance(value, bool):
+        ws.write_string(row, col, "是" if value else "", fmt)
+    elif isinstance(value, int):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, "" if value is None else str(value), fmt)

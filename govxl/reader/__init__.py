@@ -1,0 +1,10 @@
+"""Hostile-input-safe workbook reader: ``read_workbook(path) -> RawWorkbook``.
+
+Everything that can go wrong with a returned file surfaces as :class:`ReadError` with a stable
+``code`` and a Chinese ``message`` for the clerk who sent it.
+"""
+
+from .core import Limits, RawCell, RawSheet, RawWorkbook, ReadError
+from .xlsx import read_workbook
+
+__all__ = ["Limits", "RawCell", "RawSheet", "RawWorkbook", "ReadError", "read_workbook"]
