@@ -19,8 +19,11 @@ from govxl.roster import RosterError, read_roster
 from govxl.spec import Form, SpecError, form_ids, load_form
 from govxl.spec.cellmap import cell_map
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="政府信息公开工作年度报告：模板、收集审核、汇总、报告。")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="政府信息公开工作年度报告：模板、收集审核、汇总、报告。",
+)
 forms_app = typer.Typer(help="列出表单格式，或显示一个格式的单元格清单。")
 app.add_typer(forms_app, name="forms")
 
@@ -32,8 +35,9 @@ class UsageError(Exception):
 
 
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整的调用栈。")] = False
-         ) -> None:
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整的调用栈。")] = False,
+) -> None:
     global _debug
     _debug = debug
 
@@ -87,20 +91,37 @@ def forms_show(
     if as_json:
         console.print_json(data)
         return
-    rows = [(c["id"], c["sheet"], c["a1"], c["row_label"], c["column_label"], c["type"],
-             c.get("formula", "")) for c in data["cells"]]
-    console.table(f"{f.id} {f.title}", ("编号", "工作表", "单元格", "行", "列", "类型", "公式"),
-                  rows)
+    rows = [
+        (
+            c["id"],
+            c["sheet"],
+            c["a1"],
+            c["row_label"],
+            c["column_label"],
+            c["type"],
+            c.get("formula", ""),
+        )
+        for c in data["cells"]
+    ]
+    console.table(
+        f"{f.id} {f.title}", ("编号", "工作表", "单元格", "行", "列", "类型", "公式"), rows
+    )
 
 
 @app.command()
 def template(
     form: Annotated[str, typer.Option("--form", "-f", help="表单代码，如 gb2021。")],
-    output: Annotated[Path, typer.Option("--output", "-o",
-                                         help="输出文件（.xlsx）；配合 --roster 时为输出文件夹。")],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="输出文件（.xlsx）；配合 --roster 时为输出文件夹。"),
+    ],
     year: Annotated[int | None, typer.Option(help="报告年度，如 2025。")] = None,
-    roster: Annotated[Path | None, typer.Option(help="单位名册（.csv 或 .xlsx），每个单位生成一份。",
-                                                exists=True, dir_okay=False)] = None,
+    roster: Annotated[
+        Path | None,
+        typer.Option(
+            help="单位名册（.csv 或 .xlsx），每个单位生成一份。", exists=True, dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """生成填报模板：空白模板，或按名册为每个单位生成一份。"""
     from govxl.template import write_roster_templates, write_template

@@ -8,14 +8,16 @@ from typing import Annotated
 import typer
 
 from govxl import console
-from govxl.cli import UsageError, app, fail
 from govxl.check.findings import Finding
+from govxl.cli import UsageError, app, fail
 from govxl.roster import RosterError, read_roster
 
 
 def _finding_rows(findings: list[Finding]) -> list[tuple[str, ...]]:
-    return [(f.severity.zh + ("（已说明）" if f.explained else ""), f.where, f.message, f.code)
-            for f in findings]
+    return [
+        (f.severity.zh + ("（已说明）" if f.explained else ""), f.where, f.message, f.code)
+        for f in findings
+    ]
 
 
 def _styles(findings: list[Finding]) -> list[str | None]:
@@ -26,25 +28,39 @@ def _styles(findings: list[Finding]) -> list[str | None]:
 def validate(
     files: Annotated[list[Path], typer.Argument(help="要审核的工作簿文件。")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出审核结果。")] = False,
-    blank_as_zero: Annotated[bool, typer.Option("--blank-as-zero",
-                                                help="空白单元格按 0 处理（给出警告）。")] = False,
+    blank_as_zero: Annotated[
+        bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
+    ] = False,
 ) -> None:
     """审核一个或多个填好的工作簿，逐格指出问题。"""
     from govxl.check import inspect_file
 
     results = [inspect_file(p, blank_as_zero=blank_as_zero) for p in files]
     if as_json:
-        console.print_json([{"file": str(r.path), "sha256": r.sha256, "valid": not r.errors,
-                             "readable": r.readable,
-                             "findings": [f.to_dict() for f in r.findings]} for r in results])
+        console.print_json(
+            [
+                {
+                    "file": str(r.path),
+                    "sha256": r.sha256,
+                    "valid": not r.errors,
+                    "readable": r.readable,
+                    "findings": [f.to_dict() for f in r.findings],
+                }
+                for r in results
+            ]
+        )
     else:
         for r in results:
             who = f"{r.ret.unit_name}（{r.ret.unit_code}）" if r.ret and r.ret.unit_code else ""
             if not r.findings:
                 console.info(f"✓ {r.path.name} {who}：审核通过。")
                 continue
-            console.table(f"{r.path.name} {who}", ("类别", "位置", "问题和处理意见", "代码"),
-                          _finding_rows(r.findings), _styles(r.findings))
+            console.table(
+                f"{r.path.name} {who}",
+                ("类别", "位置", "问题和处理意见", "代码"),
+                _finding_rows(r.findings),
+                _styles(r.findings),
+            )
     if not any(r.readable for r in results):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(r.errors for r in results) else 0)
@@ -52,19 +68,26 @@ def validate(
 
 @app.command()
 def collect(
-    inbox: Annotated[Path, typer.Argument(help="收件文件夹（各单位报送的文件）。", exists=True,
-                                          file_okay=False)],
-    roster: Annotated[Path, typer.Option(help="单位名册（.csv 或 .xlsx）。", exists=True,
-                                         dir_okay=False)],
+    inbox: Annotated[
+        Path, typer.Argument(help="收件文件夹（各单位报送的文件）。", exists=True, file_okay=False)
+    ],
+    roster: Annotated[
+        Path, typer.Option(help="单位名册（.csv 或 .xlsx）。", exists=True, dir_okay=False)
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="输出文件夹（审核结果、退回文件）。")],
-    previous: Annotated[Path | None, typer.Option(help="上一年度的汇总表或报表文件夹。",
-                                                  exists=True)] = None,
-    year: Annotated[int | None, typer.Option(help="收集的报告年度（默认取多数文件的年度）。")] = None,
-    feedback: Annotated[bool, typer.Option("--feedback",
-                                           help="为有问题的单位生成标注了问题的退回文件。")] = False,
+    previous: Annotated[
+        Path | None, typer.Option(help="上一年度的汇总表或报表文件夹。", exists=True)
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="收集的报告年度（默认取多数文件的年度）。")
+    ] = None,
+    feedback: Annotated[
+        bool, typer.Option("--feedback", help="为有问题的单位生成标注了问题的退回文件。")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果。")] = False,
-    blank_as_zero: Annotated[bool, typer.Option("--blank-as-zero",
-                                                help="空白单元格按 0 处理（给出警告）。")] = False,
+    blank_as_zero: Annotated[
+        bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
+    ] = False,
     jobs: Annotated[int | None, typer.Option(help="并行进程数（默认为 CPU 核数）。")] = None,
 ) -> None:
     """收集并审核收件文件夹中的全部报表，生成审核结果和退回文件。"""
@@ -84,8 +107,15 @@ def collect(
     except (RosterError, PreviousError) as e:
         raise fail(e) from None
     with console.progress("正在读取和审核") as tick:
-        report = run_collect(inbox, units, year=year, previous=prev, blank_as_zero=blank_as_zero,
-                             jobs=jobs, progress=tick)
+        report = run_collect(
+            inbox,
+            units,
+            year=year,
+            previous=prev,
+            blank_as_zero=blank_as_zero,
+            jobs=jobs,
+            progress=tick,
+        )
     try:
         written = write_outputs(report, out)
         returned = []
@@ -102,10 +132,16 @@ def collect(
         console.print_json(report.to_dict())
     else:
         rows = [(u.code, u.name, u.status, u.errors, u.warnings, u.file) for u in report.units]
-        styles = [{"已通过": "green", "有警告": "yellow", "未报送": "dim"}.get(u.status, "red")
-                  for u in report.units]
-        console.table(f"{report.year or ''} 年度报送进度", ("代码", "单位", "状态", "强制", "核实",
-                                                         "文件"), rows, styles)
+        styles = [
+            {"已通过": "green", "有警告": "yellow", "未报送": "dim"}.get(u.status, "red")
+            for u in report.units
+        ]
+        console.table(
+            f"{report.year or ''} 年度报送进度",
+            ("代码", "单位", "状态", "强制", "核实", "文件"),
+            rows,
+            styles,
+        )
         stats = "，".join(f"{k} {v}" for k, v in report.stats().items())
         console.info(f"共 {len(report.units)} 个单位：{stats}。")
         console.info(f"审核结果：{written[0]}；明细：{written[1]}")

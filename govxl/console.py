@@ -32,8 +32,12 @@ def info(message: str) -> None:
     out.print(message, markup=False)
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-          styles: Sequence[str | None] | None = None) -> None:
+def table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    styles: Sequence[str | None] | None = None,
+) -> None:
     t = Table(title=title, show_lines=False, title_justify="left")
     for col in columns:
         t.add_column(col, overflow="fold")

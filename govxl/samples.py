@@ -15,9 +15,9 @@ from govxl.spec.compute import Value
 
 SAMPLE_TEXTS = {
     "p1": "（示例数据）本年度，本单位认真贯彻落实《中华人民共和国政府信息公开条例》，"
-          "明确分管领导和专人负责，及时通过政府网站、公开栏等渠道主动公开政府信息。",
+    "明确分管领导和专人负责，及时通过政府网站、公开栏等渠道主动公开政府信息。",
     "p5": "（示例数据）存在的主要问题：公开内容还不够全面，更新不够及时。"
-          "改进措施：加强培训，完善制度，提升公开质量。",
+    "改进措施：加强培训，完善制度，提升公开质量。",
     "p6": "无。",
 }
 
@@ -60,8 +60,21 @@ def balance(form: Form, values: dict[str, Value], rng: random.Random) -> None:
         values[f"t3.r1.{col}"] = done + carried - prev
 
 
-def random_return(form: Form, rng: random.Random, *, year: int, code: str = "", name: str = "",
-                  balanced: bool = True) -> Return:
-    return Return(form, year=year, unit_code=code, unit_name=name,
-                  values=random_values(form, rng, balanced=balanced), texts=dict(SAMPLE_TEXTS),
-                  info={"contact": "张三", "phone": "0431-00000000", "signed": f"{year + 1}年1月15日"})
+def random_return(
+    form: Form,
+    rng: random.Random,
+    *,
+    year: int,
+    code: str = "",
+    name: str = "",
+    balanced: bool = True,
+) -> Return:
+    return Return(
+        form,
+        year=year,
+        unit_code=code,
+        unit_name=name,
+        values=random_values(form, rng, balanced=balanced),
+        texts=dict(SAMPLE_TEXTS),
+        info={"contact": "张三", "phone": "0431-00000000", "signed": f"{year + 1}年1月15日"},
+    )

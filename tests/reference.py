@@ -47,10 +47,9 @@ def table3_rows(version: str) -> list[str]:
     """Row labels of table 三 (groups included), annotations such as [colspan 3] removed."""
     rows = [re.sub(r"\s*\[.*\]\s*$", "", line).strip() for line in _code_block("### 3.2 Rows")]
     if version == "2021":
-        extra = [re.sub(r"\s*\[.*\]\s*$", "", line).strip()
-                 for line in _code_block("### 3.3 Rows")]
+        extra = [re.sub(r"\s*\[.*\]\s*$", "", line).strip() for line in _code_block("### 3.3 Rows")]
         i = rows.index("（六）其他处理")
-        rows[i:i + 1] = extra[:4]
+        rows[i : i + 1] = extra[:4]
     return rows
 
 

@@ -21,8 +21,13 @@ def structure(path: Path) -> dict[str, Any]:
     for ws in wb.worksheets:
         formulas = {}
         unlocked = []
-        hidden = {c.coordinate for r in ws.merged_cells.ranges for row in ws[r.coord] for c in row
-                  if c.coordinate != r.start_cell.coordinate}
+        hidden = {
+            c.coordinate
+            for r in ws.merged_cells.ranges
+            for row in ws[r.coord]
+            for c in row
+            if c.coordinate != r.start_cell.coordinate
+        }
         labels = {}
         for row in ws.iter_rows():
             for cell in row:
@@ -42,8 +47,15 @@ def structure(path: Path) -> dict[str, Any]:
             "unlocked": unlocked,
             "labels": labels,
             "validations": sorted(
-                (str(dv.sqref), dv.type or "", dv.operator or "", str(dv.formula1 or ""),
-                 str(dv.formula2 or "")) for dv in ws.data_validations.dataValidation),
+                (
+                    str(dv.sqref),
+                    dv.type or "",
+                    dv.operator or "",
+                    str(dv.formula1 or ""),
+                    str(dv.formula2 or ""),
+                )
+                for dv in ws.data_validations.dataValidation
+            ),
         }
     wb.close()
     return out

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+import reference
 import yaml
 from typer.testing import CliRunner
 
-import reference
 from govxl.cli import app
 from govxl.spec import SpecError, load_file, load_form
 from govxl.spec.cellmap import cell_map
@@ -52,8 +52,11 @@ def test_cli_json_is_the_library_cell_map(form_id: str) -> None:
 def test_table2_blocks_match_the_reference(form_id: str) -> None:
     form = load_form(form_id)
     t2 = form.table("t2")
-    mine = [(b.title, [c.label.replace("\n", "") for c in b.columns], [r.label for r in b.rows])
-            for b in t2.blocks if b.layout == "block"]
+    mine = [
+        (b.title, [c.label.replace("\n", "") for c in b.columns], [r.label for r in b.rows])
+        for b in t2.blocks
+        if b.layout == "block"
+    ]
     assert mine == reference.table2(VERSION[form_id])
 
 
@@ -76,7 +79,8 @@ def test_table4_columns_match_the_reference(form_id: str) -> None:
     cells = [c for c in load_form(form_id).cells.values() if c.table == "t4"]
     groups, five = reference.table4_columns()[:3], reference.table4_columns()[3:]
     assert [c.column_path[-2] if len(c.column_path) > 2 else c.column_path[0] for c in cells] == [
-        g for g in groups for _ in five]
+        g for g in groups for _ in five
+    ]
     assert [c.column_label for c in cells] == five * 3
 
 
@@ -88,7 +92,10 @@ def test_part_headings_match_the_reference(form_id: str) -> None:
 def test_jilin_adds_the_published_total_line() -> None:
     form = load_form("jilin2020")
     cell = form.cells["t2.published_total.value"]
-    assert cell.labels(2020)[0] == "2020年本行政区域（或本部门）政府信息公开发布总数量（非新闻类、消息类）"
+    assert (
+        cell.labels(2020)[0]
+        == "2020年本行政区域（或本部门）政府信息公开发布总数量（非新闻类、消息类）"
+    )
     assert set(load_form("gb2019").cells) < set(form.cells)
 
 
@@ -96,7 +103,8 @@ def test_jilin_adds_the_published_total_line() -> None:
 def test_every_reference_relation_is_a_rule(form_id: str) -> None:
     ids = {r.id for r in load_form(form_id).rules}
     expected = {"R1", "R2", "R3", "R4", "R5", "R6"} | (
-        {"R7"} if VERSION[form_id] == "2021" else {"R8", "R9"})
+        {"R7"} if VERSION[form_id] == "2021" else {"R8", "R9"}
+    )
     assert expected <= ids
 
 
@@ -109,8 +117,9 @@ def test_balance_rule_compiles_to_the_same_cells_in_excel(form_id: str) -> None:
 
 
 def test_definitions_ship_as_package_data() -> None:
-    assert sorted(p.name for p in templates_dir().glob("*.yaml")) == [f"{f}.yaml" for f in
-                                                                      sorted(FORMS)]
+    assert sorted(p.name for p in templates_dir().glob("*.yaml")) == [
+        f"{f}.yaml" for f in sorted(FORMS)
+    ]
 
 
 # ---------------------------------------------------------------- malformed definitions
@@ -145,8 +154,10 @@ def test_bad_cell_type_fails_at_load() -> None:
     raw["tables"][0]["blocks"][0]["columns"][0]["type"] = "integer"
     with pytest.raises(SpecError) as e:
         _build(raw)
-    assert str(e.value) == ("bad.yaml: tables[0] (t2).blocks[0].columns[0].type: bad type "
-                            "'integer' (allowed: count, money, delta, text)")
+    assert str(e.value) == (
+        "bad.yaml: tables[0] (t2).blocks[0].columns[0].type: bad type "
+        "'integer' (allowed: count, money, delta, text)"
+    )
 
 
 def test_unknown_key_fails_at_load() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from structure import structure
 from typer.testing import CliRunner
 
 from govxl.cli import app
@@ -20,7 +21,6 @@ from govxl.spec.cellmap import cell_map
 from govxl.spec.layout import layout
 from govxl.template import write_template
 from govxl.template.writer import ID_KEYS, SHEET_ID, render
-from structure import structure
 
 FORMS = ["gb2019", "gb2021", "jilin2020"]
 YEAR = {"gb2019": 2020, "gb2021": 2025, "jilin2020": 2020}
@@ -74,9 +74,11 @@ def test_inputs_carry_data_validation_by_type(tmp_path, form_id):
         assert len(dvs) == 1, cell["id"]
         _, kind, op, low, high = dvs[0]
         # "between" is the default operator and is left out of the XML
-        expected = {"count": ("whole", "", "0", "100000000"),
-                    "delta": ("whole", "", "-100000000", "100000000"),
-                    "money": ("decimal", "greaterThanOrEqual", "0", "")}[cell["type"]]
+        expected = {
+            "count": ("whole", "", "0", "100000000"),
+            "delta": ("whole", "", "-100000000", "100000000"),
+            "money": ("decimal", "greaterThanOrEqual", "0", ""),
+        }[cell["type"]]
         assert (kind, op, low, high) == expected
 
 
@@ -114,14 +116,21 @@ def test_identity_sheet_records_form_unit_and_year(tmp_path):
 
 def test_unit_text_starting_with_equals_is_never_a_formula(tmp_path):
     form = load_form("gb2021")
-    ret = Return(form, year=2025, unit_code="1", unit_name="=HYPERLINK(\"x\")",
-                 texts={"p1": "=cmd|' /C calc'!A0"}, notes=[("R1", "=1+1")])
+    ret = Return(
+        form,
+        year=2025,
+        unit_code="1",
+        unit_name='=HYPERLINK("x")',
+        texts={"p1": "=cmd|' /C calc'!A0"},
+        notes=[("R1", "=1+1")],
+    )
     path = tmp_path / "t.xlsx"
     path.write_bytes(render(ret, generated=FIXED))
     s = structure(path)
     for sheet in s["sheets"]:
-        assert not any("cmd" in f or "HYPERLINK" in f or f == "=1+1"
-                       for f in s[sheet]["formulas"].values())
+        assert not any(
+            "cmd" in f or "HYPERLINK" in f or f == "=1+1" for f in s[sheet]["formulas"].values()
+        )
 
 
 @pytest.mark.parametrize("form_id", FORMS)
@@ -131,8 +140,9 @@ def test_blank_template_structure_matches_golden(tmp_path, form_id):
     golden = GOLDEN / f"{form_id}.json"
     if os.environ.get("GOVXL_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(exist_ok=True)
-        golden.write_text(json.dumps(s, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                          encoding="utf-8")
+        golden.write_text(
+            json.dumps(s, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
     assert json.loads(json.dumps(s)) == json.loads(golden.read_text(encoding="utf-8"))
 
 
@@ -150,8 +160,9 @@ def test_cli_roster_templates_one_per_unit(tmp_path):
     roster = tmp_path / "名册.csv"
     roster.write_text("单位代码,单位名称\n001,正阳街道\n002,城西乡/镇\n", encoding="utf-8-sig")
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["template", "-f", "gb2021", "--year", "2025",
-                                      "--roster", str(roster), "-o", str(out)])
+    result = CliRunner().invoke(
+        app, ["template", "-f", "gb2021", "--year", "2025", "--roster", str(roster), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["001-正阳街道.xlsx", "002-城西乡_镇.xlsx"]
     ws = openpyxl.load_workbook(out / "002-城西乡_镇.xlsx")["基本信息"]
@@ -160,8 +171,9 @@ def test_cli_roster_templates_one_per_unit(tmp_path):
 
 
 def test_cli_refuses_a_year_the_form_does_not_cover(tmp_path):
-    result = CliRunner().invoke(app, ["template", "-f", "gb2019", "--year", "2025",
-                                      "-o", str(tmp_path / "x.xlsx")])
+    result = CliRunner().invoke(
+        app, ["template", "-f", "gb2019", "--year", "2025", "-o", str(tmp_path / "x.xlsx")]
+    )
     assert result.exit_code == 2
     assert "表单 gb2019 不适用于 2025 年度，2025 年度应使用 gb2021" in result.stderr
 
@@ -169,7 +181,19 @@ def test_cli_refuses_a_year_the_form_does_not_cover(tmp_path):
 def test_cli_bad_roster_names_the_line(tmp_path):
     roster = tmp_path / "r.csv"
     roster.write_text("单位代码,单位名称\n001,甲\n001,乙\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["template", "-f", "gb2021", "--year", "2025",
-                                      "--roster", str(roster), "-o", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "template",
+            "-f",
+            "gb2021",
+            "--year",
+            "2025",
+            "--roster",
+            str(roster),
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
     assert result.exit_code == 2
     assert "第 3 行" in result.stderr and "001" in result.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from structure import structure
 
 from govxl.office import convert
 from govxl.returns import Return
@@ -25,7 +26,6 @@ from govxl.spec.compute import Value, compute, display
 from govxl.spec.layout import STATUS_ROW, a1, layout
 from govxl.template.formulas import overall_value, status_value
 from govxl.template.writer import SHEET_INFO, render
-from structure import structure
 
 pytestmark = pytest.mark.soffice
 
@@ -68,8 +68,12 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> list
     for form_id in FORMS:
         form = load_form(form_id)
         template = tmp / f"{form_id}-template.xlsx"
-        template.write_bytes(render(Return(form, year=YEAR[form_id], unit_code="001",
-                                           unit_name="测试单位"), generated=datetime(2026, 1, 5)))
+        template.write_bytes(
+            render(
+                Return(form, year=YEAR[form_id], unit_code="001", unit_name="测试单位"),
+                generated=datetime(2026, 1, 5),
+            )
+        )
         for case in CASES:
             for seed in SEEDS:
                 values = _values(form_id, case, seed)
@@ -137,8 +141,12 @@ def round_trip(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[s
     originals = {}
     for form_id in FORMS:
         p = tmp / f"{form_id}.xlsx"
-        p.write_bytes(render(Return(load_form(form_id), year=YEAR[form_id], unit_code="1",
-                                    unit_name="单位"), generated=datetime(2026, 1, 5)))
+        p.write_bytes(
+            render(
+                Return(load_form(form_id), year=YEAR[form_id], unit_code="1", unit_name="单位"),
+                generated=datetime(2026, 1, 5),
+            )
+        )
         originals[form_id] = p
     out = convert(list(originals.values()), tmp / "out", "xlsx")
     return {f: (structure(p), structure(out[p])) for f, p in originals.items()}

@@ -69,8 +69,13 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def inspect_file(path: Path, *, blank_as_zero: bool = False, limits: Limits | None = None,
-                 label: str | None = None) -> ReadResult:
+def inspect_file(
+    path: Path,
+    *,
+    blank_as_zero: bool = False,
+    limits: Limits | None = None,
+    label: str | None = None,
+) -> ReadResult:
     """Read and check one workbook; every problem becomes a finding on the result."""
     name = label or path.name
     res = ReadResult(path)
@@ -78,12 +83,19 @@ def inspect_file(path: Path, *, blank_as_zero: bool = False, limits: Limits | No
         res.sha256 = sha256_of(path)
         wb = read_workbook(path, sheets=WANTED, limits=limits or Limits())
     except ReadError as e:
-        res.findings.append(finding("file-unreadable", e.message, file=name,
-                                    detail={"reason": e.code}))
+        res.findings.append(
+            finding("file-unreadable", e.message, file=name, detail={"reason": e.code})
+        )
         return _stamp(res, name)
     except OSError as e:
-        res.findings.append(finding("file-unreadable", f"文件 {name} 无法打开：{e.strerror or e}。",
-                                    file=name, detail={"reason": "unreadable"}))
+        res.findings.append(
+            finding(
+                "file-unreadable",
+                f"文件 {name} 无法打开：{e.strerror or e}。",
+                file=name,
+                detail={"reason": "unreadable"},
+            )
+        )
         return _stamp(res, name)
     res.application, res.saved = wb.application, wb.modified
     ident = _identity(wb)
@@ -146,41 +158,76 @@ def _identity(wb: RawWorkbook) -> dict[str, str]:
 def _form(ident: dict[str, str], res: ReadResult, name: str) -> Form | None:
     form_id = ident.get("form", "")
     if not form_id:
-        res.findings.append(finding(
-            "not-a-return", f"文件 {name} 不是下发的填报模板（找不到“基本信息”表和模板标识）。"
-            "请使用下发的模板填写后报送。"))
+        res.findings.append(
+            finding(
+                "not-a-return",
+                f"文件 {name} 不是下发的填报模板（找不到“基本信息”表和模板标识）。"
+                "请使用下发的模板填写后报送。",
+            )
+        )
         return None
     try:
         form = load_form(form_id)
     except KeyError:
-        res.findings.append(finding(
-            "not-a-return", f"文件 {name} 的表格格式“{form_id}”无法识别。请使用下发的模板填写后报送。"))
+        res.findings.append(
+            finding(
+                "not-a-return",
+                f"文件 {name} 的表格格式“{form_id}”无法识别。请使用下发的模板填写后报送。",
+            )
+        )
         return None
     digest = ident.get("form_digest")
     if digest and digest != form.digest:
         year = ident.get("year") or ""
-        res.findings.append(finding(
-            "outdated-template", f"文件 {name} 由旧版模板填写（表格定义已更新）。请使用 {year} 年度"
-            "的新模板重新填报。", value=digest, expected=form.digest, sheet=SHEET_ID))
+        res.findings.append(
+            finding(
+                "outdated-template",
+                f"文件 {name} 由旧版模板填写（表格定义已更新）。请使用 {year} 年度"
+                "的新模板重新填报。",
+                value=digest,
+                expected=form.digest,
+                sheet=SHEET_ID,
+            )
+        )
     return form
 
 
-def _read_into(wb: RawWorkbook, form: Form, ident: dict[str, str], res: ReadResult, name: str,
-               blank_as_zero: bool) -> None:
+def _read_into(
+    wb: RawWorkbook,
+    form: Form,
+    ident: dict[str, str],
+    res: ReadResult,
+    name: str,
+    blank_as_zero: bool,
+) -> None:
     year = _int(ident.get("year"))
-    ret = Return(form, year=year, unit_code=ident.get("unit_code", ""),
-                 unit_name=ident.get("unit_name", ""), kind=ident.get("kind") or "return",
-                 level=ident.get("level", ""))
+    ret = Return(
+        form,
+        year=year,
+        unit_code=ident.get("unit_code", ""),
+        unit_name=ident.get("unit_name", ""),
+        kind=ident.get("kind") or "return",
+        level=ident.get("level", ""),
+    )
     for line in filter(None, ident.get("members", "").split("\n")):
         code, uname, sha, file, via = (line.split("\t") + [""] * 5)[:5]
         ret.members.append(Member(code, uname, sha, file, via))
     res.ret = ret
     if wb.has_macros:
-        res.findings.append(finding("macro-present", f"文件 {name} 含有宏；govxl 未运行宏，只读取了数字。"
-                                    "建议另存为 .xlsx 格式报送。"))
+        res.findings.append(
+            finding(
+                "macro-present",
+                f"文件 {name} 含有宏；govxl 未运行宏，只读取了数字。建议另存为 .xlsx 格式报送。",
+            )
+        )
     if not wb.formulas_known:
-        res.findings.append(finding("formulas-unknown", f"文件 {name} 是 {wb.format} 格式，只能读取数值，"
-                                    "无法核对总计公式是否被改动。建议使用下发的 .xlsx 模板报送。"))
+        res.findings.append(
+            finding(
+                "formulas-unknown",
+                f"文件 {name} 是 {wb.format} 格式，只能读取数值，"
+                "无法核对总计公式是否被改动。建议使用下发的 .xlsx 模板报送。",
+            )
+        )
     else:
         res.findings.extend(tamper.protection(wb, [t.sheet for t in form.tables], name))
     trusted: set[str] = set()
@@ -188,9 +235,14 @@ def _read_into(wb: RawWorkbook, form: Form, ident: dict[str, str], res: ReadResu
     for table in form.tables:
         sheet = wb.sheets.get(table.sheet)
         if sheet is None:
-            res.findings.append(finding(
-                "sheet-missing", f"找不到工作表“{table.sheet}”（被删除或改名）。请在原模板上填写，"
-                "不要改动工作表名称。", sheet=table.sheet))
+            res.findings.append(
+                finding(
+                    "sheet-missing",
+                    f"找不到工作表“{table.sheet}”（被删除或改名）。请在原模板上填写，"
+                    "不要改动工作表名称。",
+                    sheet=table.sheet,
+                )
+            )
             continue
         lay = layout(form, table.id, year)
         label_findings = list(tamper.labels(sheet, lay, name))
@@ -207,25 +259,44 @@ def _read_into(wb: RawWorkbook, form: Form, ident: dict[str, str], res: ReadResu
     res.findings.extend(check_rules(ret, trusted, typed, file=name))
 
 
-def _values(sheet: RawSheet, lay, form: Form, ret: Return, res: ReadResult,
-            blank_as_zero: bool, year: int | None) -> None:
+def _values(
+    sheet: RawSheet,
+    lay,
+    form: Form,
+    ret: Return,
+    res: ReadResult,
+    blank_as_zero: bool,
+    year: int | None,
+) -> None:
     for cell in form.table_cells(lay.table.id):
         if cell.computed:
             continue
         where = lay.a1(cell.id)
         raw = sheet.cells.get(where)
-        parsed = parse_value(raw.value if raw else None, Kind(cell.type.value), unit=cell.unit,
-                             blank_as_zero=blank_as_zero)
+        parsed = parse_value(
+            raw.value if raw else None,
+            Kind(cell.type.value),
+            unit=cell.unit,
+            blank_as_zero=blank_as_zero,
+        )
         value: Value = parsed.value  # type: ignore[assignment]
         if value is None and raw is not None and raw.value not in (None, ""):
             value = str(raw.value)  # unreadable text stays text, never becomes 0
         ret.values[cell.id] = value
         row_label, col_label = cell.labels(year)
         for p in parsed.problems:
-            res.findings.append(finding(
-                p.code, p.message, severity=p.severity, sheet=sheet.name, cell=where,
-                row_label=row_label, column_label=col_label,
-                value="" if raw is None or raw.value is None else str(raw.value)))
+            res.findings.append(
+                finding(
+                    p.code,
+                    p.message,
+                    severity=p.severity,
+                    sheet=sheet.name,
+                    cell=where,
+                    row_label=row_label,
+                    column_label=col_label,
+                    value="" if raw is None or raw.value is None else str(raw.value),
+                )
+            )
 
 
 def _texts(wb: RawWorkbook, form: Form, ret: Return) -> None:

@@ -34,12 +34,17 @@ def _place(ret: Return, inst: Instance, cell_id: str | None = None) -> dict[str,
     where = lay.checks.get(inst.key) if cell_id is None else None
     row_label, col_label = cell.labels(ret.year)
     cells = {form.cells[r.removeprefix("prev.")].row for r in inst.refs}
-    return {"sheet": lay.table.sheet, "cell": a1(*where) if where else lay.a1(first),
-            "row_label": row_label if len(cells) == 1 else "", "column_label": col_label}
+    return {
+        "sheet": lay.table.sheet,
+        "cell": a1(*where) if where else lay.a1(first),
+        "row_label": row_label if len(cells) == 1 else "",
+        "column_label": col_label,
+    }
 
 
-def check_rules(ret: Return, trusted: Iterable[str], typed: Mapping[str, object], *,
-                file: str = "") -> list[Finding]:
+def check_rules(
+    ret: Return, trusted: Iterable[str], typed: Mapping[str, object], *, file: str = ""
+) -> list[Finding]:
     """This year's rules on the tables that could be read (``trusted``)."""
     trusted = set(trusted)
     values = compute(ret.form, ret.values)
@@ -54,15 +59,25 @@ def check_rules(ret: Return, trusted: Iterable[str], typed: Mapping[str, object]
         outcome = run(inst, values)
         if outcome.status == "fail":
             msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
-            out.append(finding("rule-failed", msg, severity=inst.rule.severity, rule=inst.key,
-                               value=_fmt(outcome.lhs), expected=_fmt(outcome.rhs), file=file,
-                               **_place(ret, inst)))
+            out.append(
+                finding(
+                    "rule-failed",
+                    msg,
+                    severity=inst.rule.severity,
+                    rule=inst.key,
+                    value=_fmt(outcome.lhs),
+                    expected=_fmt(outcome.rhs),
+                    file=file,
+                    **_place(ret, inst),
+                )
+            )
     explain(ret, out)
     return out
 
 
-def _typed_total(ret: Return, inst: Instance, values: Mapping[str, Value], reported: object,
-                 file: str) -> list[Finding]:
+def _typed_total(
+    ret: Return, inst: Instance, values: Mapping[str, Value], reported: object, file: str
+) -> list[Finding]:
     from govxl.values import Kind, parse_value
 
     parsed = parse_value(reported, Kind.DELTA)
@@ -72,8 +87,17 @@ def _typed_total(ret: Return, inst: Instance, values: Mapping[str, Value], repor
     if outcome.status != "fail":
         return []
     msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
-    return [finding("total-mismatch", msg, rule=inst.key, value=_fmt(outcome.lhs),
-                    expected=_fmt(outcome.rhs), file=file, **_place(ret, inst, inst.target))]
+    return [
+        finding(
+            "total-mismatch",
+            msg,
+            rule=inst.key,
+            value=_fmt(outcome.lhs),
+            expected=_fmt(outcome.rhs),
+            file=file,
+            **_place(ret, inst, inst.target),
+        )
+    ]
 
 
 def explain(ret: Return, found: list[Finding]) -> None:
@@ -84,14 +108,17 @@ def explain(ret: Return, found: list[Finding]) -> None:
     for f in found:
         if f.severity is not Severity.WARNING:
             continue
-        keys = {f.rule.upper(), f.rule.split("[")[0].upper(), f.cell.upper(),
-                f"{f.sheet}!{f.cell}".upper()}
+        keys = {
+            f.rule.upper(),
+            f.rule.split("[")[0].upper(),
+            f.cell.upper(),
+            f"{f.sheet}!{f.cell}".upper(),
+        }
         if keys & refs:
             f.explained = True
 
 
-def check_previous(ret: Return, previous: Mapping[str, Value], *, file: str = ""
-                   ) -> list[Finding]:
+def check_previous(ret: Return, previous: Mapping[str, Value], *, file: str = "") -> list[Finding]:
     """Rules against last year's figures (R6–R8), and year-on-year jumps (提示)."""
     values = compute(ret.form, ret.values)
     out: list[Finding] = []
@@ -101,9 +128,18 @@ def check_previous(ret: Return, previous: Mapping[str, Value], *, file: str = ""
         outcome = run(inst, values, previous)
         if outcome.status == "fail":
             msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
-            out.append(finding("rule-failed", msg, severity=inst.rule.severity, rule=inst.key,
-                               value=_fmt(outcome.lhs), expected=_fmt(outcome.rhs), file=file,
-                               **_place(ret, inst)))
+            out.append(
+                finding(
+                    "rule-failed",
+                    msg,
+                    severity=inst.rule.severity,
+                    rule=inst.key,
+                    value=_fmt(outcome.lhs),
+                    expected=_fmt(outcome.rhs),
+                    file=file,
+                    **_place(ret, inst),
+                )
+            )
     for cell in ret.form.cells.values():
         now, then = values.get(cell.id), previous.get(cell.id)
         if not (is_number(now) and is_number(then)) or cell.type.value == "delta":
@@ -111,9 +147,18 @@ def check_previous(ret: Return, previous: Mapping[str, Value], *, file: str = ""
         if then >= 10 and (now > then * JUMP_HIGH or now < then * JUMP_LOW):  # type: ignore[operator]
             lay = layout(ret.form, cell.table, ret.year)
             row_label, col_label = cell.labels(ret.year)
-            out.append(finding(
-                "yoy-jump", f"与上年（{_fmt(then)}）相比变化异常（本年 {_fmt(now)}），请核实是否填错。",
-                sheet=lay.table.sheet, cell=lay.a1(cell.id), row_label=row_label,
-                column_label=col_label, value=_fmt(now), expected=_fmt(then), file=file))
+            out.append(
+                finding(
+                    "yoy-jump",
+                    f"与上年（{_fmt(then)}）相比变化异常（本年 {_fmt(now)}），请核实是否填错。",
+                    sheet=lay.table.sheet,
+                    cell=lay.a1(cell.id),
+                    row_label=row_label,
+                    column_label=col_label,
+                    value=_fmt(now),
+                    expected=_fmt(then),
+                    file=file,
+                )
+            )
     explain(ret, out)
     return out

@@ -42,17 +42,23 @@ def labels(sheet: RawSheet, lay: SheetLayout, file: str) -> Iterator[Finding]:
     shift = _shift(sheet, first.row, first.col, first.text)
     cells = "、".join(a1(b.row, b.col) for b in wrong[:6]) + ("等" if len(wrong) > 6 else "")
     if shift:
-        how = (f"第 {first.row + 1} 行附近{'插入' if shift > 0 else '删除'}了 {abs(shift)} 行"
-               f"（“{first.text}”现在在第 {first.row + 1 + shift} 行）")
+        how = (
+            f"第 {first.row + 1} 行附近{'插入' if shift > 0 else '删除'}了 {abs(shift)} 行"
+            f"（“{first.text}”现在在第 {first.row + 1 + shift} 行）"
+        )
     else:
         how = f"单元格 {a1(first.row, first.col)} 应为“{first.text}”"
     yield finding(
         "label-changed",
         f"表格结构被改动：{how}，共 {len(wrong)} 处标签与模板不一致（{cells}）。"
         "本表数字无法可靠读取，请在原模板上重新填写，不要插入或删除行、列。",
-        sheet=sheet.name, cell=a1(first.row, first.col), value=str(len(wrong)),
-        expected=first.text, file=file, detail={"cells": [a1(b.row, b.col) for b in wrong],
-                                                "shift": shift})
+        sheet=sheet.name,
+        cell=a1(first.row, first.col),
+        value=str(len(wrong)),
+        expected=first.text,
+        file=file,
+        detail={"cells": [a1(b.row, b.col) for b in wrong], "shift": shift},
+    )
 
 
 def _shift(sheet: RawSheet, row: int, col: int, text: str) -> int:
@@ -65,8 +71,9 @@ def _shift(sheet: RawSheet, row: int, col: int, text: str) -> int:
     return 0
 
 
-def formulas_of(sheet: RawSheet, lay: SheetLayout, form: Form, file: str
-                ) -> tuple[list[Finding], dict[str, object]]:
+def formulas_of(
+    sheet: RawSheet, lay: SheetLayout, form: Form, file: str
+) -> tuple[list[Finding], dict[str, object]]:
     """Computed cells must hold the template's SUM; returns findings and typed-over values."""
     found: list[Finding] = []
     typed: dict[str, object] = {}
@@ -88,23 +95,43 @@ def formulas_of(sheet: RawSheet, lay: SheetLayout, form: Form, file: str
         else:
             what = f"总计公式被改成了“={got}”"
         row_label, col_label = cell.labels(None)
-        found.append(finding(
-            "formula-changed", f"{what}，应为“{want}”。请恢复模板中的公式（或在原模板上重新填写）。",
-            sheet=sheet.name, cell=where, row_label=row_label, column_label=col_label,
-            value=str(got if got is not None else (value or "")), expected=want, file=file))
+        found.append(
+            finding(
+                "formula-changed",
+                f"{what}，应为“{want}”。请恢复模板中的公式（或在原模板上重新填写）。",
+                sheet=sheet.name,
+                cell=where,
+                row_label=row_label,
+                column_label=col_label,
+                value=str(got if got is not None else (value or "")),
+                expected=want,
+                file=file,
+            )
+        )
     by_key = {i.key: i for i in form.instances}
-    changed = [k for k, place in lay.checks.items()
-               if norm_formula((sheet.cells.get(a1(*place)) or _EMPTY).formula)
-               != norm_formula(formulas.check_formula(by_key[k], lay))]
+    changed = [
+        k
+        for k, place in lay.checks.items()
+        if norm_formula((sheet.cells.get(a1(*place)) or _EMPTY).formula)
+        != norm_formula(formulas.check_formula(by_key[k], lay))
+    ]
     status = sheet.cells.get(a1(STATUS_ROW, 0))
     if norm_formula(status.formula if status else None) != norm_formula(
-            formulas.status_formula(form, lay)):
+        formulas.status_formula(form, lay)
+    ):
         changed.append("status")
     if changed:
         cells = [a1(*lay.checks[k]) if k != "status" else a1(STATUS_ROW, 0) for k in changed]
-        found.append(finding(
-            "check-changed", f"校验单元格 {'、'.join(cells)} 的公式被改动，表内的校验提示已不可信；"
-            "数字仍按原样审核。", sheet=sheet.name, cell=cells[0], file=file))
+        found.append(
+            finding(
+                "check-changed",
+                f"校验单元格 {'、'.join(cells)} 的公式被改动，表内的校验提示已不可信；"
+                "数字仍按原样审核。",
+                sheet=sheet.name,
+                cell=cells[0],
+                file=file,
+            )
+        )
     return found, typed
 
 
@@ -124,5 +151,9 @@ def protection(wb: RawWorkbook, sheets: list[str], file: str) -> Iterator[Findin
             parts.append(f"工作表“{'”“'.join(off)}”的保护被取消")
         if not wb.structure_locked:
             parts.append("工作簿结构保护被取消")
-        yield finding("protection-removed", "，".join(parts) + "。数字仍逐格审核；今后请勿取消保护。",
-                      sheet=off[0] if off else "", file=file)
+        yield finding(
+            "protection-removed",
+            "，".join(parts) + "。数字仍逐格审核；今后请勿取消保护。",
+            sheet=off[0] if off else "",
+            file=file,
+        )

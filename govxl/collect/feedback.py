@@ -49,7 +49,9 @@ def write_feedback(fr: FileResult, out: Path) -> Path | None:
         ws.append([f.severity.zh, f.sheet, f.cell, f.row_label, f.column_label, f.message])
     for row in ws.iter_rows():
         for c in row:
-            c.data_type = "s" if c.value is not None and not isinstance(c.value, int) else c.data_type
+            c.data_type = (
+                "s" if c.value is not None and not isinstance(c.value, int) else c.data_type
+            )
             c.alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDEF", (6, 12, 8, 28, 14, 80), strict=True):
         ws.column_dimensions[col].width = width

@@ -19,8 +19,13 @@ from govxl.spec import load_form
 
 RESULTS = "审核结果.xlsx"
 FINDINGS = "findings.json"
-STATUS_COLOURS = {PASSED: "#C6EFCE", WARNED: "#FFEB9C", FAILED: "#FFC7CE", UNREADABLE: "#FFC7CE",
-                  MISSING: "#D9D9D9"}
+STATUS_COLOURS = {
+    PASSED: "#C6EFCE",
+    WARNED: "#FFEB9C",
+    FAILED: "#FFC7CE",
+    UNREADABLE: "#FFC7CE",
+    MISSING: "#D9D9D9",
+}
 
 
 def write_outputs(report: CollectReport, out: Path) -> list[Path]:
@@ -35,40 +40,109 @@ def write_outputs(report: CollectReport, out: Path) -> list[Path]:
 
 def results_workbook(report: CollectReport) -> bytes:
     buf = io.BytesIO()
-    wb = Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                        "strings_to_numbers": False})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                          "font_name": "宋体", "valign": "vcenter"})
+    wb = Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    head = wb.add_format(
+        {
+            "bold": True,
+            "bg_color": "#DDEBF7",
+            "border": 1,
+            "text_wrap": True,
+            "font_name": "宋体",
+            "valign": "vcenter",
+        }
+    )
     cell = wb.add_format({"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top"})
-    colours = {s: wb.add_format({"border": 1, "font_name": "宋体", "bg_color": c, "bold": True})
-               for s, c in STATUS_COLOURS.items()}
+    colours = {
+        s: wb.add_format({"border": 1, "font_name": "宋体", "bg_color": c, "bold": True})
+        for s, c in STATUS_COLOURS.items()
+    }
     ws = wb.add_worksheet("报送进度")
-    cols = ("单位代码", "单位名称", "上级代码", "状态", "强制问题", "未说明的核实问题", "已说明的核实问题",
-            "提示", "文件", "sha256", "收到时间", "来源")
+    cols = (
+        "单位代码",
+        "单位名称",
+        "上级代码",
+        "状态",
+        "强制问题",
+        "未说明的核实问题",
+        "已说明的核实问题",
+        "提示",
+        "文件",
+        "sha256",
+        "收到时间",
+        "来源",
+    )
     widths = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
     _table(ws, head, cols, widths)
     for i, u in enumerate(report.units, 1):
-        row = (u.code, u.name, u.parent or "", u.status, u.errors, u.warnings, u.explained,
-               u.infos, u.file, u.sha256[:16], u.received, "导入报告" if u.imported else "")
+        row = (
+            u.code,
+            u.name,
+            u.parent or "",
+            u.status,
+            u.errors,
+            u.warnings,
+            u.explained,
+            u.infos,
+            u.file,
+            u.sha256[:16],
+            u.received,
+            "导入报告" if u.imported else "",
+        )
         for j, v in enumerate(row):
             fmt = colours.get(u.status, cell) if j == 3 else cell
             _write(ws, i, j, v, fmt)
     ws.autofilter(0, 0, max(len(report.units), 1), len(cols) - 1)
     stats = report.stats()
-    ws.write_string(len(report.units) + 2, 0, "合计：" + "，".join(f"{k} {v}" for k, v in
-                                                               stats.items()))
+    ws.write_string(
+        len(report.units) + 2, 0, "合计：" + "，".join(f"{k} {v}" for k, v in stats.items())
+    )
 
     ws = wb.add_worksheet("问题清单")
-    cols = ("文件", "单位", "类别", "问题", "工作表", "单元格", "行", "列", "填写的值", "应为", "说明",
-            "已说明", "代码", "规则")
+    cols = (
+        "文件",
+        "单位",
+        "类别",
+        "问题",
+        "工作表",
+        "单元格",
+        "行",
+        "列",
+        "填写的值",
+        "应为",
+        "说明",
+        "已说明",
+        "代码",
+        "规则",
+    )
     widths = (30, 18, 7, 16, 12, 8, 28, 14, 12, 12, 60, 7, 16, 14)
     _table(ws, head, cols, widths)
     row = 1
     for fr in report.files:
         for f in fr.findings:
-            values = (fr.relative, f.unit or fr.unit_name, f.severity.zh, f.title, f.sheet, f.cell,
-                      f.row_label, f.column_label, f.value, f.expected, f.message,
-                      "是" if f.explained else "", f.code, f.rule)
+            values = (
+                fr.relative,
+                f.unit or fr.unit_name,
+                f.severity.zh,
+                f.title,
+                f.sheet,
+                f.cell,
+                f.row_label,
+                f.column_label,
+                f.value,
+                f.expected,
+                f.message,
+                "是" if f.explained else "",
+                f.code,
+                f.rule,
+            )
             for j, v in enumerate(values):
                 _write(ws, row, j, v, cell)
             row += 1

@@ -96,10 +96,19 @@ class CollectReport:
             "valid": self.valid,
             "stats": self.stats(),
             "units": [u.__dict__ for u in self.units],
-            "files": [{"file": f.relative, "sha256": f.sha256, "unit_code": f.unit_code,
-                       "unit_name": f.unit_name, "use": f.use, "received": f.received,
-                       "imported": f.imported,
-                       "findings": [x.to_dict() for x in f.findings]} for f in self.files],
+            "files": [
+                {
+                    "file": f.relative,
+                    "sha256": f.sha256,
+                    "unit_code": f.unit_code,
+                    "unit_name": f.unit_name,
+                    "use": f.use,
+                    "received": f.received,
+                    "imported": f.imported,
+                    "findings": [x.to_dict() for x in f.findings],
+                }
+                for f in self.files
+            ],
             "ignored": self.ignored,
         }
 
@@ -107,8 +116,14 @@ class CollectReport:
 def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
     if entry.problem:
         res = ReadResult(entry.path)
-        res.findings.append(finding("file-unreadable", f"{entry.relative}：{entry.problem}。",
-                                    file=entry.relative, detail={"reason": "not-a-file"}))
+        res.findings.append(
+            finding(
+                "file-unreadable",
+                f"{entry.relative}：{entry.problem}。",
+                file=entry.relative,
+                detail={"reason": "not-a-file"},
+            )
+        )
         return res
     if entry.kind == "report":
         from govxl.collect.imported import inspect_report
@@ -117,8 +132,13 @@ def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
     return inspect_file(entry.path, blank_as_zero=blank_as_zero, label=entry.relative)
 
 
-def read_all(entries: list[Entry], *, blank_as_zero: bool = False, jobs: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Iterator[ReadResult]:
+def read_all(
+    entries: list[Entry],
+    *,
+    blank_as_zero: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[ReadResult]:
     """Read files on every core, yielding results in input order (memory stays flat)."""
     jobs = jobs or os.cpu_count() or 1
     work = partial(_read, blank_as_zero=blank_as_zero)
@@ -130,21 +150,31 @@ def read_all(entries: list[Entry], *, blank_as_zero: bool = False, jobs: int | N
             yield r
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for i, r in enumerate(pool.map(work, entries, chunksize=max(1, min(64, len(entries) //
-                                                                           (jobs * 8)))), 1):
+        for i, r in enumerate(
+            pool.map(work, entries, chunksize=max(1, min(64, len(entries) // (jobs * 8)))), 1
+        ):
             if progress:
                 progress(i, len(entries))
             yield r
 
 
-def collect(inbox: Path, roster: Roster, *, year: int | None = None,
-            previous: Mapping[str, Mapping[str, Value]] | None = None,
-            blank_as_zero: bool = False, jobs: int | None = None,
-            progress: Callable[[int, int], None] | None = None) -> CollectReport:
+def collect(
+    inbox: Path,
+    roster: Roster,
+    *,
+    year: int | None = None,
+    previous: Mapping[str, Mapping[str, Value]] | None = None,
+    blank_as_zero: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CollectReport:
     entries, ignored = scan(inbox, reports=False)
     files: list[FileResult] = []
-    for entry, res in zip(entries, read_all(entries, blank_as_zero=blank_as_zero, jobs=jobs,
-                                            progress=progress), strict=True):
+    for entry, res in zip(
+        entries,
+        read_all(entries, blank_as_zero=blank_as_zero, jobs=jobs, progress=progress),
+        strict=True,
+    ):
         files.append(_file_result(entry, res))
     year = year or _common_year(files)
     units = [UnitStatus(u.code, u.name, u.parent_code) for u in roster.units]
@@ -153,8 +183,7 @@ def collect(inbox: Path, roster: Roster, *, year: int | None = None,
     if previous:
         for fr in files:
             if fr.use == USED and fr.ret and fr.unit_code in previous:
-                fr.findings.extend(check_previous(fr.ret, previous[fr.unit_code],
-                                                  file=fr.relative))
+                fr.findings.extend(check_previous(fr.ret, previous[fr.unit_code], file=fr.relative))
     by_code = {fr.unit_code: fr for fr in files if fr.use == USED}
     broken = {fr.unit_code: fr for fr in files if not fr.readable and fr.unit_code}
     for u in units:
@@ -174,10 +203,18 @@ def _file_result(entry: Entry, res: ReadResult) -> FileResult:
     stat = entry.path.lstat()
     received = datetime.fromtimestamp(stat.st_mtime, UTC).astimezone().isoformat(timespec="seconds")
     ret = res.ret
-    return FileResult(entry.relative, entry.path, res.sha256,
-                      ret.unit_code if ret else "", ret.unit_name if ret else "",
-                      findings=res.findings, received=received, saved=res.saved, ret=ret,
-                      imported=entry.kind == "report")
+    return FileResult(
+        entry.relative,
+        entry.path,
+        res.sha256,
+        ret.unit_code if ret else "",
+        ret.unit_name if ret else "",
+        findings=res.findings,
+        received=received,
+        saved=res.saved,
+        ret=ret,
+        imported=entry.kind == "report",
+    )
 
 
 def _common_year(files: list[FileResult]) -> int | None:
@@ -196,25 +233,44 @@ def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
             if code in by_code:
                 fr.unit_code, fr.unit_name = code, by_code[code].name
             continue
-        unit = by_code.get(ret.unit_code) or (None if ret.unit_code else
-                                             by_name.get(ret.unit_name.replace(" ", "")))
+        unit = by_code.get(ret.unit_code) or (
+            None if ret.unit_code else by_name.get(ret.unit_name.replace(" ", ""))
+        )
         if unit is None:
             who = f"单位代码“{ret.unit_code}”" if ret.unit_code else f"单位“{ret.unit_name}”"
-            fr.findings.append(finding(
-                "unknown-unit", f"{who}（{ret.unit_name}）不在名册中。请核对文件是否发错，"
-                "或在名册中补充该单位。", file=fr.relative, value=ret.unit_code))
+            fr.findings.append(
+                finding(
+                    "unknown-unit",
+                    f"{who}（{ret.unit_name}）不在名册中。请核对文件是否发错，"
+                    "或在名册中补充该单位。",
+                    file=fr.relative,
+                    value=ret.unit_code,
+                )
+            )
             continue
         fr.unit_code, fr.unit_name = unit.code, unit.name
         fr.use = USED
         if year and ret.year != year:
-            fr.findings.append(finding(
-                "wrong-year", f"文件的报告年度是 {ret.year or '（未填）'} 年，本次收集的是 {year} 年度。"
-                f"请使用 {year} 年度模板重新填报。", file=fr.relative, value=str(ret.year or ""),
-                expected=str(year)))
+            fr.findings.append(
+                finding(
+                    "wrong-year",
+                    f"文件的报告年度是 {ret.year or '（未填）'} 年，本次收集的是 {year} 年度。"
+                    f"请使用 {year} 年度模板重新填报。",
+                    file=fr.relative,
+                    value=str(ret.year or ""),
+                    expected=str(year),
+                )
+            )
         elif year and not ret.form.covers(year):
-            fr.findings.append(finding(
-                "wrong-form", f"文件使用的表格格式“{ret.form.title}”不适用于 {year} 年度。"
-                f"请使用 {year} 年度模板重新填报。", file=fr.relative, value=ret.form.id))
+            fr.findings.append(
+                finding(
+                    "wrong-form",
+                    f"文件使用的表格格式“{ret.form.title}”不适用于 {year} 年度。"
+                    f"请使用 {year} 年度模板重新填报。",
+                    file=fr.relative,
+                    value=ret.form.id,
+                )
+            )
 
 
 def _choose(files: list[FileResult]) -> None:
@@ -225,8 +281,13 @@ def _choose(files: list[FileResult]) -> None:
             continue
         if fr.sha256 in seen:
             fr.use = DUPLICATE
-            fr.findings = [finding("duplicate-file", f"与 {seen[fr.sha256].relative} 内容完全相同，"
-                                   "按一份处理。", file=fr.relative)]
+            fr.findings = [
+                finding(
+                    "duplicate-file",
+                    f"与 {seen[fr.sha256].relative} 内容完全相同，按一份处理。",
+                    file=fr.relative,
+                )
+            ]
             continue
         seen[fr.sha256] = fr
     groups: dict[str, list[FileResult]] = {}
@@ -234,13 +295,24 @@ def _choose(files: list[FileResult]) -> None:
         if fr.use == USED:
             groups.setdefault(fr.unit_code, []).append(fr)
     for group in groups.values():
-        group.sort(key=lambda f: (f.saved.timestamp() if f.saved else 0.0,
-                                  f.path.lstat().st_mtime, f.relative), reverse=True)
+        group.sort(
+            key=lambda f: (
+                f.saved.timestamp() if f.saved else 0.0,
+                f.path.lstat().st_mtime,
+                f.relative,
+            ),
+            reverse=True,
+        )
         for old in group[1:]:
             old.use = SUPERSEDED
-            old.findings.insert(0, finding(
-                "superseded", f"同一单位另有更新的文件 {group[0].relative}，以该文件为准。",
-                file=old.relative))
+            old.findings.insert(
+                0,
+                finding(
+                    "superseded",
+                    f"同一单位另有更新的文件 {group[0].relative}，以该文件为准。",
+                    file=old.relative,
+                ),
+            )
 
 
 def _decide(u: UnitStatus, fr: FileResult) -> None:

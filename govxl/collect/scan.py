@@ -57,8 +57,14 @@ def scan(inbox: Path, *, reports: bool = False) -> tuple[list[Entry], list[str]]
             if suffix in WORKBOOK_SUFFIXES or (reports and suffix in REPORT_SUFFIXES):
                 kind = "workbook" if suffix in WORKBOOK_SUFFIXES else "report"
                 if p.is_symlink():
-                    entries.append(Entry(p, rel, "这是一个链接（快捷方式），govxl 不读取链接；"
-                                               "请直接放入文件本身", kind))
+                    entries.append(
+                        Entry(
+                            p,
+                            rel,
+                            "这是一个链接（快捷方式），govxl 不读取链接；请直接放入文件本身",
+                            kind,
+                        )
+                    )
                 else:
                     entries.append(Entry(p, rel, kind=kind))
             else:

@@ -20,22 +20,34 @@ class Written:
     unit_name: str
 
 
-def write_template(form: Form, out: Path, *, year: int | None = None, unit_code: str = "",
-                   unit_name: str = "", generated: datetime | None = None) -> Written:
+def write_template(
+    form: Form,
+    out: Path,
+    *,
+    year: int | None = None,
+    unit_code: str = "",
+    unit_name: str = "",
+    generated: datetime | None = None,
+) -> Written:
     """Write one template: blank, or personalised when a unit is given."""
-    data = render(Return(form, year=year, unit_code=unit_code, unit_name=unit_name),
-                  generated=generated)
+    data = render(
+        Return(form, year=year, unit_code=unit_code, unit_name=unit_name), generated=generated
+    )
     atomic_write(out, data)
     return Written(out, unit_code, unit_name)
 
 
-def write_roster_templates(form: Form, roster: Roster, outdir: Path, *, year: int,
-                           generated: datetime | None = None) -> list[Written]:
+def write_roster_templates(
+    form: Form, roster: Roster, outdir: Path, *, year: int, generated: datetime | None = None
+) -> list[Written]:
     """One personalised workbook per roster unit, named ``<单位代码>-<单位名称>.xlsx``."""
     generated = generated or datetime.now().replace(microsecond=0)
     written = []
     for unit in roster.units:
         out = outdir / safe_filename(unit.code, unit.name)
-        written.append(write_template(form, out, year=year, unit_code=unit.code,
-                                      unit_name=unit.name, generated=generated))
+        written.append(
+            write_template(
+                form, out, year=year, unit_code=unit.code, unit_name=unit.name, generated=generated
+            )
+        )
     return written
