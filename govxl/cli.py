@@ -147,4 +147,4 @@ def template(
 
 
 # Commands that live in their own modules register themselves on ``app`` when imported.
-from govxl import cli_check  # noqa: E402, F401
+from govxl import cli_check, cli_merge  # noqa: E402, F401

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import struct
 import subprocess
 import zipfile
@@ -45,12 +44,19 @@ def expect_error(path: Path, code: str, **kwargs: object) -> ReadError:
 def sheet_xml(body: str, *, prefix: str = "", extra: str = "") -> str:
     p = f"{prefix}:" if prefix else ""
     xmlns = f"xmlns:{prefix}" if prefix else "xmlns"
-    return (f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {xmlns}="{MAIN_NS}">'
-            f'<{p}sheetData>{body}</{p}sheetData>{extra}</{p}worksheet>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {xmlns}="{MAIN_NS}">'
+        f"<{p}sheetData>{body}</{p}sheetData>{extra}</{p}worksheet>"
+    )
 
 
-def xlsx_parts(sheet: str, *, sst: str | None = None, target: str = "worksheets/sheet1.xml",
-               workbook_extra: str = "") -> dict[str, str | bytes]:
+def xlsx_parts(
+    sheet: str,
+    *,
+    sst: str | None = None,
+    target: str = "worksheets/sheet1.xml",
+    workbook_extra: str = "",
+) -> dict[str, str | bytes]:
     """The smallest set of parts Excel accepts, for hand-written edge cases."""
     parts: dict[str, str | bytes] = {
         "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxml'
@@ -115,16 +121,48 @@ def cfb(streams: dict[str, bytes]) -> bytes:
 
     def entry(name: str, kind: int, start: int, size: int, child: int, right: int) -> bytes:
         raw = (name.encode("utf-16-le") + b"\0\0").ljust(64, b"\0")
-        return raw + struct.pack("<HBBIII16sIQQIQ", len(name) * 2 + 2, kind, 1, nostream,
-                                 right, child, b"", 0, 0, 0, start, size)
+        return raw + struct.pack(
+            "<HBBIII16sIQQIQ",
+            len(name) * 2 + 2,
+            kind,
+            1,
+            nostream,
+            right,
+            child,
+            b"",
+            0,
+            0,
+            0,
+            start,
+            size,
+        )
 
     directory = entry("Root Entry", 5, end, 0, 1 if entries else nostream, nostream)
     for i, (name, kind, start, size) in enumerate(entries, 1):
-        directory += entry(name, kind, start, size, nostream,
-                           i + 1 if i < len(entries) else nostream)
+        directory += entry(
+            name, kind, start, size, nostream, i + 1 if i < len(entries) else nostream
+        )
     directory = directory.ljust(512, b"\0")
-    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("D0CF11E0A1B11AE1"), b"",
-                         0x3E, 3, 0xFFFE, 9, 6, b"", 0, 1, 1, 0, 4096, end, 0, end, 0)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        bytes.fromhex("D0CF11E0A1B11AE1"),
+        b"",
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        b"",
+        0,
+        1,
+        1,
+        0,
+        4096,
+        end,
+        0,
+        end,
+        0,
+    )
     header += struct.pack("<109I", 0, *([free] * 108))
     fat_sector = struct.pack(f"<{len(fat)}I", *fat).ljust(512, b"\xff")
     return header + fat_sector + directory + body
@@ -189,10 +227,13 @@ def test_inline_strings_from_constant_memory_writer(tmp_path: Path) -> None:
     ws = wb.add_worksheet()
     ws.write_row(0, 0, ["甲", "乙", 3])
     wb.close()
-    assert b'inlineStr' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert b"inlineStr" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     cells = read_workbook(path).sheets["Sheet1"].cells
-    assert cells == {"A1": RawCell("甲", None, "s"), "B1": RawCell("乙", None, "s"),
-                     "C1": RawCell(3, None, "n")}
+    assert cells == {
+        "A1": RawCell("甲", None, "s"),
+        "B1": RawCell("乙", None, "s"),
+        "C1": RawCell(3, None, "n"),
+    }
 
 
 def test_openpyxl_formula_without_cached_value_and_protection(tmp_path: Path) -> None:
@@ -214,10 +255,12 @@ def test_openpyxl_formula_without_cached_value_and_protection(tmp_path: Path) ->
 
 
 def test_shared_formulas_are_expanded_per_cell(tmp_path: Path) -> None:
-    body = ('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B3" si="0">'
-            'A1*2+$C$1</f><v>2</v></c></row>'
-            '<row r="2"><c r="A2"><v>2</v></c><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>'
-            '<row r="3"><c r="B3"><f t="shared" si="0"/></c></row>')
+    body = (
+        '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B3" si="0">'
+        "A1*2+$C$1</f><v>2</v></c></row>"
+        '<row r="2"><c r="A2"><v>2</v></c><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>'
+        '<row r="3"><c r="B3"><f t="shared" si="0"/></c></row>'
+    )
     path = write_zip(tmp_path / "shared.xlsx", xlsx_parts(sheet_xml(body)))
     cells = read_workbook(path).sheets["表1"].cells
     assert cells["B1"] == RawCell(2, "A1*2+$C$1", "n")
@@ -236,12 +279,16 @@ def test_wrong_dimension_is_ignored(tmp_path: Path, xw_book: Path) -> None:
 
 
 def test_prefixed_namespace_missing_r_and_absolute_target(tmp_path: Path) -> None:
-    body = ('<x:row><x:c><x:v>1</x:v></x:c><x:c t="s"><x:v>0</x:v></x:c></x:row>'
-            '<x:row r="4"><x:c r="C4" t="b"><x:v>0</x:v></x:c><x:c><x:v>1.5E3</x:v></x:c></x:row>'
-            '<x:row><x:c t="inlineStr"><x:is><x:r><x:t>富</x:t></x:r><x:r><x:t>文本</x:t>'
-            '</x:r></x:is></x:c></x:row>')
-    sst = (f'<x:sst xmlns:x="{MAIN_NS}"><x:si><x:r><x:t>第一</x:t></x:r><x:r><x:rPr/>'
-           '<x:t>段_x000D_</x:t></x:r><x:rPh><x:t>ダイ</x:t></x:rPh></x:si></x:sst>')
+    body = (
+        '<x:row><x:c><x:v>1</x:v></x:c><x:c t="s"><x:v>0</x:v></x:c></x:row>'
+        '<x:row r="4"><x:c r="C4" t="b"><x:v>0</x:v></x:c><x:c><x:v>1.5E3</x:v></x:c></x:row>'
+        '<x:row><x:c t="inlineStr"><x:is><x:r><x:t>富</x:t></x:r><x:r><x:t>文本</x:t>'
+        "</x:r></x:is></x:c></x:row>"
+    )
+    sst = (
+        f'<x:sst xmlns:x="{MAIN_NS}"><x:si><x:r><x:t>第一</x:t></x:r><x:r><x:rPr/>'
+        "<x:t>段_x000D_</x:t></x:r><x:rPh><x:t>ダイ</x:t></x:rPh></x:si></x:sst>"
+    )
     parts = xlsx_parts(sheet_xml(body, prefix="x"), sst=sst, target="/xl/worksheets/sheet1.xml")
     cells = read_workbook(write_zip(tmp_path / "prefixed.xlsx", parts)).sheets["表1"].cells
     assert cells == {
@@ -275,8 +322,12 @@ cell_value = st.one_of(
 )
 
 
-@settings(max_examples=30, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(st.dictionaries(st.tuples(st.integers(0, 40), st.integers(0, 20)), cell_value, max_size=25))
 def test_roundtrip_random_grids(tmp_path: Path, grid: dict[tuple[int, int], object]) -> None:
     path = tmp_path / "prop.xlsx"
@@ -307,12 +358,9 @@ def test_roundtrip_random_grids(tmp_path: Path, grid: dict[tuple[int, int], obje
 
 # ---------------------------------------------------------------- LibreOffice
 @pytest.fixture(scope="module")
-def soffice_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    exe = shutil.which("soffice")
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("soffice (LibreOffice) is required under CI=true")
-        pytest.skip("soffice (LibreOffice) not installed: cannot test LibreOffice output")
+def soffice_out(soffice: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One LibreOffice run per format.  ``soffice`` (conftest) skips without LibreOffice,
+    or fails when CI=true."""
     base = tmp_path_factory.mktemp("soffice")
     src = base / "src.xlsx"
     wb = openpyxl.Workbook()
@@ -328,9 +376,21 @@ def soffice_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = base / "out"
     profile = (base / "profile").as_uri()
     for fmt, inputs in (("xlsx", [src]), ("ods", [src]), ("xls", [src, far])):
-        subprocess.run([exe, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
-                        fmt, "--outdir", str(out), *map(str, inputs)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(out),
+                *map(str, inputs),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     return out
 
 
@@ -350,9 +410,12 @@ def test_libreoffice_ods_values_only(soffice_out: Path) -> None:
     assert wb.format == "ods" and not wb.formulas_known
     assert wb.application is not None and wb.application.startswith("LibreOffice")
     assert wb.sheets["备用"].state == "hidden"
-    assert wb.sheets["填报"].cells == {"A1": RawCell("项目", None, "s"),
-                                      "B1": RawCell(3, None, "n"), "B2": RawCell(4, None, "n"),
-                                      "B3": RawCell(12, None, "n")}
+    assert wb.sheets["填报"].cells == {
+        "A1": RawCell("项目", None, "s"),
+        "B1": RawCell(3, None, "n"),
+        "B2": RawCell(4, None, "n"),
+        "B3": RawCell(12, None, "n"),
+    }
     assert not read_workbook(soffice_out / "src.ods", sheets=["备用"]).sheets["填报"].loaded
 
 
@@ -445,8 +508,10 @@ BILLION_LAUGHS = (
     + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(2, 10))
     + f']><sst xmlns="{MAIN_NS}"><si><t>&lol9;</t></si></sst>'
 ).replace("&lol1;", "&lol;")
-XXE = (f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-       f'<sst xmlns="{MAIN_NS}"><si><t>&x;</t></si></sst>')
+XXE = (
+    f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    f'<sst xmlns="{MAIN_NS}"><si><t>&x;</t></si></sst>'
+)
 
 
 @pytest.mark.parametrize("sst", [BILLION_LAUGHS, XXE], ids=["billion-laughs", "external-entity"])
@@ -469,8 +534,9 @@ def test_ole_with_encryption_info(tmp_path: Path) -> None:
     err = expect_error(path, "encrypted")
     assert "取消文件密码" in err.message
     raw = tmp_path / "加密2.xlsx"  # not even a parseable compound file: byte scan still works
-    raw.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(600) + "EncryptionInfo".encode(
-        "utf-16-le"))
+    raw.write_bytes(
+        bytes.fromhex("D0CF11E0A1B11AE1") + bytes(600) + "EncryptionInfo".encode("utf-16-le")
+    )
     expect_error(raw, "encrypted")
 
 
@@ -511,7 +577,8 @@ def test_broken_xml_and_bad_references_are_corrupt_file(tmp_path: Path) -> None:
 
 
 def test_unexpected_exceptions_become_corrupt_file(
-        tmp_path: Path, xw_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, xw_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from govxl.reader import xlsx
 
     def boom(*args: object) -> None:
@@ -522,33 +589,45 @@ def test_unexpected_exceptions_become_corrupt_file(
     assert isinstance(err.__cause__, RuntimeError)
 
 
-ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
 
 
 def ods(path: Path, rows: str) -> Path:
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}>'
-               '<office:body><office:spreadsheet><table:table table:name="表" '
-               f'table:protected="true">{rows}</table:table></office:spreadsheet></office:body>'
-               "</office:document-content>")
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}>'
+        '<office:body><office:spreadsheet><table:table table:name="表" '
+        f'table:protected="true">{rows}</table:table></office:spreadsheet></office:body>'
+        "</office:document-content>"
+    )
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest xmlns:manifest="urn:oasis:'
+            'names:tc:opendocument:xmlns:manifest:1.0"/>',
+        )  # calamine sniffs for it
     return path
 
 
 def test_handwritten_ods(tmp_path: Path) -> None:
     cell = '<table:table-cell office:value-type="float" office:value="7"><text:p>7</text:p>'
-    wb = read_workbook(ods(tmp_path / "手写.ods", f"<table:table-row>{cell}</table:table-cell>"
-                                                 "</table:table-row>"))
+    wb = read_workbook(
+        ods(tmp_path / "手写.ods", f"<table:table-row>{cell}</table:table-cell></table:table-row>")
+    )
     assert wb.format == "ods" and wb.sheets["表"].protected
     assert wb.sheets["表"].cells == {"A1": RawCell(7, None, "n")}
 
 
 def test_ods_with_huge_repeated_extent_is_refused_before_calamine(tmp_path: Path) -> None:
-    rows = ('<table:table-row table:number-rows-repeated="1000000"><table:table-cell/>'
-            '</table:table-row><table:table-row><table:table-cell '
-            'table:number-columns-repeated="16000"/><table:table-cell office:value-type="float" '
-            'office:value="1"/></table:table-row>')
+    rows = (
+        '<table:table-row table:number-rows-repeated="1000000"><table:table-cell/>'
+        "</table:table-row><table:table-row><table:table-cell "
+        'table:number-columns-repeated="16000"/><table:table-cell office:value-type="float" '
+        'office:value="1"/></table:table-row>'
+    )
     expect_error(ods(tmp_path / "远.ods", rows), "too-many-cells")

@@ -178,7 +178,7 @@ class Archive:
         if info.flag_bits & 0x1:
             raise Fail("encrypted")
         data, off = self.data, info.header_offset
-        if data[off : off + 4] != b"PK\x03\x04":
+        if data[off : off + 4] != b"PK\x03\x04" or len(data) < off + 30:
             raise Fail("corrupt-zip", f"“{part}”的位置信息错误")
         name_len, extra_len = struct.unpack_from("<HH", data, off + 26)
         start = off + 30 + name_len + extra_len
@@ -278,8 +278,13 @@ def local_name(name: str) -> str:
 StartFn = Callable[[str, dict[str, str]], None]
 
 
-def run_xml(arc: Archive, part: str, start: StartFn, end: Callable[[str], None] | None = None,
-         text: Callable[[str], None] | None = None) -> None:
+def run_xml(
+    arc: Archive,
+    part: str,
+    start: StartFn,
+    end: Callable[[str], None] | None = None,
+    text: Callable[[str], None] | None = None,
+) -> None:
     p = _parser()
     p.StartElementHandler = start
     if end:
@@ -297,8 +302,13 @@ def run_xml(arc: Archive, part: str, start: StartFn, end: Callable[[str], None] 
         raise Fail("corrupt-file", f"“{part}”第 {exc.lineno} 行 XML 格式错误") from exc
 
 
-def walk_xml(arc: Archive, part: str, start: StartFn,
-          texts: Collection[str] = (), got: Callable[[str, str], None] | None = None) -> None:
+def walk_xml(
+    arc: Archive,
+    part: str,
+    start: StartFn,
+    texts: Collection[str] = (),
+    got: Callable[[str, str], None] | None = None,
+) -> None:
     """Stream a small part: ``start(tag, attrs)`` per element, ``got(tag, text)`` for ``texts``."""
     buf: list[str] | None = None
 

@@ -59,11 +59,14 @@ def dense_limit(limits: Limits) -> int:
 
 def _check(label: str, ext: _Extent, limits: Limits) -> None:
     if ext.cells > limits.max_cells_per_sheet:
-        raise Fail("too-many-cells",
-                   f"工作表“{label}”的数据单元格超过 {limits.max_cells_per_sheet} 个")
+        raise Fail(
+            "too-many-cells", f"工作表“{label}”的数据单元格超过 {limits.max_cells_per_sheet} 个"
+        )
     if ext.rows * ext.cols > dense_limit(limits):
-        raise Fail("too-many-cells", f"工作表“{label}”的数据延伸到第 {ext.rows} 行、"
-                   f"第 {col_letters(ext.cols)} 列，区域过大")
+        raise Fail(
+            "too-many-cells",
+            f"工作表“{label}”的数据延伸到第 {ext.rows} 行、第 {col_letters(ext.cols)} 列，区域过大",
+        )
 
 
 # ---------------------------------------------------------------- .ods
@@ -137,8 +140,17 @@ def read_ods(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) 
                 pass
     book = _open(arc.data, "ods")
     protected = {label: ext.protected for label, ext in tables}
-    return RawWorkbook(path, "ods", _sheets(book, wanted, limits, protected), locked, False,
-                       False, application, _when(stamp), {})
+    return RawWorkbook(
+        path,
+        "ods",
+        _sheets(book, wanted, limits, protected),
+        locked,
+        False,
+        False,
+        application,
+        _when(stamp),
+        {},
+    )
 
 
 def _when(stamp: str | None) -> datetime | None:
@@ -162,7 +174,8 @@ class _Cfb:
             raise ValueError("sector size")
         self.data, self.size = data, 1 << shift
         n_fat, dir_start, _, self.cutoff, mf_start, _, difat_start, n_difat = struct.unpack_from(
-            "<8I", data, 0x2C)
+            "<8I", data, 0x2C
+        )
         per = self.size // 4
         difat = list(struct.unpack_from("<109I", data, 0x4C))
         sec = difat_start
@@ -318,8 +331,12 @@ def _state(visible: object) -> str:
     return "veryHidden" if visible == calamine.SheetVisibleEnum.VeryHidden else "visible"
 
 
-def _sheets(book: calamine.CalamineWorkbook, wanted: set[str] | None, limits: Limits,
-            protected: dict[str, bool]) -> dict[str, RawSheet]:
+def _sheets(
+    book: calamine.CalamineWorkbook,
+    wanted: set[str] | None,
+    limits: Limits,
+    protected: dict[str, bool],
+) -> dict[str, RawSheet]:
     out: dict[str, RawSheet] = {}
     for meta in book.sheets_metadata:
         label = meta.name
@@ -348,8 +365,10 @@ def _fill(sheet: RawSheet, grid: calamine.CalamineSheet, limits: Limits) -> None
             sheet.cells[col_letters(c) + str(r)] = cell
             sheet.max_row, sheet.max_col = max(sheet.max_row, r), max(sheet.max_col, c)
             if len(sheet.cells) > limits.max_cells_per_sheet:
-                raise Fail("too-many-cells", f"工作表“{sheet.name}”的数据单元格超过 "
-                           f"{limits.max_cells_per_sheet} 个")
+                raise Fail(
+                    "too-many-cells",
+                    f"工作表“{sheet.name}”的数据单元格超过 {limits.max_cells_per_sheet} 个",
+                )
 
 
 _EPOCH = datetime(1899, 12, 30)
@@ -364,8 +383,11 @@ def _cell(value: object) -> RawCell | None:
         return RawCell(value, None, "n")
     if isinstance(value, float):
         integral = value.is_integer() and abs(value) < 2**53
-        return RawCell(int(value) if integral else value, None, "n") if math.isfinite(value) \
+        return (
+            RawCell(int(value) if integral else value, None, "n")
+            if math.isfinite(value)
             else RawCell(str(value), None, "s")
+        )
     if isinstance(value, str):
         return RawCell(value, None, "s")
     if isinstance(value, datetime):
@@ -373,8 +395,9 @@ def _cell(value: object) -> RawCell | None:
     elif isinstance(value, date):
         days = float((value - _EPOCH.date()).days)
     elif isinstance(value, time):
-        days = (value.hour * 3600 + value.minute * 60 + value.second
-                + value.microsecond / 1e6) / 86400
+        days = (
+            value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        ) / 86400
     elif isinstance(value, timedelta):
         days = value / timedelta(days=1)
     else:

@@ -52,7 +52,6 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
-
 def _col_index(letters: str) -> int:
     col = _COLS.get(letters)
     if col is None:
@@ -180,7 +179,7 @@ def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int
             row, col = max(row, 1), col + 1
             addr = col_letters(col) + str(row)
         else:
-            m = _REF.fullmatch(ref.strip().upper())
+            m = _REF.fullmatch(ref) or _REF.fullmatch(ref.strip().upper())
             if m is None:
                 raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{ref[:20]}”无效")
             addr, row, col = m.group(0), int(m.group(2)), _col_index(m.group(1))
@@ -222,8 +221,9 @@ def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int
     return RawSheet(label, "visible", protected, cells, max_row, max_col)
 
 
-def _translate(master: tuple[str, str], addr: str,
-               cache: dict[tuple[str, str], Translator | None]) -> str:
+def _translate(
+    master: tuple[str, str], addr: str, cache: dict[tuple[str, str], Translator | None]
+) -> str:
     """Expand a shared formula for one cell.  If openpyxl cannot tokenize it we fall back to
     the master's text, so a formula cell never masquerades as a typed-in constant."""
     if master not in cache:
@@ -238,8 +238,9 @@ def _translate(master: tuple[str, str], addr: str,
         return master[0]
 
 
-def _convert(ctype: str, vals: list[str] | None, inline: list[str] | None,
-             sst: list[str], label: str) -> tuple[Value, str]:
+def _convert(
+    ctype: str, vals: list[str] | None, inline: list[str] | None, sst: list[str], label: str
+) -> tuple[Value, str]:
     if ctype == "inlineStr":
         text = "".join(inline) if inline is not None else "".join(vals or ())
         return (_unescape(text), "s") if text else (None, "")
@@ -365,22 +366,28 @@ def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits)
         except ValueError:
             modified = None
     application = text_of(
-        arc, _by_type(root, "extended-properties", "docProps/app.xml"), "Application")
+        arc, _by_type(root, "extended-properties", "docProps/app.xml"), "Application"
+    )
     has_macros = any(norm(n).endswith("vbaproject.bin") for n in arc.names())
     types = arc.head("[Content_Types].xml", CHUNK) if arc.has("[Content_Types].xml") else b""
     macro_type = b"macroenabled.main" in types.lower()
     check_prologs(arc)
     fmt = "xlsm" if has_macros or macro_type or path.suffix.lower() == ".xlsm" else "xlsx"
-    return RawWorkbook(path, fmt, sheets, flags["locked"], has_macros, True, application,
-                       modified, names)
+    return RawWorkbook(
+        path, fmt, sheets, flags["locked"], has_macros, True, application, modified, names
+    )
 
 
 # ---------------------------------------------------------------- entry point
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_workbook(path: Path, *, sheets: Collection[str] | None = None,
-                  limits: Limits = Limits()) -> RawWorkbook:  # noqa: B008 - frozen, immutable
+_DEFAULT_LIMITS = Limits()  # frozen, so sharing one default instance is safe
+
+
+def read_workbook(
+    path: Path, *, sheets: Collection[str] | None = None, limits: Limits = _DEFAULT_LIMITS
+) -> RawWorkbook:
     """Read a returned workbook without trusting it.
 
     ``sheets`` names the sheets to parse (others are listed with ``loaded=False``) - parsing
@@ -400,15 +407,17 @@ def read_workbook(path: Path, *, sheets: Collection[str] | None = None,
             raise Fail("not-a-workbook", "（可能是改了扩展名的文本、网页或其他文件）")
         arc = Archive(data, limits)
         if arc.has("mimetype") and arc.head("mimetype", 256).startswith(
-                b"application/vnd.oasis.opendocument.spreadsheet"):
+            b"application/vnd.oasis.opendocument.spreadsheet"
+        ):
             from .other import read_ods
 
             return read_ods(arc, path, wanted, limits)
         return read_xlsx(arc, path, wanted, limits)
     except Fail as fail:
         raise fail.to_error(name) from fail
-    except RecursionError as exc:
-        raise Fail("corrupt-file", "结构嵌套过深").to_error(name) from exc
-    except Exception as exc:  # a bug or an input we did not foresee: still a clean ReadError
-        raise Fail("corrupt-file", f"内部结构异常：{type(exc).__name__}").to_error(name) from exc
-
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a bug, an input we did not foresee, or a Rust panic in
+        # calamine (pyo3's PanicException derives from BaseException): still a clean ReadError
+        detail = f"内部结构异常：{type(exc).__name__}"
+        raise Fail("corrupt-file", detail).to_error(name) from exc

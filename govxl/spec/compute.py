@@ -68,7 +68,7 @@ def run(
         source = previous if ref.prev else values
         return None if source is None else source.get(ref.cell)
 
-    operands = [lookup(_ref(r)) for r in inst.refs]
+    operands = [lookup(_ref(r)) for r in (inst.operands or inst.refs)]
     if inst.target is not None:
         operands.append(values.get(inst.target))
     if any(v is None or (isinstance(v, str) and not v.strip()) for v in operands):

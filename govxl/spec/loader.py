@@ -8,6 +8,7 @@ few it may be, ids must be unique, and every cell a rule names must exist.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -200,6 +201,7 @@ def build(raw: dict[str, Any], name: str, *, source: Path | None = None) -> Form
     for i, (rule, rdef) in enumerate(zip(rules, raw["rules"], strict=True)):
         instances.extend(_instances(rule, rdef, tables, cells, ctx, f"rules[{i}] ({rule.id})"))
     cells = _mark_computed(cells, instances, ctx)
+    instances = _with_operands(instances)
     return Form(
         id=form_id,
         title=ctx.text(raw["title"], "title"),
@@ -489,6 +491,21 @@ def _expand(
     if i > j:
         raise expr.ExprError(f"range {a}..{b} runs backwards")
     return tuple(expr.Ref(c.id, a.prev) for c in line[i : j + 1])
+
+
+def _with_operands(instances: list[Instance]) -> list[Instance]:
+    parts = {i.target: i.refs for i in instances if i.target}
+
+    def expand(ref: str) -> list[str]:
+        if ref in parts:
+            return [x for r in parts[ref] for x in expand(r)]
+        return [ref]
+
+    out = []
+    for inst in instances:
+        ops = dict.fromkeys(x for r in inst.refs for x in expand(r))
+        out.append(dataclasses.replace(inst, operands=tuple(ops)))
+    return out
 
 
 def _mark_computed(cells: dict[str, Cell], instances: list[Instance], ctx: _Ctx) -> dict[str, Cell]:

@@ -182,6 +182,10 @@ class Instance:
     target: str | None = None
     uses_prev: bool = False
     table: str | None = None
+    operands: tuple[str, ...] = ()
+    """The input cells behind ``refs`` (totals expanded to their parts): a check waits while any
+    of them is blank and reports text in any of them, so a "无" typed into an item is named as
+    the cause instead of surfacing as an unbalanced total."""
 
     @property
     def live(self) -> bool:

@@ -44,8 +44,8 @@ def define_formula(inst: Instance, lay: SheetLayout) -> str:
 
 def check_formula(inst: Instance, lay: SheetLayout) -> str:
     """A check cell: blank until filled, then ✓, ✗ and the rule's short text, or ✗ for text."""
-    refs = ",".join(lay.a1(r) for r in inst.refs)
-    n = len(inst.refs)
+    refs = ",".join(_runs([lay.cells[r] for r in inst.operands]))
+    n = len(inst.operands)
     cond = expr.to_excel(inst.node, lay.a1, lambda ids: sum_args(lay, ids))
     fail = f"{CHECK_FAIL} {inst.rule.short or inst.rule.title}"
     return (

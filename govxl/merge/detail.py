@@ -1,0 +1,189 @@
+"""The 明细 sheet: one row per unit, one column per input cell — the summary's ground truth.
+
+Every figure on a summary's tables is ``SUM`` over a column of this sheet, so a reader can follow
+any total to the units behind it. Cell ids sit in a hidden header row, so a summary can be read
+back exactly (for a roll-up one level up, or as last year's figures) without matching labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from govxl.reader import read_workbook
+from govxl.returns import Member
+from govxl.spec import CellType, Form
+from govxl.spec.compute import Value, compute
+from govxl.spec.layout import a1
+from govxl.values import Kind, parse_value
+
+SHEET = "明细"
+FIXED = ("单位代码", "单位名称", "经由", "文件", "sha256")
+HEAD_ROWS = 4
+"""Table, row label, column label, then the hidden row of cell ids."""
+ID_ROW = 3
+FIRST = len(FIXED)
+
+
+@dataclass
+class Contribution:
+    """One unit's figures as they enter a summary."""
+
+    member: Member
+    values: dict[str, Value]
+    findings: list = field(default_factory=list)
+    status: str = ""
+
+
+def column_of(form: Form, cell_id: str) -> int:
+    return FIRST + [c.id for c in form.inputs()].index(cell_id)
+
+
+def sum_formula(form: Form, cell_id: str, n: int) -> str:
+    col = column_of(form, cell_id)
+    if n == 0:
+        return "=0"
+    return f"=SUM('{SHEET}'!{a1(HEAD_ROWS, col)}:{a1(HEAD_ROWS + n - 1, col)})"
+
+
+def write_detail(wb, fmt, form: Form, rows: list[Contribution], year: int | None) -> None:  # type: ignore[no-untyped-def]
+    ws = wb.add_worksheet(SHEET)
+    head = wb.add_format(
+        {
+            "bold": True,
+            "border": 1,
+            "text_wrap": True,
+            "align": "center",
+            "valign": "vcenter",
+            "font_name": "宋体",
+            "bg_color": "#DDEBF7",
+        }
+    )
+    text = wb.add_format({"border": 1, "font_name": "宋体"})
+    num = wb.add_format({"border": 1, "font_name": "宋体", "num_format": "0"})
+    money = wb.add_format({"border": 1, "font_name": "宋体"})
+    tables = {t.id: t.title.split("、", 1)[-1] for t in form.tables}
+    for j, label in enumerate(FIXED):
+        ws.merge_range(0, j, 2, j, label, head)
+        ws.write_string(ID_ROW, j, ["code", "name", "via", "file", "sha256"][j])
+    for cell in form.inputs():
+        col = column_of(form, cell.id)
+        row_label, col_label = cell.labels(year)
+        ws.write_string(0, col, tables[cell.table], head)
+        ws.write_string(1, col, row_label, head)
+        ws.write_string(2, col, col_label, head)
+        ws.write_string(ID_ROW, col, cell.id)
+    ws.set_row(1, 60)
+    ws.set_row(2, 30)
+    ws.set_row(ID_ROW, None, None, {"hidden": True})
+    for i, c in enumerate(rows):
+        r = HEAD_ROWS + i
+        m = c.member
+        for j, v in enumerate((m.code, m.name, m.via, m.file, m.sha256)):
+            ws.write_string(r, j, v, text)
+        for cell in form.inputs():
+            v = c.values.get(cell.id)
+            col = column_of(form, cell.id)
+            if isinstance(v, Decimal):
+                ws.write_number(r, col, float(v), money)
+            elif isinstance(v, int):
+                ws.write_number(r, col, v, num)
+            elif v is None:
+                ws.write_blank(r, col, None, num)
+            else:
+                ws.write_string(r, col, str(v), text)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 4, 12)
+    ws.set_column(FIRST, FIRST + len(form.inputs()) - 1, 11)
+    ws.freeze_panes(HEAD_ROWS, 2)
+    ws.autofilter(ID_ROW, 0, ID_ROW + max(len(rows), 1), FIRST + len(form.inputs()) - 1)
+    ws.protect(
+        "",
+        {
+            "autofilter": True,
+            "sort": True,
+            "format_columns": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+def read_contributions(path: Path, form: Form, via: str) -> list[Contribution]:
+    """The member rows of a summary's 明细 sheet (exact values, parsed like any input)."""
+    wb = read_workbook(path, sheets=[SHEET])
+    sheet = wb.sheets.get(SHEET)
+    if sheet is None:
+        return []
+    ids: dict[int, str] = {}
+    for col in range(0, sheet.max_col + 1):
+        raw = sheet.cells.get(a1(ID_ROW, col))
+        if raw is not None and isinstance(raw.value, str):
+            ids[col] = raw.value
+    kinds = {c.id: (Kind(c.type.value), c.unit) for c in form.inputs()}
+    out = []
+    for row in range(HEAD_ROWS, sheet.max_row + 1):
+        fixed = {}
+        values: dict[str, Value] = {}
+        for col, key in ids.items():
+            raw = sheet.cells.get(a1(row, col))
+            v = raw.value if raw else None
+            if key in kinds:
+                kind, unit = kinds[key]
+                parsed = parse_value(v, kind, unit=unit)
+                values[key] = (
+                    parsed.value
+                    if parsed.value is not None
+                    else (None if v in (None, "") else str(v))
+                )
+            else:
+                fixed[key] = "" if v is None else str(v)
+        if not fixed.get("code"):
+            continue
+        member = Member(
+            fixed["code"],
+            fixed.get("name", ""),
+            fixed.get("sha256", ""),
+            fixed.get("file", ""),
+            fixed.get("via") or via,
+        )
+        out.append(Contribution(member, values))
+    return out
+
+
+def read_detail(path: Path) -> dict[str, dict[str, Value]]:
+    """Unit code → all values (inputs and totals), for last year's figures."""
+    from govxl.check.read import inspect_file
+
+    res = inspect_file(path)
+    if res.ret is None:
+        return {}
+    form = res.ret.form
+    return {
+        c.member.code: compute(form, c.values)
+        for c in read_contributions(path, form, via=res.ret.unit_code)
+    }
+
+
+def total(form: Form, rows: list[Contribution]) -> dict[str, Value]:
+    """Exact sums per input cell: integers, money in Decimal, 本年增/减 with its sign."""
+    sums: dict[str, Value] = {}
+    for cell in form.inputs():
+        acc: int | Decimal = Decimal(0) if cell.type is CellType.MONEY else 0
+        for c in rows:
+            v = c.values.get(cell.id)
+            if isinstance(v, int | Decimal) and not isinstance(v, bool):
+                acc += v
+        sums[cell.id] = acc
+    return sums
+
+
+def members_of(rows: list[Contribution]) -> list[Member]:
+    return [c.member for c in rows]
+
+
+def as_mapping(rows: list[Contribution]) -> Mapping[str, Contribution]:
+    return {c.member.code: c for c in rows}

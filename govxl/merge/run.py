@@ -1,0 +1,189 @@
+"""``govxl merge``: add up accepted returns (or lower-level summaries) into one summary.
+
+Sources are resolved to *contributions* — one per unit, with its exact figures — whatever they
+came as: an inbox, a ``govxl collect`` output folder, single returns, or summaries made by this
+command (whose 明细 rows carry their units, so a roll-up sums the same units, never the
+sub-totals, and a unit that arrives twice is caught instead of counted twice).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govxl.check.findings import Finding
+from govxl.check.read import ReadResult, inspect_file
+from govxl.collect.run import FAILED, PASSED, USED, WARNED, CollectReport, collect, read_all
+from govxl.collect.scan import scan
+from govxl.merge.detail import Contribution, read_contributions, total
+from govxl.returns import Member, Return
+from govxl.roster import Roster, Unit
+from govxl.spec import Severity
+
+
+class MergeError(ValueError):
+    """The sources cannot be merged (mixed forms or years, a unit twice); Chinese message."""
+
+
+@dataclass
+class LeftOut:
+    code: str
+    name: str
+    file: str
+    reason: str
+
+
+@dataclass
+class MergeResult:
+    summary: Return
+    rows: list[Contribution]
+    left_out: list[LeftOut] = field(default_factory=list)
+    missing: list[Unit] = field(default_factory=list)
+    carried: list[Finding] = field(default_factory=list)
+    """Warnings of the included units, with whether they explained them."""
+    texts: list[tuple[Member, dict[str, str]]] = field(default_factory=list)
+    unchecked: bool = False
+    """Returns with error-level findings were included (``--include-errors``)."""
+    roster: Roster | None = None
+
+
+def _contribution(res: ReadResult, file: str) -> list[Contribution]:
+    ret = res.ret
+    assert ret is not None
+    if ret.kind == "summary":
+        return read_contributions(res.path, ret.form, via=ret.unit_code or ret.unit_name)
+    member = Member(ret.unit_code, ret.unit_name, res.sha256, file)
+    return [Contribution(member, dict(ret.values), res.findings)]
+
+
+def _from_report(
+    report: CollectReport, include_errors: bool, out: MergeResult, results: dict[str, ReadResult]
+) -> None:
+    for u in report.units:
+        fr = next((f for f in report.files if f.relative == u.file and f.use == USED), None)
+        if u.status in (PASSED, WARNED) or (include_errors and u.status == FAILED and fr):
+            assert fr is not None and fr.ret is not None
+            res = ReadResult(fr.path, fr.sha256, fr.ret, fr.findings)
+            results[fr.relative] = res
+            if u.status == FAILED:
+                out.unchecked = True
+        else:
+            reason = u.status if not u.file else f"{u.status}（{u.errors} 个强制问题）"
+            out.left_out.append(LeftOut(u.code, u.name, u.file, reason))
+
+
+def gather(
+    sources: list[Path],
+    *,
+    roster: Roster | None,
+    include_errors: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> MergeResult:
+    results: dict[str, ReadResult] = {}
+    out = MergeResult(Return.__new__(Return), [], roster=roster)
+    for src in sources:
+        if src.is_dir() and (src / "findings.json").is_file():
+            _from_collect_output(src, include_errors, out, results)
+        elif src.is_dir() and roster is not None:
+            _from_report(collect(src, roster, progress=progress), include_errors, out, results)
+        elif src.is_dir():
+            entries, _ = scan(src)
+            for entry, res in zip(entries, read_all(entries, progress=progress), strict=True):
+                _take(res, entry.relative, include_errors, out, results)
+        elif src.is_file():
+            _take(inspect_file(src), src.name, include_errors, out, results)
+        else:
+            raise MergeError(f"找不到汇总来源：{src}")
+    forms = {(r.ret.form.id, r.ret.year) for r in results.values() if r.ret}
+    if len(forms) > 1:
+        listing = "；".join(
+            f"{name}：{r.ret.form.id} {r.ret.year} 年" for name, r in results.items() if r.ret
+        )
+        raise MergeError(f"参与汇总的文件表格格式或年度不一致，不能汇总：{listing}")
+    if not results:
+        raise MergeError("没有可以汇总的报表（所有文件都未通过审核或无法读取）。")
+    seen: dict[str, str] = {}
+    for name, res in sorted(results.items()):
+        for c in _contribution(res, name):
+            where = f"{name}" + (f"（经由 {c.member.via}）" if c.member.via else "")
+            if c.member.code in seen:
+                raise MergeError(
+                    f"单位 {c.member.code} {c.member.name} 重复出现：{seen[c.member.code]}"
+                    f" 和 {where}。同一单位只能汇总一次，请去掉重复的来源。"
+                )
+            seen[c.member.code] = where
+            out.rows.append(c)
+            if res.ret and res.ret.kind != "summary":
+                out.texts.append((c.member, dict(res.ret.texts)))
+                out.carried.extend(f for f in res.findings if f.severity is Severity.WARNING)
+    first = next(r.ret for r in results.values() if r.ret)
+    out.summary = Return(first.form, year=first.year, kind="summary")
+    if roster is not None:
+        listed = {c.member.code for c in out.rows} | {lo.code for lo in out.left_out}
+        out.missing = [u for u in roster.units if u.code not in listed]
+    return out
+
+
+def _take(
+    res: ReadResult,
+    name: str,
+    include_errors: bool,
+    out: MergeResult,
+    results: dict[str, ReadResult],
+) -> None:
+    ret = res.ret
+    if ret is None:
+        out.left_out.append(
+            LeftOut("", "", name, "无法读取：" + "；".join(f.message for f in res.findings))
+        )
+        return
+    errors = [f for f in res.findings if f.severity is Severity.ERROR]
+    if errors and not include_errors:
+        out.left_out.append(
+            LeftOut(ret.unit_code, ret.unit_name, name, f"未通过审核（{len(errors)} 个强制问题）")
+        )
+        return
+    out.unchecked = out.unchecked or bool(errors)
+    results[name] = res
+
+
+def _from_collect_output(
+    folder: Path, include_errors: bool, out: MergeResult, results: dict[str, ReadResult]
+) -> None:
+    """Use the decisions of an earlier ``govxl collect`` run, re-reading only accepted files."""
+    data = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    inbox = Path(data["inbox"])
+    ok = {PASSED, WARNED} | ({FAILED} if include_errors else set())
+    status = {u["file"]: u for u in data["units"] if u["file"]}
+    for u in data["units"]:
+        if u["status"] not in ok:
+            out.left_out.append(LeftOut(u["code"], u["name"], u["file"], u["status"]))
+    for f in data["files"]:
+        unit = status.get(f["file"])
+        if f["use"] != USED or unit is None or unit["status"] not in ok:
+            continue
+        res = inspect_file(inbox / f["file"], label=f["file"])
+        if res.sha256 != f["sha256"]:
+            raise MergeError(f"{f['file']} 在审核之后被改动过，请重新运行 govxl collect。")
+        results[f["file"]] = res
+        out.unchecked = out.unchecked or unit["status"] == FAILED
+
+
+def merge(
+    sources: list[Path],
+    *,
+    roster: Roster | None = None,
+    include_errors: bool = False,
+    level: str = "",
+    code: str = "",
+    name: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> MergeResult:
+    result = gather(sources, roster=roster, include_errors=include_errors, progress=progress)
+    s = result.summary
+    s.values = total(s.form, result.rows)
+    s.unit_code, s.unit_name, s.level = code, name or "汇总", level
+    s.members = [c.member for c in result.rows]
+    return result

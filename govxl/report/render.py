@@ -1,0 +1,78 @@
+"""The yearly report as a document: title, parts 一 to 六, the closing, in .docx, .html or .md.
+
+``build_document`` turns a ``Return`` into one neutral model — the texts split into paragraphs,
+each table part as a ``TableModel`` from the sheet layout, every value already shown as text —
+so the three writers only decide how things look, never what is said or where a cell sits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from govxl.report.tables import TableModel, TCell, show, table_model
+from govxl.returns import Return
+
+Format = Literal["docx", "html", "md"]
+FORMATS: tuple[str, ...] = ("docx", "html", "md")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    table: TableModel | None = None
+
+
+@dataclass(frozen=True)
+class ReportDoc:
+    title: str
+    sections: tuple[Section, ...]
+    unit: str
+    signed: str
+    shown: dict[str, str] = field(default_factory=dict)
+    """Cell id → the value as printed."""
+
+    def text(self, cell: TCell) -> str:
+        """What a table cell prints: its label, or its value as published."""
+        if cell.cell_id is not None:
+            return self.shown.get(cell.cell_id, "")
+        return cell.text
+
+
+def report_title(unit: str, year: int | None) -> str:
+    return f"{unit}{year if year else '____'}年政府信息公开工作年度报告"
+
+
+def paragraphs(text: str | None) -> tuple[str, ...]:
+    """One paragraph per non-empty line: what the clerk typed in the 文字部分 sheet."""
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def build_document(ret: Return) -> ReportDoc:
+    form = ret.form
+    values = ret.all_values()
+    shown = {cid: show(values.get(cid), cell.type) for cid, cell in form.cells.items()}
+    sections = []
+    for part in form.parts:
+        if part.kind == "table" and part.table:
+            sections.append(Section(part.title, table=table_model(form, part.table, ret.year)))
+        else:
+            sections.append(Section(part.title, paragraphs(ret.texts.get(part.id))))
+    return ReportDoc(report_title(ret.unit_name.strip(), ret.year), tuple(sections),
+                     ret.unit_name.strip(), (ret.info.get("signed") or "").strip(), shown)
+
+
+def render_report(ret: Return, fmt: Format | str) -> bytes:
+    """The report for ``ret`` as the bytes of a .docx, .html (UTF-8) or .md (UTF-8) file."""
+    write: Callable[[ReportDoc], bytes]
+    if fmt == "docx":
+        from govxl.report.to_docx import write_docx as write
+    elif fmt == "html":
+        from govxl.report.to_html import write_html as write
+    elif fmt == "md":
+        from govxl.report.to_md import write_md as write
+    else:
+        raise ValueError(f"不支持的报告格式“{fmt}”，可用：{'、'.join(FORMATS)}")
+    return write(build_document(ret))
