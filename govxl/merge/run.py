@@ -69,8 +69,8 @@ def _from_report(
             results[fr.relative] = res
             if u.status == FAILED:
                 out.unchecked = True
-        else:
-            reason = u.status if not u.file else f"{u.status}（{u.errors} 个强制问题）"
+        elif u.file:
+            reason = f"{u.status}（{u.errors} 个强制问题）"
             out.left_out.append(LeftOut(u.code, u.name, u.file, reason))
 
 
@@ -158,7 +158,7 @@ def _from_collect_output(
     ok = {PASSED, WARNED} | ({FAILED} if include_errors else set())
     status = {u["file"]: u for u in data["units"] if u["file"]}
     for u in data["units"]:
-        if u["status"] not in ok:
+        if u["status"] not in ok and u["file"]:
             out.left_out.append(LeftOut(u["code"], u["name"], u["file"], u["status"]))
     for f in data["files"]:
         unit = status.get(f["file"])

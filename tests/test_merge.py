@@ -1,0 +1,253 @@
+"""The district summary: exact, traceable, the official layout, and a valid input one level up."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import govxl
+from govxl.check import inspect_file
+from govxl.cli import app
+from govxl.merge import MergeError, merge, write_summary
+from govxl.merge.write import STATUS_SHEET, TEXTS_SHEET, UNCHECKED
+from govxl.office import convert
+from govxl.roster import read_roster
+from govxl.samples import random_return
+from govxl.spec import load_form
+from govxl.spec.compute import compute
+from govxl.spec.layout import layout
+from govxl.template.writer import render
+
+FORMS = ["gb2019", "gb2021", "jilin2020"]
+YEAR = {"gb2019": 2020, "gb2021": 2025, "jilin2020": 2020}
+FIXED = datetime(2026, 1, 20, 10, 0)
+
+
+def _returns(folder: Path, form_id: str, codes: list[str], seed: int = 0) -> dict[str, dict]:
+    folder.mkdir(parents=True, exist_ok=True)
+    form = load_form(form_id)
+    values = {}
+    for code in codes:
+        ret = random_return(
+            form, random.Random(f"{seed}-{code}"), year=YEAR[form_id], code=code, name=f"单位{code}"
+        )
+        (folder / f"{code}-单位{code}.xlsx").write_bytes(render(ret, generated=FIXED))
+        values[code] = ret.values
+    return values
+
+
+def _sum(form_id: str, values: list[dict]) -> dict:
+    form = load_form(form_id)
+    return {
+        c.id: sum((v[c.id] or 0 for v in values), Decimal(0) if c.type.value == "money" else 0)
+        for c in form.inputs()
+    }
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_summary_figures_are_the_sums_of_the_units(tmp_path, form_id):
+    units = _returns(tmp_path / "inbox", form_id, ["A1", "A2", "A3", "A4"])
+    out = write_summary(
+        merge([tmp_path / "inbox"], name="区"), tmp_path / "sum.xlsx", generated=FIXED
+    )
+    res = inspect_file(out)
+    assert res.ret is not None and res.ret.kind == "summary"
+    assert [f.code for f in res.findings] == []  # the summary passes the same rules
+    assert res.ret.values == _sum(form_id, list(units.values()))
+    assert sorted(m.code for m in res.ret.members) == sorted(units)
+
+
+def test_summary_tables_are_sums_over_the_detail_sheet(tmp_path):
+    _returns(tmp_path / "inbox", "gb2021", ["A1", "A2"])
+    out = write_summary(merge([tmp_path / "inbox"]), tmp_path / "sum.xlsx", generated=FIXED)
+    ws = openpyxl.load_workbook(out)["三 依申请"]
+    lay = layout(load_form("gb2021"), "t3", 2025)
+    assert ws[lay.a1("t3.r1.natural")].value.startswith("=SUM('明细'!")
+    assert ws[lay.a1("t3.r1.natural")].protection.locked is not False
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from govxl.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), soffice=False)
+
+
+def test_demo_summary_equals_the_included_units(demo):
+    included = [fr for u, fr in demo.report.accepted()]
+    assert {fr.unit_code for fr in included} == {c.member.code for c in demo.merged.rows}
+    res = inspect_file(demo.summary)
+    assert res.ret.values == _sum("gb2021", [fr.ret.values for fr in included])
+
+
+def test_demo_status_sheet_shows_every_unit(demo):
+    ws = openpyxl.load_workbook(demo.summary)[STATUS_SHEET]
+    rows = {r[0]: r[2] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    status = {u.code: u.status for u in demo.report.units}
+    assert set(rows) == set(status)
+    for code, shown in rows.items():
+        expected = {"已通过": "已汇总", "有警告": "已汇总", "未报送": "未报送"}.get(
+            status[code], "未汇总"
+        )
+        assert shown == expected, code
+
+
+@pytest.mark.soffice
+def test_libreoffice_recalculation_gives_the_cached_figures(demo, tmp_path, soffice):
+    fresh = convert([demo.summary], tmp_path, "xlsx")[demo.summary]
+    cached = openpyxl.load_workbook(demo.summary, data_only=True)
+    recalc = openpyxl.load_workbook(fresh, data_only=True)
+    form = load_form("gb2021")
+    values = compute(form, inspect_file(demo.summary).ret.values)
+    for cell in form.cells.values():
+        lay = layout(form, cell.table, 2025)
+        a, b = (
+            cached[lay.table.sheet][lay.a1(cell.id)].value,
+            recalc[lay.table.sheet][lay.a1(cell.id)].value,
+        )
+        expected = (
+            float(values[cell.id]) if isinstance(values[cell.id], Decimal) else values[cell.id]
+        )
+        assert a == b == expected, cell.id
+
+
+# ---------------------------------------------------------------- roll-up
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    form_id=st.sampled_from(FORMS),
+    sizes=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    seed=st.integers(0, 10_000),
+)
+def test_rolling_up_street_summaries_equals_merging_all_units(form_id, sizes, seed):
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        streets = []
+        for g, size in enumerate(sizes):
+            codes = [f"S{g}U{i}" for i in range(size)]
+            _returns(base / f"s{g}", form_id, codes, seed)
+            _returns(base / "all", form_id, codes, seed)
+            streets.append(
+                write_summary(
+                    merge([base / f"s{g}"], code=f"S{g}", name=f"街道{g}"),
+                    base / f"S{g}.xlsx",
+                    generated=FIXED,
+                )
+            )
+        up = merge(streets, code="D", name="区")
+        direct = merge([base / "all"], code="D", name="区")
+        assert up.summary.values == direct.summary.values
+        assert sorted(c.member.code for c in up.rows) == sorted(c.member.code for c in direct.rows)
+        assert {c.member.via for c in up.rows} == {f"S{g}" for g in range(len(sizes))}
+
+
+def test_a_unit_directly_and_inside_a_summary_is_refused(tmp_path):
+    _returns(tmp_path / "s", "gb2021", ["U1", "U2"])
+    street = write_summary(merge([tmp_path / "s"], code="S"), tmp_path / "S.xlsx")
+    with pytest.raises(MergeError, match=r"单位 U1 单位U1 重复出现"):
+        merge([street, tmp_path / "s" / "U1-单位U1.xlsx"])
+
+
+def test_a_unit_in_two_summaries_is_refused(tmp_path):
+    _returns(tmp_path / "s", "gb2021", ["U1"])
+    a = write_summary(merge([tmp_path / "s"], code="A"), tmp_path / "A.xlsx")
+    b = write_summary(merge([tmp_path / "s"], code="B"), tmp_path / "B.xlsx")
+    with pytest.raises(MergeError, match=r"经由 A.*经由 B|经由 B.*经由 A"):
+        merge([a, b])
+
+
+def test_mixed_forms_are_refused_naming_the_files(tmp_path):
+    _returns(tmp_path / "x", "gb2021", ["U1"])
+    _returns(tmp_path / "x", "gb2019", ["U2"])
+    with pytest.raises(MergeError) as e:
+        merge([tmp_path / "x"])
+    assert "U1-单位U1.xlsx：gb2021 2025 年" in str(e.value)
+    assert "U2-单位U2.xlsx：gb2019 2020 年" in str(e.value)
+
+
+def test_returns_with_errors_are_left_out_unless_asked(tmp_path):
+    values = _returns(tmp_path / "in", "gb2021", ["U1", "U2"])
+    form = load_form("gb2021")
+    bad = random_return(form, random.Random(1), year=2025, code="U3", name="单位U3", balanced=False)
+    bad.values["t3.r1.natural"] = 999
+    (tmp_path / "in" / "U3.xlsx").write_bytes(render(bad))
+    plain = merge([tmp_path / "in"])
+    assert [lo.code for lo in plain.left_out] == ["U3"] and not plain.unchecked
+    assert plain.summary.values == _sum("gb2021", list(values.values()))
+    forced = merge([tmp_path / "in"], include_errors=True)
+    assert forced.unchecked and len(forced.rows) == 3
+    out = write_summary(forced, tmp_path / "forced.xlsx")
+    wb = openpyxl.load_workbook(out)
+    for sheet in ("二 主动公开", "三 依申请", "四 复议诉讼"):
+        assert any(c.value == UNCHECKED for row in wb[sheet].iter_rows() for c in row)
+
+
+def test_unit_text_starting_with_equals_stays_text(tmp_path):
+    form = load_form("gb2021")
+    ret = random_return(form, random.Random(2), year=2025, code="U1", name="单位U1")
+    ret.texts["p1"] = '=HYPERLINK("http://x","点我")'
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "U1.xlsx").write_bytes(render(ret))
+    out = write_summary(merge([tmp_path / "in"]), tmp_path / "s.xlsx")
+    ws = openpyxl.load_workbook(out)[TEXTS_SHEET]
+    cell = ws["C2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+# ---------------------------------------------------------------- tidy and API
+
+
+def test_tidy_csv_and_frame_agree(tmp_path):
+    values = _returns(tmp_path / "in", "gb2021", ["U1", "U2"])
+    out = tmp_path / "sum.xlsx"
+    result = CliRunner().invoke(
+        app,
+        [
+            "merge",
+            str(tmp_path / "in"),
+            "-o",
+            str(out),
+            "--tidy",
+            str(tmp_path / "t.csv"),
+            "--name",
+            "区",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    csv = pd.read_csv(tmp_path / "t.csv", encoding="utf-8-sig", dtype=str)
+    frame = govxl.read(out).to_frame()
+    assert len(csv) == len(frame) == 2 * len(load_form("gb2021").inputs())
+    got = {(r.unit_code, r.cell): Decimal(r.value) for r in csv.itertuples()}
+    assert got == {(u, c): Decimal(v) for u, vals in values.items() for c, v in vals.items()}
+    assert list(frame.columns) == [
+        "unit_code",
+        "unit",
+        "year",
+        "form",
+        "table",
+        "row",
+        "row_label",
+        "column",
+        "column_label",
+        "cell",
+        "value",
+    ]
+
+
+def test_merge_with_roster_lists_missing_units(tmp_path):
+    _returns(tmp_path / "in", "gb2021", ["U1"])
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称\nU1,单位U1\nU2,单位U2\n", encoding="utf-8")
+    result = merge([tmp_path / "in"], roster=read_roster(roster))
+    assert [u.code for u in result.missing] == ["U2"]
