@@ -433,6 +433,28 @@ def test_xls_with_far_away_cell_is_refused_before_calamine(soffice_out: Path) ->
     assert "65536" in err.message
 
 
+@pytest.mark.soffice
+@pytest.mark.parametrize(
+    ("record", "offset", "value", "code"),
+    [
+        (b"\x00\x02\x0e\x00", 8, 0xFFFFFFF0, "too-many-cells"),  # DIMENSIONS: rows to 4e9
+        (b"\xfc\x00", 8, 0x7FFFFFFF, "legacy-xls"),  # SST: 2**31 strings announced
+    ],
+    ids=["dimensions", "sst-count"],
+)
+def test_xls_counts_calamine_would_allocate_from_are_checked_first(
+    soffice_out: Path, tmp_path: Path, record: bytes, offset: int, value: int, code: str
+) -> None:
+    """calamine reserves memory from these fields; a huge DIMENSIONS aborts the process."""
+    data = bytearray((soffice_out / "src.xls").read_bytes())
+    at = data.find(record)
+    assert at > 0
+    struct.pack_into("<I", data, at + offset, value)
+    path = tmp_path / "篡改.xls"
+    path.write_bytes(bytes(data))
+    expect_error(path, code)
+
+
 # ---------------------------------------------------------------- hostile input
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "空.xlsx"

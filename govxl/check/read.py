@@ -14,12 +14,12 @@ from pathlib import Path
 
 from govxl.check import tamper
 from govxl.check.findings import Finding, finding
+from govxl.check.plan import TablePlan, plan
 from govxl.check.rules import check_rules
 from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
 from govxl.returns import INFO_FIELDS, Member, Return
 from govxl.spec import Form, load_form
 from govxl.spec.compute import Value
-from govxl.spec.layout import layout
 from govxl.template.writer import (
     ID_KEYS,
     NOTE_FIRST_ROW,
@@ -31,7 +31,7 @@ from govxl.template.writer import (
     info_cell,
     text_cells,
 )
-from govxl.values import Kind, parse_value
+from govxl.values import MAX_COUNT, Kind, parse_value
 
 TABLE_SHEETS = ("二 主动公开", "三 依申请", "四 复议诉讼")
 WANTED = (SHEET_ID, SHEET_INFO, *TABLE_SHEETS, SHEET_TEXT, SHEET_NOTES)
@@ -232,58 +232,48 @@ def _read_into(
         res.findings.extend(tamper.protection(wb, [t.sheet for t in form.tables], name))
     trusted: set[str] = set()
     typed: dict[str, object] = {}
-    for table in form.tables:
-        sheet = wb.sheets.get(table.sheet)
+    for tp in plan(form, year):
+        sheet = wb.sheets.get(tp.sheet)
         if sheet is None:
             res.findings.append(
                 finding(
                     "sheet-missing",
-                    f"找不到工作表“{table.sheet}”（被删除或改名）。请在原模板上填写，"
+                    f"找不到工作表“{tp.sheet}”（被删除或改名）。请在原模板上填写，"
                     "不要改动工作表名称。",
-                    sheet=table.sheet,
+                    sheet=tp.sheet,
                 )
             )
             continue
-        lay = layout(form, table.id, year)
-        label_findings = list(tamper.labels(sheet, lay, name))
+        label_findings = list(tamper.labels(sheet, tp, name))
         res.findings.extend(label_findings)
         if label_findings:
             continue
-        trusted.add(table.id)
+        trusted.add(tp.table_id)
         if wb.formulas_known:
-            found, over = tamper.formulas_of(sheet, lay, form, name)
+            found, over = tamper.formulas_of(sheet, tp, name)
             res.findings.extend(found)
             typed.update(over)
-        _values(sheet, lay, form, ret, res, blank_as_zero, year)
+        _values(sheet, tp, ret, res, blank_as_zero)
     _texts(wb, form, ret)
     res.findings.extend(check_rules(ret, trusted, typed, file=name))
 
 
 def _values(
-    sheet: RawSheet,
-    lay,
-    form: Form,
-    ret: Return,
-    res: ReadResult,
-    blank_as_zero: bool,
-    year: int | None,
+    sheet: RawSheet, tp: TablePlan, ret: Return, res: ReadResult, blank_as_zero: bool
 ) -> None:
-    for cell in form.table_cells(lay.table.id):
-        if cell.computed:
+    cells = sheet.cells
+    for slot in tp.inputs:
+        raw = cells.get(slot.a1)
+        rawv = raw.value if raw is not None else None
+        if type(rawv) is int and slot.kind is not Kind.MONEY and 0 <= rawv <= MAX_COUNT:
+            ret.values[slot.cell.id] = rawv  # the common case, decided without the parser
             continue
-        where = lay.a1(cell.id)
-        raw = sheet.cells.get(where)
-        parsed = parse_value(
-            raw.value if raw else None,
-            Kind(cell.type.value),
-            unit=cell.unit,
-            blank_as_zero=blank_as_zero,
-        )
+        cell = slot.cell
+        parsed = parse_value(rawv, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
         value: Value = parsed.value  # type: ignore[assignment]
-        if value is None and raw is not None and raw.value not in (None, ""):
-            value = str(raw.value)  # unreadable text stays text, never becomes 0
+        if value is None and rawv not in (None, ""):
+            value = str(rawv)  # unreadable text stays text, never becomes 0
         ret.values[cell.id] = value
-        row_label, col_label = cell.labels(year)
         for p in parsed.problems:
             res.findings.append(
                 finding(
@@ -291,10 +281,10 @@ def _values(
                     p.message,
                     severity=p.severity,
                     sheet=sheet.name,
-                    cell=where,
-                    row_label=row_label,
-                    column_label=col_label,
-                    value="" if raw is None or raw.value is None else str(raw.value),
+                    cell=slot.a1,
+                    row_label=slot.row_label,
+                    column_label=slot.column_label,
+                    value="" if rawv is None else str(rawv),
                 )
             )
 

@@ -33,7 +33,7 @@ from .core import (
     local_name,
     norm,
     run_xml,
-    text_of,
+    walk_xml,
 )
 
 
@@ -131,31 +131,31 @@ def read_ods(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) 
     tables, locked = _scan_ods(arc)
     for label, ext in tables:
         _check(label, ext, limits)
-    application = text_of(arc, "meta.xml", "generator") if arc.has("meta.xml") else None
-    stamp = text_of(arc, "meta.xml", "date") if arc.has("meta.xml") else None
+    meta: dict[str, str] = {}
+    if arc.has("meta.xml"):
+        walk_xml(arc, "meta.xml", _ignore, ("generator", "date"), meta.setdefault)
+    parsed = set(arc.done)
     check_prologs(arc)
     for name in arc.names():  # calamine inflates these itself: prove their sizes first
-        if norm(name).endswith(".xml"):
+        if norm(name).endswith(".xml") and norm(name) not in parsed:
             for _ in arc.chunks(name):
                 pass
     book = _open(arc.data, "ods")
-    protected = [ext.protected for _, ext in tables]
+    macros = any(norm(n).startswith(("basic/", "scripts/")) for n in arc.names())
+    sheets = _sheets(book, wanted, limits, [ext.protected for _, ext in tables])
+    application = meta.get("generator", "").strip() or None
     return RawWorkbook(
-        path,
-        "ods",
-        _sheets(book, wanted, limits, protected),
-        locked,
-        False,
-        False,
-        application,
-        _when(stamp),
-        {},
+        path, "ods", sheets, locked, macros, False, application, _when(meta.get("date")), {}
     )
+
+
+def _ignore(tag: str, attrs: dict[str, str]) -> None:
+    pass
 
 
 def _when(stamp: str | None) -> datetime | None:
     try:
-        return datetime.fromisoformat(stamp) if stamp else None
+        return datetime.fromisoformat(stamp.strip()) if stamp else None
     except ValueError:
         return None
 

@@ -66,7 +66,7 @@ def _number(text: str) -> tuple[Value, str]:
     text = text.strip()
     if not text:
         return None, ""
-    if _INT.fullmatch(text):
+    if len(text) <= 20 and _INT.fullmatch(text):  # long digit runs: float (int() has a cap)
         return int(text), "n"
     if _FLOAT.fullmatch(text) and math.isfinite(num := float(text)):
         return num, "n"
@@ -253,7 +253,8 @@ def _convert(
         if not text.strip():
             return None, ""
         try:
-            value = sst[int(text)]
+            index = int(text)
+            value = sst[index] if index >= 0 else sst[len(sst)]
         except (ValueError, IndexError) as exc:
             raise Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串") from exc
         return (value, "s") if value else (None, "")

@@ -28,6 +28,7 @@ class HeadNode:
 class GridSpec:
     table: Table
     leaves: list[str] = field(default_factory=list)
+    leaf_labels: dict[str, str] = field(default_factory=dict)
     heads: LabelIndex[HeadNode] = field(default_factory=lambda: LabelIndex([]))
     rows: LabelIndex[str] = field(default_factory=lambda: LabelIndex([]))
     groups: LabelIndex[str] = field(default_factory=lambda: LabelIndex([]))
@@ -79,6 +80,7 @@ def _grid(table: Table) -> GridSpec:
     spec = GridSpec(
         table,
         leaves=[h.id or "" for top in table.columns for h in top.leaves()],
+        leaf_labels={h.id or "": h.label for top in table.columns for h in top.leaves()},
         heads=LabelIndex([(h.label, h) for h in heads]),
         rows=LabelIndex(leaves),
         groups=LabelIndex([(g, g) for g in groups]),

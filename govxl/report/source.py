@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from govxl.spec import Severity
+
 MAX_BYTES = 20 * 1024 * 1024
 """Larger than any real report (the seed is 13 KB; a report with images is a few MB)."""
 MAX_ROWS = 2000
@@ -61,7 +63,8 @@ class ImportIssue:
 
     @property
     def zh(self) -> str:
-        return {"error": "错误", "warning": "注意", "info": "提示"}.get(self.severity, self.severity)
+        """强制 / 核实 / 提示: the audit classes clerks know from 联网直报."""
+        return Severity(self.severity).zh
 
     def to_dict(self) -> dict[str, str | None]:
         return asdict(self)

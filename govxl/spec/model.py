@@ -193,8 +193,11 @@ class Instance:
         return self.rule.kind == "check" and not self.uses_prev
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Form:
+    """A loaded form definition. Compared and hashed by identity: forms are loaded once and
+    cached, and layouts and read plans are cached per form, so hashing must be cheap."""
+
     id: str
     title: str
     basis: str

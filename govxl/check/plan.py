@@ -1,0 +1,94 @@
+"""What to look for in a return of one form and year, worked out once and cached.
+
+Reading thousands of returns of the same form must not recompile the same formulas and labels for
+every file: the plan holds, per table, the expected label text and formula at each address and
+the input cells with their parsing rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from govxl.spec import Cell, Form
+from govxl.spec.layout import STATUS_ROW, SheetLayout, a1, layout
+from govxl.template import formulas
+from govxl.values import Kind
+
+_SPACE = re.compile(r"[\s\u3000]+")
+
+
+def norm_label(text: object) -> str:
+    return _SPACE.sub("", str(text or "")).replace("(", "（").replace(")", "）")
+
+
+def norm_formula(text: str | None) -> str:
+    return _SPACE.sub("", (text or "").lstrip("=")).replace("$", "").upper()
+
+
+@dataclass(frozen=True)
+class InputSlot:
+    cell: Cell
+    a1: str
+    kind: Kind
+    row_label: str
+    column_label: str
+
+
+@dataclass(frozen=True)
+class TotalSlot:
+    cell: Cell
+    a1: str
+    formula: str
+    norm: str
+    row_label: str
+    column_label: str
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    table_id: str
+    sheet: str
+    layout: SheetLayout
+    labels: tuple[tuple[str, str, str, int, int], ...]
+    """(A1, normalised text, text, row, col) of every label box."""
+    inputs: tuple[InputSlot, ...]
+    totals: tuple[TotalSlot, ...]
+    checks: tuple[tuple[str, str], ...]
+    """(A1, normalised formula) of every check cell and the status line."""
+
+
+@cache
+def plan(form: Form, year: int | None) -> tuple[TablePlan, ...]:
+    return tuple(_table_plan(form, t.id, year) for t in form.tables)
+
+
+def _table_plan(form: Form, table_id: str, year: int | None) -> TablePlan:
+    lay = layout(form, table_id, year)
+    labels = tuple(
+        (a1(b.row, b.col), norm_label(b.text), b.text, b.row, b.col)
+        for b in lay.boxes
+        if b.role != "title" and b.text
+    )
+    inputs, totals = [], []
+    for cell in form.table_cells(table_id):
+        row_label, col_label = cell.labels(year)
+        if cell.computed:
+            f = formulas.define_formula(form.definition_of(cell.id), lay)
+            totals.append(
+                TotalSlot(cell, lay.a1(cell.id), f, norm_formula(f), row_label, col_label)
+            )
+        else:
+            inputs.append(
+                InputSlot(cell, lay.a1(cell.id), Kind(cell.type.value), row_label, col_label)
+            )
+    by_key = {i.key: i for i in form.instances}
+    checks = [
+        (a1(*place), norm_formula(formulas.check_formula(by_key[k], lay)))
+        for k, place in lay.checks.items()
+    ]
+    checks.append((a1(STATUS_ROW, 0), norm_formula(formulas.status_formula(form, lay))))
+    return TablePlan(
+        table_id, lay.table.sheet, lay, labels, tuple(inputs), tuple(totals), tuple(checks)
+    )
