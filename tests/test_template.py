@@ -197,3 +197,16 @@ def test_cli_bad_roster_names_the_line(tmp_path):
     )
     assert result.exit_code == 2
     assert "第 3 行" in result.stderr and "001" in result.stderr
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+@pytest.mark.parametrize(("code", "name"), [("001", "正阳街道"), ("A&B", '<张>&"李" =1+1')])
+def test_patched_personal_copy_is_byte_identical_to_a_full_render(form_id, code, name):
+    from govxl.template.personalise import CODE_TOKEN, NAME_TOKEN, personalise
+
+    form = load_form(form_id)
+    base = render(Return(form, year=YEAR[form_id], unit_code=CODE_TOKEN, unit_name=NAME_TOKEN),
+                  generated=FIXED)
+    direct = render(Return(form, year=YEAR[form_id], unit_code=code, unit_name=name),
+                    generated=FIXED)
+    assert personalise(base, code, name) == direct

@@ -262,16 +262,16 @@ def _parser() -> expat.XMLParserType:
     return p
 
 
-_LOCAL: dict[str, str] = {}
+LOCAL_NAMES: dict[str, str] = {}  # hot loops try this cache inline before local_name()
 
 
 def local_name(name: str) -> str:
     """``{ns}c`` / ``x:c`` -> ``c``: writers differ in prefixes; only local names matter."""
-    tag = _LOCAL.get(name)
+    tag = LOCAL_NAMES.get(name)
     if tag is None:
         tag = name.rpartition("}")[2].rpartition(":")[2]
-        if len(_LOCAL) < 4096:
-            _LOCAL[name] = tag
+        if len(LOCAL_NAMES) < 4096:  # bounded: a hostile part may invent endless names
+            LOCAL_NAMES[name] = tag
     return tag
 
 

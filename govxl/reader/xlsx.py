@@ -20,6 +20,7 @@ from openpyxl.formula.translate import Translator
 
 from .core import (
     CHUNK,
+    LOCAL_NAMES,
     Archive,
     Fail,
     Limits,
@@ -63,6 +64,8 @@ def _col_index(letters: str) -> int:
 
 
 def _number(text: str) -> tuple[Value, str]:
+    if text.isdigit() and text.isascii() and len(text) <= 20:  # the common case, fast
+        return int(text), "n"
     text = text.strip()
     if not text:
         return None, ""
@@ -133,10 +136,11 @@ def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int
     ctype = "n"
     row = col = max_row = max_col = 0
     phonetic = protected = False
+    local = LOCAL_NAMES
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal buf, vals, ftext, inline, fattrs, ref, ctype, row, col, phonetic, protected
-        tag = local_name(name)
+        tag = local.get(name) or local_name(name)
         if tag == "c":
             ref, ctype = attrs.get("r"), attrs.get("t", "n")
             vals = ftext = inline = None
@@ -161,7 +165,7 @@ def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int
 
     def end(name: str) -> None:
         nonlocal buf, phonetic
-        tag = local_name(name)
+        tag = local.get(name) or local_name(name)
         if tag == "c":
             finish()
         elif tag in ("v", "f", "t"):
@@ -202,12 +206,15 @@ def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int
             if formula is None:
                 return
             kind = "f-empty"
-        _store(addr, RawCell(value, formula, kind))
+        store(addr, RawCell(value, formula, kind))
 
-    def _store(addr: str, cell: RawCell) -> None:
+    def store(addr: str, cell: RawCell) -> None:
         nonlocal max_row, max_col
         cells[addr] = cell
-        max_row, max_col = max(max_row, row), max(max_col, col)
+        if row > max_row:
+            max_row = row
+        if col > max_col:
+            max_col = col
         if len(cells) > limit:
             raise Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
 
@@ -217,7 +224,7 @@ def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int
         if value is not None or formula is not None:
             m = _REF.fullmatch(addr)
             row, col = (int(m.group(2)), _col_index(m.group(1))) if m else (row, col)
-            _store(addr, RawCell(value, formula, kind if value is not None else "f-empty"))
+            store(addr, RawCell(value, formula, kind if value is not None else "f-empty"))
     return RawSheet(label, "visible", protected, cells, max_row, max_col)
 
 

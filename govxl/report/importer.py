@@ -19,7 +19,7 @@ from pathlib import Path
 
 from govxl.report.catalog import form_labels, recognise
 from govxl.report.labels import norm
-from govxl.report.sections import Layout, find_layout
+from govxl.report.sections import Layout, find_layout, find_title
 from govxl.report.source import (
     MAX_BYTES,
     ImportIssue,
@@ -95,10 +95,11 @@ def parse_source(data: bytes, name: str) -> Source:
 
 def build(src: Source) -> ImportResult:
     issues = list(src.issues)
-    lay = find_layout(src.paras())
+    title = find_title(src.paras())
     texts = [c.text for t in src.tables() for row in t.rows for c in row if c.text.strip()]
     texts += [p.text for p in src.paras() if len(p.text) <= 120]
-    form, reason = recognise(texts, lay.year)
+    form, reason = recognise(texts, title.year)
+    lay = find_layout(src.paras(), form, title)
     mapper = Mapper(form)
     _place(src, lay, mapper, form)
     issues += lay.issues + mapper.issues
@@ -158,8 +159,8 @@ def _read_values(form: Form, year: int | None, placed: dict[str, RawCell],
         for p in parsed.problems:
             if p.code == "number-as-text" and PLAIN_NUMBER.fullmatch(raw.text.strip()):
                 continue
-            issues.append(ImportIssue(p.severity, p.code,
-                                      f"{cell_name(form, cell, year)}：{p.message}", raw.where, cid))
+            message = f"{cell_name(form, cell, year)}：{p.message}"
+            issues.append(ImportIssue(p.severity, p.code, message, raw.where, cid))
         (reported if cell.computed else inputs)[cid] = parsed.value
     return inputs, reported
 
@@ -201,8 +202,9 @@ def _identity(form: Form, lay: Layout) -> list[ImportIssue]:
     out: list[ImportIssue] = []
     if lay.year is not None and not form.covers(lay.year):
         span = f"{form.first_year}–{form.last_year or ''}"
-        out.append(ImportIssue("warning", "form-year",
-                               f"{lay.year} 年度的报告使用了“{form.title}”，该格式适用于 {span} 年度"))
+        out.append(ImportIssue(
+            "warning", "form-year",
+            f"{lay.year} 年度的报告使用了“{form.title}”，该格式适用于 {span} 年度"))
     return out
 
 

@@ -116,7 +116,7 @@ class Mapper:
                 self.variant(m, first)
                 block, header = m.key, None
                 self.unplaced(cells[1:], "出现在项目标题行中")
-            elif (m := spec.heads.match(first.text)) is not None:
+            elif spec.heads.match_all(first.text):
                 block, header = self._block_header(spec, block, row, first)
             elif self.line(first):
                 self.unplaced(cells[1:], "出现在补充项的行中")
@@ -215,7 +215,7 @@ class Mapper:
                 if spec.corner.match_all(c.text):
                     self.variant(spec.corner.match_all(c.text)[0], c)
                     continue
-                node = self._head(spec, c, above if known else [])
+                node = self._head(spec, c, above) if known else self._head_label(spec, c)
                 if node is None:
                     continue
                 above.append((c, node))
@@ -231,6 +231,15 @@ class Mapper:
                        "全表按规定的列顺序读取", where)
             return None
         return cols
+
+    def _head_label(self, spec: GridSpec, c: RawCell) -> HeadNode | None:
+        """Without grid columns only the label is checked; the columns go in the form's order."""
+        found = spec.heads.match_all(_last(c.text))
+        if not found:
+            self.issue("warning", "unknown-header", f"表头“{_short(c.text)}”无法识别", c.where)
+            return None
+        self.variant(found[0], c)
+        return found[0].key
 
     def _head(self, spec: GridSpec, c: RawCell,
               above: list[tuple[RawCell, HeadNode]]) -> HeadNode | None:

@@ -10,6 +10,7 @@ from govxl.fileio import atomic_write
 from govxl.returns import Return
 from govxl.roster import Roster, safe_filename
 from govxl.spec import Form
+from govxl.template.personalise import CODE_TOKEN, NAME_TOKEN, personalise
 from govxl.template.writer import render
 
 
