@@ -130,7 +130,7 @@ def run_demo(out: Path, *, soffice: bool = True) -> DemoResult:
         status = next((u.status for u in report.units if u.file == fr.relative), None)
         if fr.use == USED and status not in (None, PASSED):
             write_feedback(fr, audit)
-    merged = merge([inbox], roster=roster, level="区", code="LY", name="示例区（样例数据）")
+    merged = merge([audit], level="区", code="LY", name="示例区（样例数据）")
     summary = write_summary(merged, summary_dir / "示例区汇总.xlsx")
     from govxl.tidy import rows, write_tidy
 

@@ -10,6 +10,7 @@ import os
 import re
 import struct
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -312,6 +313,20 @@ def test_input_is_not_modified_and_nothing_is_written(tmp_path: Path, xw_book: P
     read_workbook(xw_book)
     assert (hashlib.sha256(xw_book.read_bytes()).hexdigest(), xw_book.stat().st_mtime_ns) == before
     assert sorted(os.listdir(tmp_path)) == listing
+
+
+def test_small_workbooks_are_fast(tmp_path: Path) -> None:
+    """10,000 small returns must read well within a minute; this keeps 10x headroom."""
+    path = tmp_path / "小.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("表")
+    for row in range(10):
+        ws.write_row(row, 0, [f"项目{row}", row, row * 1.5, row % 2 == 0])
+    wb.close()
+    start = time.perf_counter()
+    for _ in range(500):
+        read_workbook(path)
+    assert (time.perf_counter() - start) / 500 < 0.003
 
 
 cell_value = st.one_of(

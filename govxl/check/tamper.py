@@ -110,13 +110,25 @@ def formulas_of(
     return found, typed
 
 
+def structure_lock_survives(wb: RawWorkbook) -> bool:
+    """Whether the program that saved the file writes the workbook's structure lock back.
+
+    LibreOffice (at least up to 7.x) keeps the lock while the file is open but saves .xlsx with
+    an empty ``<workbookProtection/>``: a unit that merely opened and saved the return in
+    LibreOffice removed nothing, so the structure lock is not judged for its files. Sheet
+    protection it does keep, and that is still checked.
+    """
+    return not (wb.application or "").startswith("LibreOffice")
+
+
 def protection(wb: RawWorkbook, sheets: list[str], file: str) -> Iterator[Finding]:
     off = [s for s in sheets if s in wb.sheets and not wb.sheets[s].protected]
-    if off or not wb.structure_locked:
+    unlocked = not wb.structure_locked and structure_lock_survives(wb)
+    if off or unlocked:
         parts = []
         if off:
             parts.append(f"工作表“{'”“'.join(off)}”的保护被取消")
-        if not wb.structure_locked:
+        if unlocked:
             parts.append("工作簿结构保护被取消")
         yield finding(
             "protection-removed",

@@ -13,7 +13,8 @@ from pathlib import Path
 from xlsxwriter.workbook import Workbook
 
 from govxl.check.findings import CATALOGUE
-from govxl.collect.run import FAILED, MISSING, PASSED, UNREADABLE, WARNED, CollectReport
+from govxl.collect.cache import write_cache
+from govxl.collect.run import USED, FAILED, MISSING, PASSED, UNREADABLE, WARNED, CollectReport
 from govxl.fileio import atomic_write
 from govxl.spec import load_form
 
@@ -35,6 +36,8 @@ def write_outputs(report: CollectReport, out: Path) -> list[Path]:
     findings = out / FINDINGS
     text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str)
     atomic_write(findings, text.encode("utf-8"))
+    write_cache(((f.relative, f.sha256, f.ret) for f in report.files
+                 if f.use == USED and f.ret is not None and f.ret.kind == "return"), out)
     return [results, findings]
 
 

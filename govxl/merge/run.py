@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govxl.check.findings import Finding
-from govxl.check.read import ReadResult, inspect_file
+from govxl.check.read import ReadResult, inspect_file, sha256_of
+from govxl.collect.cache import CACHE, finding_from_dict, read_cache
 from govxl.collect.run import FAILED, PASSED, USED, WARNED, CollectReport, collect, read_all
 from govxl.collect.scan import scan
 from govxl.merge.detail import Contribution, read_contributions, total
@@ -123,6 +124,8 @@ def gather(
     if roster is not None:
         listed = {c.member.code for c in out.rows} | {lo.code for lo in out.left_out}
         out.missing = [u for u in roster.units if u.code not in listed]
+    seen_missing: set[str] = set()
+    out.missing = [u for u in out.missing if not (u.code in seen_missing or seen_missing.add(u.code))]
     return out
 
 
@@ -158,13 +161,21 @@ def _from_collect_output(
     ok = {PASSED, WARNED} | ({FAILED} if include_errors else set())
     status = {u["file"]: u for u in data["units"] if u["file"]}
     for u in data["units"]:
-        if u["status"] not in ok and u["file"]:
+        if not u["file"]:
+            out.missing.append(Unit(u["code"], u["name"], u.get("parent")))
+        elif u["status"] not in ok:
             out.left_out.append(LeftOut(u["code"], u["name"], u["file"], u["status"]))
+    cached = read_cache(folder / CACHE) if (folder / CACHE).is_file() else {}
     for f in data["files"]:
         unit = status.get(f["file"])
         if f["use"] != USED or unit is None or unit["status"] not in ok:
             continue
-        res = inspect_file(inbox / f["file"], label=f["file"])
+        path = inbox / f["file"]
+        if f["file"] in cached and cached[f["file"]][0] == f["sha256"]:
+            res = ReadResult(path, sha256_of(path), cached[f["file"]][1],
+                             [finding_from_dict(x) for x in f["findings"]])
+        else:
+            res = inspect_file(path, label=f["file"])
         if res.sha256 != f["sha256"]:
             raise MergeError(f"{f['file']} 在审核之后被改动过，请重新运行 govxl collect。")
         results[f["file"]] = res

@@ -50,6 +50,8 @@ class BlockSpec:
 
 
 Spec = GridSpec | BlockSpec
+LINE_COLUMN = "value"
+"""The column id of a line block's single cell (``govxl.spec`` names it so)."""
 
 
 def _head_nodes(nodes: tuple[Header, ...], above: frozenset[str]) -> list[HeadNode]:
@@ -98,7 +100,7 @@ def _blocks(table: Table) -> BlockSpec:
         titles=LabelIndex([(b.title or "", b.id) for b in grids]),
         heads=LabelIndex([(b.head or "", b.id) for b in grids]),
         columns={b.id: LabelIndex([(c.label, c.id) for c in b.columns]) for b in grids},
-        column_ids={b.id: [c.id for c in b.columns] for b in table.blocks},
+        column_ids={b.id: [c.id for c in b.columns] or [LINE_COLUMN] for b in table.blocks},
         rows=LabelIndex([(r.label, (b.id, r.id)) for b in table.blocks for r in b.rows]),
         lines={b.id for b in table.blocks if b.layout == "line"},
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from govxl.report.catalog import BlockSpec, GridSpec, HeadNode, Spec, specs
+from govxl.report.catalog import LINE_COLUMN, BlockSpec, GridSpec, HeadNode, Spec, specs
 from govxl.report.labels import Match, norm
 from govxl.report.source import ImportIssue, RawCell, RawTable
 from govxl.spec import Form
@@ -98,7 +98,7 @@ class Mapper:
             m = spec.rows.match("：".join(parts[:-1]))
             if m is not None and m.key[0] in spec.lines:
                 self.variant(m, raw)
-                self.put(f"{tid}.{m.key[1]}.value", RawCell(parts[-1], raw.where))
+                self.put(f"{tid}.{m.key[1]}.{LINE_COLUMN}", RawCell(parts[-1], raw.where))
                 return True
         return False
 

@@ -1,0 +1,65 @@
+"""``returns.jsonl``: the figures of every accepted return, so ``merge`` need not re-read them.
+
+``govxl collect OUT`` then ``govxl merge OUT`` is the usual sequence; the merge trusts a cached
+return only if the file in the inbox still has the recorded sha256, so an edit after checking is
+caught rather than merged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from govxl.check.findings import Finding
+from govxl.fileio import atomic_write
+from govxl.returns import Return
+from govxl.spec import Severity, load_form
+from govxl.spec.compute import Value
+
+CACHE = "returns.jsonl"
+
+
+def _enc(v: Value) -> Any:
+    return {"decimal": str(v)} if isinstance(v, Decimal) else v
+
+
+def _dec(v: Any) -> Value:
+    return Decimal(v["decimal"]) if isinstance(v, dict) else v
+
+
+def write_cache(rows: Iterator[tuple[str, str, Return]], out: Path) -> Path:
+    lines = []
+    for file, sha, ret in rows:
+        lines.append(json.dumps({
+            "file": file, "sha256": sha, "form": ret.form.id, "year": ret.year,
+            "unit_code": ret.unit_code, "unit_name": ret.unit_name, "kind": ret.kind,
+            "values": {k: _enc(v) for k, v in ret.values.items()}, "texts": ret.texts,
+            "notes": ret.notes, "info": ret.info}, ensure_ascii=False))
+    path = out / CACHE
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
+def read_cache(path: Path) -> dict[str, tuple[str, Return]]:
+    """File → (sha256, Return)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        ret = Return(load_form(d["form"]), year=d["year"], unit_code=d["unit_code"],
+                     unit_name=d["unit_name"], kind=d["kind"],
+                     values={k: _dec(v) for k, v in d["values"].items()}, texts=d["texts"],
+                     notes=[tuple(n) for n in d["notes"]], info=d["info"])
+        out[d["file"]] = (d["sha256"], ret)
+    return out
+
+
+def finding_from_dict(d: dict[str, Any]) -> Finding:
+    keys = Finding.__dataclass_fields__
+    kw = {k: v for k, v in d.items() if k in keys}
+    kw["severity"] = Severity(kw["severity"])
+    return Finding(**kw)
