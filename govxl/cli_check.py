@@ -37,18 +37,7 @@ def validate(
 
     results = [inspect_file(p, blank_as_zero=blank_as_zero) for p in files]
     if as_json:
-        console.print_json(
-            [
-                {
-                    "file": str(r.path),
-                    "sha256": r.sha256,
-                    "valid": not r.errors,
-                    "readable": r.readable,
-                    "findings": [f.to_dict() for f in r.findings],
-                }
-                for r in results
-            ]
-        )
+        console.print_json([r.to_dict() for r in results])
     else:
         for r in results:
             who = f"{r.ret.unit_name}（{r.ret.unit_code}）" if r.ret and r.ret.unit_code else ""

@@ -299,12 +299,14 @@ def test_label_changed_when_a_label_is_retyped(clean: dict[str, Path], tmp_path:
 # ---------------------------------------------------------------- values
 
 VALUE_CASES = [
-    # form, cell, what the clerk typed, code, severity, what was read, advice in the message
+    # form, cell, what the clerk typed, code, severity, what was read, advice in the message.
+    # What cannot be read as a figure is kept as the text it was, never turned into 0.
     ("gb2021", "t3.r1.natural", "无", "not-a-number", "error", "无", "没有请填 0"),
     ("gb2021", "t3.r2.legal", None, "blank", "error", None, "没有请填 0"),
-    ("gb2021", "t3.r3_1.business", -3, "negative", "error", None, "请改为 0 或正数"),
-    ("gb2021", "t3.r4.natural", 2.5, "fraction", "error", None, "请改为整数"),
-    ("gb2021", "t3.r1.research", 1e12, "too-large", "error", None, "请核实是否多填了数字"),
+    ("gb2021", "t3.r3_1.business", -3, "negative", "error", "-3", "请改为 0 或正数"),
+    ("gb2021", "t3.r4.natural", 2.5, "fraction", "error", "2.5", "请改为整数"),
+    ("gb2021", "t3.r1.research", 1e12, "too-large", "error", "1000000000000",
+     "请核实是否多填了数字"),
     ("gb2021", "t2.fees.fee_amount", "251000元", "unit-converted", "warning", Decimal("25.1"),
      "请核实"),
     ("gb2019", "t2.procurement.amount", "5万元", "unit-unclear", "warning", Decimal(5),
@@ -351,10 +353,10 @@ def test_number_as_text_with_thousands_separator(tmp_path: Path) -> None:
 
 def test_blank_as_zero_only_when_asked(clean: dict[str, Path], tmp_path: Path) -> None:
     ret = sample("gb2021")
-    ret.values["t3.r3_5.legal"] = 0
+    ret.values["t3.r3_5_1.legal"] = 0
     src = write(tmp_path / "src.xlsx", ret)
-    path = edit(src, tmp_path / "x.xlsx", typed("gb2021", "t3.r3_5.legal", None))
-    sheet, where = place("gb2021", "t3.r3_5.legal")
+    path = edit(src, tmp_path / "x.xlsx", typed("gb2021", "t3.r3_5_1.legal", None))
+    sheet, where = place("gb2021", "t3.r3_5_1.legal")
     assert seen(path) == [("blank", "error", sheet, where)]
     assert seen(path, blank_as_zero=True) == [("blank-as-zero", "warning", sheet, where)]
     assert "已按 0 读取，请核实" in one(path, "blank-as-zero", blank_as_zero=True).message
@@ -507,30 +509,39 @@ def test_superseded_by_the_newer_save(tmp_path: Path) -> None:
     assert status(report) == {"001": PASSED}
 
 
+def steady(ret: Return) -> tuple[Return, dict]:
+    """A return whose figures continue last year's exactly, and last year's figures.
+
+    In every column of table 三, 四、结转下年度 equals 二、上年结转 (so last year carried over
+    what this year received), and 现行有效件数 follows from last year's by 制发 and 废止.
+    """
+    for col in {c.column for c in ret.form.inputs() if c.table == "t3"}:
+        ret.values[f"t3.r4.{col}"] = ret.values[f"t3.r2.{col}"]
+        ret.values[f"t3.r1.{col}"] = ret.get(f"t3.r3_7.{col}")
+    last = ret.all_values()
+    for row in ("rules", "normative"):
+        issued, repealed = ret.values[f"t2.{row}.issued"], ret.values[f"t2.{row}.repealed"]
+        last[f"t2.{row}.in_force"] = ret.values[f"t2.{row}.in_force"] - issued + repealed  # type: ignore[operator]
+    return ret, last
+
+
 def test_yoy_jump_and_carry_over_against_last_year(tmp_path: Path) -> None:
-    ret = sample("gb2021")
-    ret.values["t3.r1.natural"] = 120
-    ret.values["t3.r3_1.natural"] = int(ret.values["t3.r3_1.natural"] or 0) + 120 - int(
-        sample("gb2021").values["t3.r1.natural"] or 0  # type: ignore[arg-type]
-    )
+    ret, last = steady(column_of(sample("gb2021"), "natural", 120))
+    last["t3.r1.natural"] = 10  # this year 120: more than five times as many
+    last["t3.r4.natural"] = ret.values["t3.r2.natural"] + 7  # type: ignore[operator]
     path = write(tmp_path / "x.xlsx", ret)
     assert seen(path) == []
-    last = sample("gb2021", year=2024, seed=9).all_values()
-    last["t3.r1.natural"] = 10  # this year 120: more than five times as many
-    last["t3.r4.natural"] = int(ret.values["t3.r2.natural"] or 0) + 1  # type: ignore[arg-type]
     report = collect_in(tmp_path, {"a.xlsx": path}, [("001", "测试单位")], previous={"001": last})
-    found = [f for f in report.files[0].findings if f.code in ("yoy-jump", "rule-failed")]
-    jump = next(f for f in found if f.code == "yoy-jump")
-    assert (jump.severity.value, jump.sheet, jump.cell) == ("info", T3, place("gb2021", "t3.r1.natural")[1])
+    assert file_findings(report, "a.xlsx") == [
+        ("rule-failed", "error", T3, place("gb2021", "t3.r2.natural")[1]),
+        ("yoy-jump", "info", T3, place("gb2021", "t3.r1.natural")[1]),
+    ]
+    carry, jump = report.files[0].findings
+    assert (carry.rule, carry.value, carry.expected) == ("R6[natural]", "0", "7")
+    assert "应等于上一年度报告的“四、结转下年度继续办理”（7）" in carry.message
     assert (jump.value, jump.expected) == ("120", "10")
     assert "请核实是否填错" in jump.message
-    carry = next(f for f in found if f.rule == "R6[natural]")
-    assert (carry.severity.value, carry.sheet, carry.cell) == (
-        "error",
-        T3,
-        place("gb2021", "t3.r2.natural")[1],
-    )
-    assert "上一年度报告的“四、结转下年度继续办理”" in carry.message
+    assert status(report) == {"001": FAILED}
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from govxl.check import tamper
 from govxl.check.findings import Finding, finding
@@ -59,6 +60,16 @@ class ReadResult:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity.value == "error"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``govxl validate --json`` prints for this file: one shape for CLI and library."""
+        return {
+            "file": str(self.path),
+            "sha256": self.sha256,
+            "valid": not self.errors,
+            "readable": self.readable,
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 def sha256_of(path: Path) -> str:

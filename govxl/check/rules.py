@@ -6,6 +6,7 @@ the check cell the clerk sees turn red (or, for Python-only rules, at the first 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -100,20 +101,37 @@ def _typed_total(
     ]
 
 
+def _note_key(text: str) -> str:
+    """A rule or cell as a clerk writes it: full-width (Ｒ９, typed with a Chinese input method),
+    with spaces, quotes or ``$`` (copied from a formula) — all mean the same reference."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "$'\"").upper()
+
+
 def explain(ret: Return, found: list[Finding]) -> None:
-    """Mark 核实 warnings that the unit explained on its 说明 sheet (by rule id, key or cell)."""
-    refs = {r.strip().upper().replace(" ", "") for r, why in ret.notes if why.strip()}
+    """Mark 核实 warnings that the unit explained on its 说明 sheet.
+
+    A note may name the rule (R9), the rule on one row or column (R9[rules]), the check cell
+    that turned red, or any cell the rule reads — with or without the sheet name.
+    """
+    refs = {_note_key(r) for r, why in ret.notes if why.strip()} - {""}
     if not refs:
         return
+    by_key = {i.key: i for i in ret.form.instances}
     for f in found:
         if f.severity is not Severity.WARNING:
             continue
-        keys = {
-            f.rule.upper(),
-            f.rule.split("[")[0].upper(),
-            f.cell.upper(),
-            f"{f.sheet}!{f.cell}".upper(),
-        }
+        places = [(f.sheet, f.cell)] if f.cell else []
+        inst = by_key.get(f.rule)
+        if inst is not None:
+            for ref in inst.refs:
+                if not ref.startswith("prev."):
+                    cell = ret.form.cells[ref]
+                    lay = layout(ret.form, cell.table, ret.year)
+                    places.append((lay.table.sheet, lay.a1(ref)))
+        keys = {_note_key(f.rule), _note_key(f.rule.split("[")[0])}
+        for sheet, where in places:
+            keys |= {_note_key(where), _note_key(f"{sheet}!{where}")}
         if keys & refs:
             f.explained = True
 

@@ -17,6 +17,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 
 from govxl.collect.run import FileResult
 from govxl.fileio import atomic_write
+from govxl.roster import safe_filename
 
 FEEDBACK_DIR = "退回"
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -59,10 +60,17 @@ def write_feedback(fr: FileResult, out: Path) -> Path | None:
         c.font = Font(bold=True)
     ws.protection.sheet = True
     wb.active = 0
+    for sheet in wb.worksheets:
+        # The template opens on its guide sheet, selected; left selected beside the new first
+        # sheet, Excel would open the two as a group and copy every keystroke into both.
+        sheet.sheet_view.tabSelected = sheet is ws
     wb.security = wb.security or WorkbookProtection()
     wb.security.lockStructure = True
     buf = io.BytesIO()
     wb.save(buf)
-    target = out / FEEDBACK_DIR / (Path(fr.relative).stem + ".xlsx")
+    # Named after the unit, not the file: two units may both send "报表.xlsx" (from folders per
+    # sender), and one copy must not overwrite the other.
+    name = safe_filename(fr.unit_code, fr.unit_name) if fr.unit_code else Path(fr.relative).name
+    target = out / FEEDBACK_DIR / (Path(name).stem + ".xlsx")
     atomic_write(target, buf.getvalue())
     return target

@@ -22,7 +22,7 @@ from govxl.check.read import ReadResult, inspect_file
 from govxl.check.rules import check_previous
 from govxl.collect.scan import Entry, scan
 from govxl.returns import Return
-from govxl.roster import Roster
+from govxl.roster import Roster, Unit
 from govxl.spec import Severity
 from govxl.spec.compute import Value
 
@@ -234,7 +234,9 @@ def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
                 fr.unit_code, fr.unit_name = code, by_code[code].name
             continue
         unit = by_code.get(ret.unit_code) or (
-            None if ret.unit_code else by_name.get(ret.unit_name.replace(" ", ""))
+            _by_number(ret.unit_code, roster)
+            if ret.unit_code
+            else by_name.get(ret.unit_name.replace(" ", ""))
         )
         if unit is None:
             who = f"单位代码“{ret.unit_code}”" if ret.unit_code else f"单位“{ret.unit_name}”"
@@ -271,6 +273,18 @@ def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
                     value=ret.form.id,
                 )
             )
+
+
+def _by_number(code: str, roster: Roster) -> Unit | None:
+    """The unit whose code is ``code`` with its leading zeros back.
+
+    A clerk who types 012 into a blank template's 单位代码 in Excel gets the number 12: Excel drops
+    the zeros. The unit is matched only when exactly one roster code of digits means that number.
+    """
+    if not code.isdigit():
+        return None
+    same = [u for u in roster.units if u.code.isdigit() and int(u.code) == int(code)]
+    return same[0] if len(same) == 1 else None
 
 
 def _choose(files: list[FileResult]) -> None:

@@ -38,7 +38,7 @@ class Contribution:
 
 
 def column_of(form: Form, cell_id: str) -> int:
-    return FIRST + [c.id for c in form.inputs()].index(cell_id)
+    return FIRST + form.input_index()[cell_id]
 
 
 def sum_formula(form: Form, cell_id: str, n: int) -> str:

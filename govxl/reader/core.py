@@ -285,6 +285,7 @@ def run_xml(
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
 ) -> None:
+    """Stream ``part`` through hardened expat with raw handlers (the fast path for big parts)."""
     p = _parser()
     p.StartElementHandler = start
     if end:
@@ -300,6 +301,8 @@ def run_xml(
         raise Fail("xml-entity", f"位于“{part}”") from exc
     except expat.ExpatError as exc:
         raise Fail("corrupt-file", f"“{part}”第 {exc.lineno} 行 XML 格式错误") from exc
+    except (LookupError, UnicodeError) as exc:  # an encoding expat/Python does not know
+        raise Fail("corrupt-file", f"“{part}”的文字编码无法识别") from exc
 
 
 def walk_xml(
@@ -352,7 +355,7 @@ def check_prologs(arc: Archive) -> None:
         try:
             for chunk in arc.chunks(info.filename, 4096):
                 p.Parse(chunk, False)
-        except (_Stop, expat.ExpatError):
+        except (_Stop, expat.ExpatError, LookupError, UnicodeError):
             continue  # root reached, or a broken part we never read anyway
         except Fail as fail:
             if fail.code != "corrupt-zip":

@@ -1,13 +1,13 @@
 """ODS and legacy XLS: values only, through python-calamine, after our own pre-scan.
 
-Why a pre-scan: calamine builds a dense grid for every sheet when the book is opened.  One
-stray value at IV65536 of an .xls costs it ~0.5 GB, and a large enough .ods extent aborts the
-whole process (a Rust allocation failure cannot be caught).  So we first measure each
-sheet's extent ourselves - from content.xml for .ods, from the BIFF cell records for .xls -
-and refuse oversized sheets before calamine ever sees the bytes.  Formulas are not available
-on these paths (``formulas_known=False``); dates come back as Excel serial numbers, like the
-values stored in an .xlsx.
-"""
+Why a pre-scan: calamine trusts the file.  It builds a dense grid for every sheet when the
+book is opened (one stray value at IV65536 of an .xls costs ~0.5 GB), and it sizes buffers
+from counts, sizes and sector ids read from the file; when such an allocation fails Rust
+aborts the whole process, which no ``except`` can catch.  So before calamine sees the bytes
+we measure each sheet's extent ourselves (content.xml for .ods, BIFF records for .xls) and
+check every CFB structure and BIFF count it would allocate from; .xls macros are hidden from
+calamine's VBA parser in an in-memory copy.  Formulas are not available on these paths
+(``formulas_known=False``); dates come back as Excel serial numbers, as in an .xlsx."""
 
 from __future__ import annotations
 

@@ -14,10 +14,10 @@ import re
 from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from openpyxl.formula.translate import Translator
-
+from . import fastsheet
 from .core import (
     CHUNK,
     LOCAL_NAMES,
@@ -38,6 +38,9 @@ from .core import (
     truthy,
     walk_xml,
 )
+
+if TYPE_CHECKING:
+    from openpyxl.formula.translate import Translator
 
 # ---------------------------------------------------------------- OOXML parts
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -88,6 +91,16 @@ def _iso_serial(text: str) -> tuple[Value, str]:
 
 def _shared_strings(arc: Archive, part: str) -> list[str]:
     """Shared strings with rich-text runs joined; phonetic runs (``rPh``) are not text."""
+    info = arc.members.get(norm(part))
+    if info is not None and info.file_size <= fastsheet.MAX_FAST:
+        fast = fastsheet.shared_strings(b"".join(arc.chunks(part)))
+        if fast is not None:
+            arc.done.add(norm(part))
+            return [_unescape(x) for x in fast]
+    return _stream_shared_strings(arc, part)
+
+
+def _stream_shared_strings(arc: Archive, part: str) -> list[str]:
     out: list[str] = []
     buf: list[str] | None = None
     parts: list[str] = []
@@ -122,6 +135,59 @@ def _shared_strings(arc: Archive, part: str) -> list[str]:
 
 
 def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int) -> RawSheet:
+    """One worksheet: the regular-expression fast path when the sheet is regular, else expat."""
+    info = arc.members.get(norm(part))
+    if info is not None and info.file_size <= fastsheet.MAX_FAST:
+        data = b"".join(arc.chunks(part))  # size- and CRC-checked like every member
+        fast = fastsheet.scan(data)
+        if fast is not None:
+            arc.done.add(norm(part))
+            return _fast_sheet(fast, label, sst, limit)
+    return _stream_sheet(arc, part, label, sst, limit)
+
+
+_ADDRESSES: dict[str, tuple[str, int, int]] = {}
+"""Cell addresses repeat across thousands of returns of one template: parse each once."""
+
+
+def _address(ref: str, label: str) -> tuple[str, int, int]:
+    hit = _ADDRESSES.get(ref)
+    if hit is not None:
+        return hit
+    m = _REF.fullmatch(ref) or _REF.fullmatch(ref.strip().upper())
+    if m is None:
+        raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{ref[:20]}”无效")
+    addr, row, col = m.group(0), int(m.group(2)), _col_index(m.group(1))
+    if col > 16384 or row > 1048576:
+        raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{addr}”超出 Excel 范围")
+    if len(_ADDRESSES) < 200_000:
+        _ADDRESSES[ref] = (addr, row, col)
+    return addr, row, col
+
+
+def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet:  # type: ignore[type-arg]
+    protected, found = fast
+    if len(found) > limit:
+        raise Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
+    cells: dict[str, RawCell] = {}
+    max_row = max_col = 0
+    for ref, ctype, vtext, ftext, inline in found:
+        addr, row, col = _address(ref, label)
+        value, kind = _convert(ctype, None if vtext is None else [vtext], inline, sst, label)
+        formula = (ftext or "").strip().removeprefix("=") or None if ftext is not None else None
+        if value is None:
+            if formula is None:
+                continue
+            kind = "f-empty"
+        cells[addr] = RawCell(value, formula, kind)
+        if row > max_row:
+            max_row = row
+        if col > max_col:
+            max_col = col
+    return RawSheet(label, "visible", protected, cells, max_row, max_col)
+
+
+def _stream_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int) -> RawSheet:
     """Stream one worksheet; state lives in closures because this is the hot loop."""
     cells: dict[str, RawCell] = {}
     masters: dict[str, tuple[str, str]] = {}
@@ -235,6 +301,8 @@ def _translate(
     the master's text, so a formula cell never masquerades as a typed-in constant."""
     if master not in cache:
         try:
+            from openpyxl.formula.translate import Translator  # only files with shared formulas
+
             cache[master] = Translator("=" + master[0], origin=master[1])
         except Exception:
             cache[master] = None

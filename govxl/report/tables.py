@@ -96,20 +96,27 @@ def _fill(anchors: list[TCell], nrows: int, ncols: int) -> tuple[tuple[TCell, ..
     return tuple(tuple(sorted(r, key=lambda c: c.col)) for r in rows)
 
 
+CENTS = Decimal("0.01")
+
+
 def show(value: Value, kind: CellType) -> str:
     """A value as published: blank stays empty, a change carries its sign (+3, -59, 0).
 
-    The sign makes 本年增/减 readable without the header, as in most published reports; money
-    keeps the digits it was given (44967.00 stays 44967.00, never 4.4967E+4).
+    The sign makes 本年增/减 readable without the header, as in most published reports. Money
+    shows at least two decimals, like 44967.00 in the 正阳街道 report, and every further digit
+    it has (5949.088667 万元 is never rounded), never an exponent.
     """
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-    else:
-        text = str(value)
+    if kind is CellType.MONEY:
+        d = Decimal(value)
+        exponent = d.as_tuple().exponent
+        if isinstance(exponent, int) and exponent > -2:
+            d = d.quantize(CENTS)
+        return format(d, "f")
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
     if kind is CellType.DELTA and value > 0:
         return "+" + text
     return text

@@ -40,8 +40,12 @@ MARGINS_CM = {"top": 3.7, "bottom": 3.5, "left": 2.8, "right": 2.6}
 TEXT_CM = PAGE_CM[0] - MARGINS_CM["left"] - MARGINS_CM["right"]
 CELL_MARGIN_DXA = 45
 """0.08 cm each side: the 15 columns of table 四 keep two characters per line."""
-FIGURE_CM = 1.45
-"""Widest figure column: four characters of 小五 plus margins."""
+FIGURE_CM = 1.05
+"""Figure columns hold two characters of 小五 per line: headers wrap as the official copies
+print them (“商业⏎企业”), and the row labels get the width to stay on one or two lines."""
+
+ROW_DXA = {True: 340, False: 255}
+"""Least row height (twips): 0.6 cm for table 二 in 五号, 0.45 cm for the 小五 tables."""
 
 STYLE_TITLE = "报告标题"
 STYLE_TABLE = "报告表格"
@@ -158,20 +162,24 @@ def _table(d: DocxDocument, model: TableModel, doc: ReportDoc) -> None:
     t.style = d.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
+    style = d.styles[STYLE_TABLE]
+    # Taken once: Table.cell() rebuilds the whole grid on each call. Merged regions never
+    # overlap, so a region's corner cells are still in place when its turn comes.
+    grid = [[_Cell(tc, t) for tc in tr.tc_lst] for tr in t._tbl.tr_lst]
     for row in model.rows:
         for c in row:
-            cell = t.cell(c.row, c.col)
+            cell = grid[c.row][c.col]
             if c.rowspan > 1 or c.colspan > 1:
-                cell = cell.merge(t.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
-            _fill(cell, c, doc.text(c), size)
+                cell = cell.merge(grid[c.row + c.rowspan - 1][c.col + c.colspan - 1])
+            _fill(cell, c, doc.text(c), size, style)
     _geometry(t, model)
-    d.add_paragraph(style=STYLE_TABLE)  # Word needs a paragraph between two tables or a heading
+    d.add_paragraph(style=style)  # keeps the next heading off the table
 
 
-def _fill(cell: _Cell, c: TCell, text: str, size: float) -> None:
+def _fill(cell: _Cell, c: TCell, text: str, size: float, style: ParagraphStyle) -> None:
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
-    p.style = STYLE_TABLE
+    p._p.style = style.style_id  # by id: the public setter scans all styles on every call
     if c.role in ("row", "corner"):
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     run = p.add_run(text)  # "\n" becomes a line break: 本年新⏎制作数量 as in the template
@@ -209,11 +217,19 @@ def _geometry(t: Table, model: TableModel) -> None:
         m.set(qn("w:type"), "dxa")
         margins.append(m)
     tbl.tblPr.append(margins)
+    last = len(tbl.tr_lst) - 1
     for r, tr in enumerate(tbl.tr_lst):
         tr_pr = tr.get_or_add_trPr()
+        height = OxmlElement("w:trHeight")
+        height.set(qn("w:val"), str(ROW_DXA[model.ncols <= 4]))
+        height.set(qn("w:hRule"), "atLeast")
+        tr_pr.append(height)
         tr_pr.append(OxmlElement("w:cantSplit"))
         if r < model.head:
             tr_pr.append(OxmlElement("w:tblHeader"))
+        if r < last:  # Word's way to keep a table on one page: every row keeps with the next
+            for p in tr.iter(qn("w:p")):
+                p.get_or_add_pPr().keepNext_val = True
         col = 0
         for tc in tr.tc_lst:
             span = tc.grid_span

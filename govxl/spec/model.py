@@ -6,10 +6,11 @@ merge and the report — works from these objects, built once from ``templates/*
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from govxl.spec.expr import Node
 
@@ -219,20 +220,30 @@ class Form:
                 return t
         raise KeyError(table_id)
 
+    def _memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """Derived lists are asked for per cell of thousands of returns: build them once."""
+        memo = self.__dict__.setdefault("_derived", {})
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
     def inputs(self) -> list[Cell]:
-        return [c for c in self.cells.values() if not c.computed]
+        return self._memo("inputs", lambda: [c for c in self.cells.values() if not c.computed])
 
     def computed(self) -> list[Cell]:
-        return [c for c in self.cells.values() if c.computed]
+        return self._memo("computed", lambda: [c for c in self.cells.values() if c.computed])
 
     def table_cells(self, table_id: str) -> list[Cell]:
-        return [c for c in self.cells.values() if c.table == table_id]
+        return self._memo(f"table:{table_id}",
+                          lambda: [c for c in self.cells.values() if c.table == table_id])
+
+    def input_index(self) -> dict[str, int]:
+        """Position of each input cell in ``inputs()`` (the 明细 column order)."""
+        return self._memo("input_index", lambda: {c.id: i for i, c in enumerate(self.inputs())})
 
     def definition_of(self, cell_id: str) -> Instance:
-        for inst in self.instances:
-            if inst.target == cell_id:
-                return inst
-        raise KeyError(cell_id)
+        defs = self._memo("defs", lambda: {i.target: i for i in self.instances if i.target})
+        return defs[cell_id]
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)

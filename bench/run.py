@@ -1,0 +1,168 @@
+"""Collect + merge at city and province scale, against the floor and what users do today.
+
+    python bench/run.py --sizes 100 1000 10000 --repeats 3
+
+For each N it generates N returns, then — side by side in the same run, on the same files, each
+in a fresh process so peak memory (RSS) can be measured — times:
+
+* govxl: ``govxl collect`` then ``govxl merge`` of its output, as the CLI runs them;
+* floor: python-calamine reading every value of every sheet of each file, nothing else;
+* openpyxl: a loop of ``load_workbook`` reading every cell (N ≤ 1000: it is slow);
+* pandas: ``read_excel(sheet_name=None)`` per file (N ≤ 1000).
+
+It prints the median ms per return of each, the ratios to the floor, the peak RSS of the largest
+process of each run, and how govxl grows from 1,000 to 10,000 returns. The machine is shared and
+noisy: repeats are interleaved and medians reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_returns import make  # noqa: E402
+
+FLOOR = """
+import sys, pathlib
+from python_calamine import CalamineWorkbook
+n = 0
+for p in sorted(pathlib.Path(sys.argv[1]).glob('*.xlsx')):
+    wb = CalamineWorkbook.from_path(str(p))
+    for name in wb.sheet_names:
+        n += len(wb.get_sheet_by_name(name).to_python())
+print(n)
+"""
+OPENPYXL = """
+import sys, pathlib, openpyxl
+n = 0
+for p in sorted(pathlib.Path(sys.argv[1]).glob('*.xlsx')):
+    wb = openpyxl.load_workbook(p)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            n += len(row)
+    wb.close()
+print(n)
+"""
+PANDAS = """
+import sys, pathlib, pandas as pd
+n = 0
+for p in sorted(pathlib.Path(sys.argv[1]).glob('*.xlsx')):
+    n += sum(df.size for df in pd.read_excel(p, sheet_name=None, header=None).values())
+print(n)
+"""
+PEAK = """
+import resource, subprocess, sys, json, time
+t = time.perf_counter()
+for cmd in json.loads(sys.argv[1]):
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    if r.returncode not in (0, 1):
+        sys.exit(f"failed: {cmd}")
+wall = time.perf_counter() - t
+print(json.dumps({"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def measure(commands: list[list[str]]) -> tuple[float, float]:
+    import json
+
+    out = subprocess.run([sys.executable, "-c", PEAK, json.dumps(commands)],
+                         capture_output=True, text=True, check=True)
+    d = json.loads(out.stdout)
+    return d["wall"], d["rss_mb"]
+
+
+def approaches(folder: Path, roster: Path, n: int) -> dict[str, list[list[str]]]:
+    inbox, out = folder / "inbox", folder / "out"
+    govxl = str(Path(sys.executable).with_name("govxl"))
+    cmds = {
+        "govxl collect+merge": [
+            [govxl, "collect", str(inbox), "--roster", str(roster), "--out", str(out)],
+            [govxl, "merge", str(out), "-o", str(folder / "summary.xlsx")],
+        ],
+        "floor (calamine)": [[sys.executable, "-c", FLOOR, str(inbox)]],
+    }
+    if n <= 1000:
+        cmds["openpyxl loop"] = [[sys.executable, "-c", OPENPYXL, str(inbox)]]
+        cmds["pandas read_excel"] = [[sys.executable, "-c", PANDAS, str(inbox)]]
+    return cmds
+
+
+def template_time(n: int) -> tuple[float, float]:
+    """``govxl template --roster`` for n units: patched copies vs full renders (per unit, ms)."""
+    from datetime import datetime
+
+    from govxl.returns import Return
+    from govxl.roster import read_roster
+    from govxl.spec import load_form
+    from govxl.template import write_roster_templates
+    from govxl.template.writer import render
+
+    with tempfile.TemporaryDirectory() as tmp:
+        roster = Path(tmp) / "r.csv"
+        roster.write_text("单位代码,单位名称\n" + "".join(f"U{i},单位{i}\n" for i in range(n)),
+                          encoding="utf-8")
+        form, units = load_form("gb2021"), read_roster(roster)
+        t = time.perf_counter()
+        write_roster_templates(form, units, Path(tmp) / "out", year=2025)
+        patched = (time.perf_counter() - t) / n * 1000
+        k = min(n, 100)
+        t = time.perf_counter()
+        for u in units.units[:k]:
+            render(Return(form, year=2025, unit_code=u.code, unit_name=u.name),
+                   generated=datetime(2026, 1, 1))
+        full = (time.perf_counter() - t) / k * 1000
+    return patched, full
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--keep", type=Path, help="keep generated files here")
+    args = ap.parse_args()
+    print(f"# govxl benchmark: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    per_return: dict[int, dict[str, float]] = {}
+    for n in args.sizes:
+        folder = Path(tempfile.mkdtemp(prefix=f"govxl-bench-{n}-", dir=args.keep))
+        t = time.perf_counter()
+        roster = make(n, folder)
+        print(f"\n## N = {n} (generated in {time.perf_counter() - t:.1f} s)")
+        cmds = approaches(folder, roster, n)
+        runs: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
+        for _ in range(args.repeats):
+            for name, c in cmds.items():
+                shutil.rmtree(folder / "out", ignore_errors=True)
+                runs[name].append(measure(c))
+        floor = statistics.median(w for w, _ in runs["floor (calamine)"])
+        per_return[n] = {}
+        print("| approach | ms per return (median) | × floor | peak RSS MB | runs (s) |")
+        print("|---|---|---|---|---|")
+        for name, rs in runs.items():
+            wall = statistics.median(w for w, _ in rs)
+            per_return[n][name] = wall / n * 1000
+            rss = max(r for _, r in rs)
+            print(f"| {name} | {wall / n * 1000:.2f} | {wall / floor:.2f} | {rss:.0f} | "
+                  + " ".join(f"{w:.1f}" for w, _ in rs) + " |")
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    if 1000 in per_return and 10000 in per_return:
+        g = per_return[10000]["govxl collect+merge"] * 10000
+        s = per_return[1000]["govxl collect+merge"] * 1000
+        print(f"\ngovxl time 10,000 / 1,000 returns: {g / s:.2f}× (target ≤ 11×)")
+    patched, full = template_time(1000)
+    print(f"\n`govxl template --roster` with 1,000 units: {patched:.1f} ms per unit patched "
+          f"(a full render is {full:.1f} ms per unit: {full / patched:.1f}× more)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""A fast path for the worksheets govxl itself wrote (and Excel, WPS, LibreOffice re-saved).
+
+expat calls back into Python for every element; a template sheet has some two thousand of them,
+and at ten thousand returns that is most of the collect time. Worksheets from the usual writers
+are regular — unprefixed tags, an ``r`` on every cell, no shared formulas, no DTD — so a few
+compiled regular expressions read them at C speed. Anything unusual returns ``None`` and the
+caller parses the part with the hardened expat path instead, so correctness never depends on
+this module recognising a file.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape as _xml_unescape
+
+_CELL = re.compile(r"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
+_R = re.compile(r"\br\s*=\s*[\"']([^\"']*)[\"']")
+_TYPE = re.compile(r"\bt\s*=\s*[\"']([^\"']*)[\"']")
+_ATTR = re.compile(r"([\w:]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_F = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_V = re.compile(r"<v(?:\s[^>]*)?>(.*?)</v>", re.S)
+_IS = re.compile(r"<is>(.*?)</is>", re.S)
+_T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
+_PROTECT = re.compile(r"<sheetProtection\b([^>]*)")
+_PREFIXED = re.compile(r"<\w+:(?:c|row|sheetData|worksheet)[\s>/]")
+_END = re.compile(r"</worksheet>\s*$")
+MAX_FAST = 4 * 1024 * 1024
+# The shape the usual writers use for a cell with content, matched in one C-level pass.
+_SIMPLE = re.compile(
+    r'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?>'
+    r"(?:<f>([^<]*)</f>)?(<v>([^<]*)</v>)?</c>"
+)
+_OPEN = re.compile(r"<c\b[^>]*?(/?)>")
+_SI = re.compile(r"<si>(.*?)</si>", re.S)
+
+
+def _unescape(text: str) -> str:
+    return _xml_unescape(text) if "&" in text else text
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+            for m in _ATTR.finditer(text)}
+
+
+def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None, list[str] | None]]
+                                ] | None:
+    """``(protected, [(ref, type, value text, formula text, inline parts)])`` or None.
+
+    Texts are XML-unescaped. None means "not a regular sheet: use the full parser".
+    """
+    if len(data) > MAX_FAST or b"<!" in data:
+        return None
+    head = data[:200].lower()
+    if b"encoding=" in head and b"utf-8" not in head:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _PREFIXED.search(text) or not _END.search(text) or "<rPh" in text:
+        return None
+    simple = _SIMPLE.findall(text)
+    opened = sum(1 for m in _OPEN.finditer(text) if not m.group(1))
+    if len(simple) == opened:  # every cell with content has the simple shape
+        return _protected(text), [
+            (ref, t or "n", _unescape(v) if has_v else None, _unescape(f) if f else None, None)
+            for ref, t, f, has_v, v in simple if f or has_v]
+    cells = []
+    for m in _CELL.finditer(text):
+        head, close, inner = m.groups()
+        r = _R.search(head)
+        if r is None:
+            return None
+        if close == "/>" or not inner:
+            continue  # a styled empty cell: no value, no formula
+        ref = r.group(1)
+        t = _TYPE.search(head)
+        value = formula = None
+        inline = None
+        if "<f" in inner:
+            f = _F.search(inner)
+            if f is not None:
+                if "shared" in f.group(1) and _attrs(f.group(1)).get("t") == "shared":
+                    return None
+                formula = _unescape(f.group(2) or "")
+        v = _V.search(inner)
+        if v is not None:
+            value = _unescape(v.group(1))
+        if "<is" in inner:
+            i = _IS.search(inner)
+            if i is not None:
+                inline = [_unescape(x) for x in _T.findall(i.group(1))]
+        cells.append((ref, t.group(1) if t else "n", value, formula, inline))
+    return _protected(text), cells
+
+
+def _protected(text: str) -> bool:
+    p = _PROTECT.search(text)
+    if p is None:
+        return False
+    return _attrs(p.group(1)).get("sheet", "").strip().lower() in ("1", "true")
+
+
+def shared_strings(data: bytes) -> list[str] | None:
+    """The shared string table, or None when it needs the full parser (rich text runs are
+    fine; phonetic guides, prefixes and DTDs are not)."""
+    if len(data) > MAX_FAST or b"<!" in data or b"<rPh" in data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if re.search(r"<\w+:si[\s>]", text) or not re.search(r"</sst>\s*$", text):
+        return None
+    out = []
+    for body in _SI.findall(text):
+        out.append(_unescape("".join(_T.findall(body))))
+    if text.count("<si") != len(out):
+        return None
+    return out

@@ -1,0 +1,428 @@
+"""``govxl collect`` on an inbox like the one a district office has in January.
+
+One inbox holds a return of every kind the office receives — clean, unbalanced, "无" typed for a
+number, a row inserted, re-saved by LibreOffice, sent twice (the same file, or a corrected one),
+Office lock files, Thumbs.db, a hidden file, a subfolder, a broken download, a stranger's file —
+and one unit sends nothing. The CLI runs once over it with ``--feedback --json``; the tests then
+check every unit's status, every planted finding, the untouched inbox, the outputs and the copies
+sent back, and that the command line reports exactly what the library does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+from workbooks import (
+    LO_UNIT,
+    check_place,
+    edit,
+    libreoffice_copies,
+    place,
+    sample,
+    typed,
+    write,
+)
+
+from govxl.check import inspect_file
+from govxl.cli import app
+from govxl.collect import CollectReport, collect
+from govxl.collect.feedback import FEEDBACK_DIR, SHEET
+from govxl.collect.outputs import FINDINGS, RESULTS
+from govxl.collect.run import (
+    DUPLICATE,
+    FAILED,
+    MISSING,
+    PASSED,
+    SUPERSEDED,
+    UNMATCHED,
+    UNREADABLE,
+    USED,
+    WARNED,
+)
+from govxl.roster import read_roster, safe_filename
+from govxl.spec import load_form
+from govxl.spec.layout import a1, layout
+
+T3 = "三 依申请"
+UNITS = {
+    "001": "正阳街道",
+    "002": "西城街道",
+    "003": "南湖街道",
+    "004": "北湖街道",
+    LO_UNIT[0]: LO_UNIT[1],
+    "006": "城关镇",
+    "007": "河西乡",
+    "008": "河东乡",
+    "009": "山前村",
+    "010": "山后村",
+    "011": "林场",
+}
+STATUS = {
+    "001": PASSED,  # clean
+    "002": FAILED,  # unbalanced
+    "003": FAILED,  # "无" in a number cell
+    "004": FAILED,  # a row inserted
+    LO_UNIT[0]: PASSED,  # re-saved by LibreOffice
+    "006": PASSED,  # the same file twice
+    "007": PASSED,  # a corrected file, saved later
+    "008": PASSED,  # a corrected file, same save time, copied in later
+    "009": MISSING,  # nothing sent
+    "010": UNREADABLE,  # a broken download named after the unit
+    "011": WARNED,  # sheet protection removed
+}
+OLD, NEW = 1_767_000_000, 1_767_100_000
+"""Two mtimes (seconds): a file received earlier and one received later."""
+
+
+def ret_of(code: str, **kw: object):  # noqa: ANN201 - a Return
+    return sample("gb2021", code, UNITS[code], **kw)  # type: ignore[arg-type]
+
+
+def unbalanced(code: str):  # noqa: ANN201 - a Return
+    ret = ret_of(code)
+    ret.values["t3.r4.business"] = int(ret.values["t3.r4.business"] or 0) + 3  # type: ignore[arg-type]
+    return ret
+
+
+def build_inbox(root: Path, lo: dict) -> Path:
+    """Every kind of file, under the names units and mail clients give them."""
+    inbox, src = root / "收件箱", root / "src"
+    write(inbox / "001-正阳街道.xlsx", ret_of("001"))
+    # two units name their attachment the same; each was saved into a folder per sender
+    write(inbox / "西城街道" / "报表.xlsx", unbalanced("002"))
+    clean3 = write(src / "003.xlsx", ret_of("003"))
+    edit(clean3, inbox / "南湖街道" / "报表.xlsx", typed("gb2021", "t3.r1.natural", "无"))
+
+    def insert_row(wb: openpyxl.Workbook) -> None:
+        wb[T3].protection.sheet = False
+        wb[T3].insert_rows(8)
+
+    edit(write(src / "004.xlsx", ret_of("004")), inbox / "004-北湖街道.xlsx", insert_row)
+    shutil.copy2(lo[("gb2021", "xlsx")], inbox / "005-东城街道.xlsx")
+    six = write(inbox / "006-城关镇.xlsx", ret_of("006"))
+    (inbox / "转发").mkdir()
+    shutil.copy2(six, inbox / "转发" / "006-城关镇(1).xlsx")
+    # 007: the corrected return was saved later but happens to have the older mtime
+    write(inbox / "007-河西乡.xlsx", unbalanced("007"), generated=datetime(2026, 1, 10, 9))
+    write(inbox / "007-河西乡（修改）.xlsx", ret_of("007"), generated=datetime(2026, 1, 12, 9))
+    os.utime(inbox / "007-河西乡.xlsx", (NEW, NEW))
+    os.utime(inbox / "007-河西乡（修改）.xlsx", (OLD, OLD))
+    # 008: same save time inside both files; the one copied in later counts
+    write(inbox / "008-河东乡.xlsx", unbalanced("008"))
+    write(inbox / "008-河东乡-2.xlsx", ret_of("008"))
+    os.utime(inbox / "008-河东乡.xlsx", (OLD, OLD))
+    os.utime(inbox / "008-河东乡-2.xlsx", (NEW, NEW))
+    good = (inbox / "001-正阳街道.xlsx").read_bytes()
+    (inbox / "010-山后村.xlsx").write_bytes(good[: len(good) // 3])
+    edit(
+        write(src / "011.xlsx", ret_of("011")),
+        inbox / "011-林场.xlsx",
+        lambda wb: setattr(wb[T3].protection, "sheet", False),
+    )
+    write(inbox / "999-外区单位.xlsx", sample("gb2021", "999", "外区单位"))
+    # what downloads and Office leave behind: never read, never reported
+    (inbox / "~$001-正阳街道.xlsx").write_bytes(b"\x00lock")
+    (inbox / "Thumbs.db").write_bytes(b"\x00thumbs")
+    (inbox / ".~隐藏.xlsx").write_bytes(b"hidden")
+    (inbox / "说明.txt").write_text("各单位报表", encoding="utf-8")
+    return inbox
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every path under ``folder`` with its content hash and mtime in nanoseconds."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        st = p.lstat()
+        digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+        out[str(p.relative_to(folder))] = (digest, st.st_mtime_ns)
+    return out
+
+
+@dataclass
+class Run:
+    inbox: Path
+    roster: Path
+    out: Path
+    cli_json: dict
+    exit_code: int
+    before: dict[str, tuple[str, int]]
+    after: dict[str, tuple[str, int]]
+    report: CollectReport
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> Run:
+    root = tmp_path_factory.mktemp("collect")
+    inbox = build_inbox(root, libreoffice_copies(tmp_path_factory.getbasetemp()))
+    roster = root / "名册.csv"
+    roster.write_text(
+        "单位代码,单位名称\n" + "".join(f"{c},{n}\n" for c, n in UNITS.items()), encoding="utf-8"
+    )
+    out = root / "审核"
+    before = snapshot(inbox)
+    args = ["collect", str(inbox), "--roster", str(roster), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--feedback", "--json"])
+    after = snapshot(inbox)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    report = collect(inbox, read_roster(roster), jobs=1)
+    return Run(
+        inbox, roster, out, json.loads(result.stdout), result.exit_code, before, after, report
+    )
+
+
+def files(run: Run) -> dict[str, tuple[str, list[tuple[str, str, str, str]]]]:
+    """File → (use, [(code, severity, sheet, cell)])."""
+    return {
+        fr.relative: (fr.use, [(f.code, f.severity.value, f.sheet, f.cell) for f in fr.findings])
+        for fr in run.report.files
+    }
+
+
+# ---------------------------------------------------------------- statuses and findings
+
+
+def test_every_unit_gets_its_status(run: Run) -> None:
+    assert {u.code: u.status for u in run.report.units} == STATUS
+    assert run.report.year == 2025
+    assert run.report.stats() == {PASSED: 5, WARNED: 1, FAILED: 3, UNREADABLE: 1, MISSING: 1}
+
+
+def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
+    r1 = [("rule-failed", "error", *check_place("gb2021", f"R1[{c}]")) for c in ("business", "total")]
+    # the first label at or below the inserted row 8 (0-based 7) is the first one moved
+    moved = next(b for b in layout(load_form("gb2021"), "t3", 2025).boxes if b.row >= 7)
+    assert files(run) == {
+        "001-正阳街道.xlsx": (USED, []),
+        "004-北湖街道.xlsx": (
+            USED,
+            [
+                ("protection-removed", "warning", T3, ""),
+                ("label-changed", "error", T3, a1(moved.row, moved.col)),
+            ],
+        ),
+        "005-东城街道.xlsx": (USED, []),
+        "006-城关镇.xlsx": (USED, []),
+        "007-河西乡.xlsx": (SUPERSEDED, [("superseded", "info", "", ""), *r1]),
+        "007-河西乡（修改）.xlsx": (USED, []),
+        "008-河东乡-2.xlsx": (USED, []),
+        "008-河东乡.xlsx": (SUPERSEDED, [("superseded", "info", "", ""), *r1]),
+        "010-山后村.xlsx": (UNMATCHED, [("file-unreadable", "error", "", "")]),
+        "011-林场.xlsx": (USED, [("protection-removed", "warning", T3, "")]),
+        "999-外区单位.xlsx": (UNMATCHED, [("unknown-unit", "error", "", "")]),
+        "南湖街道/报表.xlsx": (
+            USED,
+            [("not-a-number", "error", T3, place("gb2021", "t3.r1.natural")[1])],
+        ),
+        "转发/006-城关镇(1).xlsx": (DUPLICATE, [("duplicate-file", "info", "", "")]),
+        "西城街道/报表.xlsx": (USED, r1),
+    }
+
+
+def test_junk_is_skipped_silently_and_other_files_are_listed_as_ignored(run: Run) -> None:
+    read = {fr.relative for fr in run.report.files}
+    assert not read & {"~$001-正阳街道.xlsx", "Thumbs.db", ".~隐藏.xlsx"}
+    assert run.report.ignored == ["说明.txt"]
+
+
+def test_units_point_at_the_file_that_counts(run: Run) -> None:
+    by_code = {u.code: u for u in run.report.units}
+    assert by_code["007"].file == "007-河西乡（修改）.xlsx"
+    assert by_code["008"].file == "008-河东乡-2.xlsx"
+    assert by_code["010"].file == "010-山后村.xlsx"
+    assert by_code["009"].file == ""
+    for u in run.report.units:
+        if u.file:
+            assert u.sha256 == hashlib.sha256((run.inbox / u.file).read_bytes()).hexdigest()
+
+
+def test_messages_tell_the_clerk_what_to_do(run: Run) -> None:
+    for fr in run.report.files:
+        for f in fr.findings:
+            assert f.file == fr.relative
+            assert any(w in f.message for w in ("请", "以该文件为准", "按一份处理")), f.message
+
+
+# ---------------------------------------------------------------- the inbox and the outputs
+
+
+def test_the_inbox_is_untouched(run: Run) -> None:
+    """Same files, same bytes, same mtimes, nothing added: not even a lock file."""
+    assert run.after == run.before
+
+
+def test_outputs_are_the_report(run: Run) -> None:
+    assert json.loads((run.out / FINDINGS).read_text(encoding="utf-8")) == roundtrip(
+        run.report.to_dict()
+    )
+    wb = openpyxl.load_workbook(run.out / RESULTS)
+    assert wb.sheetnames[:3] == ["报送进度", "问题清单", "规则说明"]
+    progress = {r[0]: r[3] for r in wb["报送进度"].iter_rows(min_row=2, values_only=True) if r[1]}
+    assert progress == STATUS
+    problems = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert len(problems) == len(run.report.findings())
+    assert ("南湖街道/报表.xlsx", "南湖街道", "强制", "不是数字", T3, "D6") == problems[
+        [p[0] for p in problems].index("南湖街道/报表.xlsx")
+    ][:6]
+
+
+def test_running_collect_twice_gives_the_same_results(run: Run, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    args = ["collect", str(run.inbox), "--roster", str(run.roster), "--out", str(again)]
+    assert CliRunner().invoke(app, args).exit_code == 1
+    same = (run.out / FINDINGS).read_bytes() == (again / FINDINGS).read_bytes()
+    assert same, "findings.json differs between two runs over the same inbox"
+    for sheet in ("报送进度", "问题清单", "规则说明"):
+        first = openpyxl.load_workbook(run.out / RESULTS)[sheet]
+        second = openpyxl.load_workbook(again / RESULTS)[sheet]
+        assert list(first.values) == list(second.values), sheet
+    assert snapshot(run.inbox) == run.before
+
+
+# ---------------------------------------------------------------- feedback copies
+
+
+def test_feedback_copies_go_to_every_unit_with_problems(run: Run) -> None:
+    expected = {safe_filename(c, UNITS[c]) for c, s in STATUS.items() if s in (FAILED, WARNED)}
+    expected.discard(safe_filename("010", UNITS["010"]))  # nothing readable to annotate
+    assert {p.name for p in (run.out / FEEDBACK_DIR).iterdir()} == expected
+
+
+def test_feedback_marks_the_bad_cells_red_with_the_message(run: Run) -> None:
+    path = run.out / FEEDBACK_DIR / safe_filename("002", UNITS["002"])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == SHEET and wb.active.title == SHEET
+    fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == USED)
+    for f in fr.findings:
+        cell = wb[f.sheet][f.cell]
+        assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f.cell
+        assert f.message in cell.comment.text
+    opinions = list(wb[SHEET].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[2], r[5]) for r in opinions] == [
+        ("强制", f.sheet, f.cell, f.message) for f in fr.findings
+    ]
+
+
+def test_feedback_text_cell_and_protection(run: Run) -> None:
+    path = run.out / FEEDBACK_DIR / safe_filename("003", UNITS["003"])
+    wb = openpyxl.load_workbook(path)
+    where = place("gb2021", "t3.r1.natural")[1]
+    assert wb[T3][where].value == "无"
+    assert wb[T3][where].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "没有请填 0" in wb[T3][where].comment.text
+    assert all(ws.protection.sheet for ws in wb.worksheets)
+    assert wb.security.lockStructure
+    selected = [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected]
+    assert selected == [SHEET], "only the opinions sheet is selected (no grouped sheets)"
+    # the copy is still a return: read again, the same problem at the same cell
+    assert [(f.code, f.cell) for f in inspect_file(path).findings] == [("not-a-number", where)]
+
+
+def test_feedback_for_a_warning_only_unit_lists_it(run: Run) -> None:
+    wb = openpyxl.load_workbook(run.out / FEEDBACK_DIR / safe_filename("011", UNITS["011"]))
+    (row,) = wb[SHEET].iter_rows(min_row=2, values_only=True)
+    assert row[0] == "核实" and "保护被取消" in row[5]
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def roundtrip(data: object) -> object:
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def test_cli_json_is_the_library_result(run: Run) -> None:
+    assert run.cli_json == roundtrip(run.report.to_dict())
+
+
+def test_cli_exit_code_1_when_a_unit_has_not_passed(run: Run) -> None:
+    assert run.exit_code == 1
+
+
+def test_cli_exit_code_0_when_every_unit_passed(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write(inbox / "a.xlsx", ret_of("001"))
+    write(inbox / "b.xlsx", ret_of("002"))
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称\n001,正阳街道\n002,西城街道\n", encoding="utf-8")
+    args = ["collect", str(inbox), "--roster", str(roster), "-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "已通过 2" in result.stdout
+    assert not (tmp_path / "out" / FEEDBACK_DIR).exists()
+
+
+def test_cli_exit_code_2_when_out_is_inside_the_inbox(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write(inbox / "a.xlsx", ret_of("001"))
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称\n001,正阳街道\n", encoding="utf-8")
+    before = snapshot(inbox)
+    args = ["collect", str(inbox), "--roster", str(roster), "-o", str(inbox / "审核")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "输出文件夹不能放在收件文件夹里" in result.stderr
+    assert snapshot(inbox) == before
+
+
+def test_cli_exit_code_2_when_the_roster_lacks_a_column(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write(inbox / "a.xlsx", ret_of("001"))
+    roster = tmp_path / "r.csv"
+    roster.write_text("代码,单位名称\n001,正阳街道\n", encoding="utf-8")
+    args = ["collect", str(inbox), "--roster", str(roster), "-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "缺少“单位代码”列" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- govxl validate
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("validate")
+    broken = tmp / "broken.xlsx"
+    broken.write_bytes(b"not a workbook at all")
+    return {
+        "clean": write(tmp / "clean.xlsx", ret_of("001")),
+        "unbalanced": write(tmp / "unbalanced.xlsx", unbalanced("002")),
+        "broken": broken,
+    }
+
+
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        (["clean"], 0),
+        (["clean", "unbalanced"], 1),
+        (["clean", "broken"], 1),
+        (["broken"], 2),
+    ],
+)
+def test_validate_exit_codes(returns: dict[str, Path], names: list[str], code: int) -> None:
+    result = CliRunner().invoke(app, ["validate", *(str(returns[n]) for n in names)])
+    assert result.exit_code == code, result.output
+
+
+def test_validate_json_is_the_library_result(returns: dict[str, Path]) -> None:
+    paths = [returns["clean"], returns["unbalanced"], returns["broken"]]
+    result = CliRunner().invoke(app, ["validate", "--json", *map(str, paths)])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == roundtrip([inspect_file(p).to_dict() for p in paths])
+
+
+def test_validate_table_names_the_cell_and_what_to_do(returns: dict[str, Path]) -> None:
+    result = CliRunner().invoke(app, ["validate", str(returns["unbalanced"])])
+    sheet, cell = check_place("gb2021", "R1[business]")
+    assert f"{sheet}!{cell}" in result.stdout
+    assert "请核对本列各项数字" in result.stdout

@@ -1,0 +1,292 @@
+"""Importing published reports: the real 正阳街道 report, round trips, perturbed copies, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from govxl.cli import app
+from govxl.report.importer import import_bytes, import_report
+from govxl.report.render import render_report
+from govxl.report.source import UnreadableReport
+from govxl.returns import Return
+from govxl.samples import random_return
+from govxl.spec import load_form
+from govxl.spec.compute import Value
+
+SEED = Path(__file__).resolve().parents[2] / "shared/seed/zhengyang-2020-report.txt"
+SAMPLE = Path(__file__).resolve().parents[1] / "samples/zhengyang-2020/report.txt"
+FORMS = ["gb2019", "gb2021", "jilin2020"]
+YEAR = {"gb2019": 2019, "gb2021": 2024, "jilin2020": 2020}
+FORMATS = ["md", "html", "docx"]
+
+
+def _report_file(path: Path) -> Path:
+    if not path.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true 但缺少正阳街道 2020 年度报告：{path}")
+        pytest.skip(f"缺少正阳街道 2020 年度报告：{path}")
+    return path
+
+
+@pytest.fixture(params=[SEED, SAMPLE], ids=["seed", "sample"])
+def zhengyang(request: pytest.FixtureRequest) -> Path:
+    return _report_file(request.param)
+
+
+def _codes(findings) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(f.code for f in findings)
+
+
+# ---------------------------------------------------------------- the real report
+
+
+def test_zhengyang_imports_every_published_figure(zhengyang):
+    res = import_report(zhengyang)
+    ret = res.ret
+    assert (ret.form.id, ret.year, ret.unit_name) == ("jilin2020", 2020, "绿园区正阳街道")
+    assert ret.info["signed"] == "2021年1月19日"
+    assert "jilin2020" in res.form_reason and "发布总数量" in res.form_reason
+    v = ret.values
+    assert set(v) == {c.id for c in ret.form.inputs()}
+    published = {
+        "t2.other_services.prev_items": 386, "t2.other_services.change": -59,
+        "t2.other_services.decisions": 327, "t2.procurement.projects": 10,
+        "t2.procurement.amount": Decimal("44967.00"), "t2.published_total.value": 327,
+    }
+    for cid, value in v.items():
+        assert value == published.get(cid, 0), cid
+    assert isinstance(v["t2.procurement.amount"], Decimal)
+    assert str(v["t2.procurement.amount"]) == "44967.00"
+    assert all(x == 0 for k, x in ret.all_values().items() if k.startswith(("t3.", "t4.")))
+    assert res.ok
+    assert _codes(res.findings) == ["number-as-text", "unit-name"]
+    minus = next(f for f in res.findings if f.code == "number-as-text")
+    assert (minus.cell, minus.where, minus.severity) == ("t2.other_services.change", "第 44 行",
+                                                         "info")
+    assert "减59" in minus.message and "-59" in minus.message
+    assert ret.texts["p1"].startswith("2020年，正阳街道政府信息公开工作")
+    assert ret.texts["p5"].endswith("进一步提高政府信息公开工作的质量和水平。")
+    assert ret.texts["p6"] == "无"
+
+
+def test_sample_copy_is_the_seed():
+    assert _report_file(SAMPLE).read_bytes() == _report_file(SEED).read_bytes()
+
+
+def test_a_published_total_that_disagrees_is_one_finding_with_both_numbers():
+    text = _report_file(SEED).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if "_GoBack" in line)
+    lines[start + 4] = "\t3"  # 行政复议·总计 published as 3, its parts are all 0
+    res = import_bytes("\n".join(lines).encode("utf-8"), "report.txt")
+    bad = [f for f in res.findings if f.code == "total-mismatch"]
+    assert len(bad) == 1
+    assert bad[0].cell == "t4.cases.review_total" and bad[0].where == f"第 {start + 5} 行"
+    assert "报告中为 3" in bad[0].message and "各项之和为 0" in bad[0].message
+    assert not res.ok
+    assert res.ret.all_values()["t4.cases.review_total"] == 0  # recomputed, finding kept
+
+
+def test_figures_that_cannot_be_placed_are_listed_not_guessed():
+    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = text.replace("\t1.属于国家秘密\n\t0\n", "\t1.属于国家秘密\n\t0\n\t9\n", 1)
+    res = import_bytes(text.encode("utf-8"), "report.txt")
+    unplaced = [f for f in res.findings if f.code == "unplaced"]
+    assert len(unplaced) == 8  # none of the row's figures: which one is extra is unknowable
+    assert [f.message.split("”")[0] for f in unplaced] == ["“0", "“9"] + ["“0"] * 6
+    assert all("8 个数值" in f.message and "7 列" in f.message for f in unplaced)
+    assert unplaced[1].where == "第 148 行"
+    missing = {f.cell for f in res.findings if f.code == "missing"}
+    assert missing == {f"t3.r3_3_1.{c}" for c in
+                       ("natural", "business", "research", "nonprofit", "legal", "other")}
+    assert res.ret.values["t3.r3_3_1.natural"] is None
+
+
+def test_half_width_brackets_and_typos_of_the_reference_still_import():
+    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = text.replace("（", "(").replace("）", ")")
+    text = text.replace("只计这一情形", "只计这一情况").replace("三类内部事务", "三类内容事务")
+    res = import_bytes(text.encode("utf-8"), "report.txt")
+    assert res.ret.form.id == "jilin2020"
+    assert res.ret.values == import_report(SEED).ret.values
+    variants = [f for f in res.findings if f.code == "label-variant"]
+    assert len(variants) == 2
+    assert {f.severity for f in variants} == {"info"}
+
+
+# ---------------------------------------------------------------- round trips
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("政府信息公开工作年度报告本单位认真贯彻落实条例，。；：“”《》（）、"
+                                  "0123456789abcXYZ<>&|*_#-+=`[]()\\!~\"'")),
+    min_size=1, max_size=40,
+).filter(lambda s: not re.match(r"[一二三四五六七八九十]+、", s))
+_NAMES = st.sampled_from(["长春市绿园区正阳街道办事处", "示例区<b>数据</b>局",
+                          "某县*人民政府*办公室", "A&B 区 | 政务服务中心"])
+
+
+def _assert_round_trip(ret: Return, fmt: str) -> None:
+    res = import_bytes(render_report(ret, fmt), f"report.{fmt}")
+    assert res.findings == [], [f.message for f in res.findings]
+    got = res.ret
+    assert (got.form.id, got.year, got.unit_name) == (ret.form.id, ret.year, ret.unit_name)
+    assert got.values == ret.values
+    assert got.texts == {k: v for k, v in ret.texts.items() if v}
+    assert got.info.get("signed") == ret.info["signed"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("form_id", FORMS)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), name=_NAMES,
+       texts=st.lists(st.lists(_TEXT, min_size=1, max_size=3), min_size=3, max_size=3))
+def test_render_then_import_gives_the_same_return(form_id, fmt, seed, name, texts):
+    ret = random_return(load_form(form_id), random.Random(seed), year=YEAR[form_id], name=name)
+    ret.texts = {p: "\n".join(t) for p, t in zip(("p1", "p5", "p6"), texts, strict=True)}
+    _assert_round_trip(ret, fmt)
+
+
+class _Shown(Return):
+    """A return whose printed values are overridden: what a published copy might show."""
+
+    shown: dict[str, Value] = {}
+
+    def all_values(self) -> dict[str, Value]:
+        return {**super().all_values(), **self.shown}
+
+
+def _shown(form_id: str, shown: dict[str, Value]) -> _Shown:
+    base = random_return(load_form(form_id), random.Random(7), year=YEAR[form_id], name="某局")
+    ret = _Shown(base.form, base.year, base.unit_code, base.unit_name, base.values, base.texts,
+                 info=base.info)
+    ret.shown = shown
+    return ret
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_changed_total_gives_exactly_one_finding(fmt):
+    ret = _shown("gb2021", {})
+    ret.shown = {"t3.r1.total": int(ret.all_values()["t3.r1.total"]) + 5}  # type: ignore[arg-type]
+    res = import_bytes(render_report(ret, fmt), f"r.{fmt}")
+    assert [(f.code, f.cell) for f in res.findings] == [("total-mismatch", "t3.r1.total")]
+    assert res.findings[0].severity == "error"
+    assert res.ret.values == ret.values
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_blank_cells_and_worded_changes_become_findings(fmt):
+    ret = _shown("gb2019", {"t2.licensing.change": "减59", "t3.r4.natural": None,
+                            "t3.r4.total": 0, "t3.r3_7.natural": 0})
+    res = import_bytes(render_report(ret, fmt), f"r.{fmt}")
+    got = res.ret.values
+    assert got["t2.licensing.change"] == -59
+    assert got["t3.r4.natural"] is None
+    by_code = {f.code: f for f in res.findings if f.code in ("number-as-text", "blank")}
+    assert by_code["number-as-text"].cell == "t2.licensing.change"
+    assert by_code["blank"].cell == "t3.r4.natural" and by_code["blank"].severity == "error"
+    assert by_code["blank"].where
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_half_width_brackets_and_broken_headers_in_web_copies(fmt):
+    ret = random_return(load_form("jilin2020"), random.Random(3), year=2020, name="某街道")
+    text = render_report(ret, fmt).decode("utf-8").replace("（", "(").replace("）", ")")
+    br = "<br>" if fmt == "html" else ""
+    for label in ("对外公开总数量", "结果维持", "商业企业"):
+        text = text.replace(label, label[:2] + (br or " ") + label[2:])
+    res = import_bytes(text.encode("utf-8"), f"r.{fmt}")
+    assert res.findings == []
+    assert res.ret.values == ret.values and res.ret.form.id == "jilin2020"
+
+
+def test_outdated_form_for_the_year_is_a_warning():
+    ret = random_return(load_form("gb2019"), random.Random(1), year=2022, name="某局")
+    res = import_bytes(render_report(ret, "md"), "r.md")
+    assert res.ret.form.id == "gb2019"
+    assert [(f.code, f.severity) for f in res.findings] == [("form-year", "warning")]
+
+
+# ---------------------------------------------------------------- hostile or unreadable input
+
+
+def test_hostile_html_is_bounded_and_never_run():
+    ret = random_return(load_form("gb2021"), random.Random(2), year=2023, name="某局")
+    page = render_report(ret, "html").decode("utf-8")
+    deep = "<div>" * 5000 + "x" + "</div>" * 5000
+    junk = ('<script>document.write("一、总体情况")</script><table><tr>'
+            '<td colspan="99999999" rowspan="-3">1</td></tr></table>')
+    wrapped = f"<table><tr><td>{page}</td></tr></table>{deep}{junk}"
+    res = import_bytes(wrapped.encode("utf-8"), "r.html")
+    assert res.ret.values == ret.values
+    assert [f.code for f in res.findings] == ["unknown-table"]
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("r.docx", b"not a zip"), ("r.doc", b"\xd0\xcf\x11\xe0"), ("r.pdf", b"%PDF-1.4"),
+])
+def test_unreadable_files_are_refused(name, data):
+    with pytest.raises(UnreadableReport):
+        import_bytes(data, name)
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def test_cli_import_writes_the_workbook_and_lists_findings(tmp_path):
+    out = tmp_path / "imported.xlsx"
+    runner = CliRunner()
+    r = runner.invoke(app, ["import", str(_report_file(SEED)), "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert (data["form"], data["year"], data["unit_name"]) == ("jilin2020", 2020, "绿园区正阳街道")
+    assert {f["code"] for f in data["findings"]} == {"number-as-text", "unit-name"}
+    wb = openpyxl.load_workbook(out)
+    assert "二 主动公开" in wb.sheetnames
+    r = runner.invoke(app, ["import", str(SEED), "-o", str(out)])
+    assert r.exit_code == 0 and "减59" in r.stdout
+
+
+def test_cli_import_exit_codes(tmp_path):
+    runner = CliRunner()
+    bad = tmp_path / "bad.txt"
+    text = _report_file(SEED).read_text(encoding="utf-8")
+    bad.write_text(text.replace("\t386\n", "\t三百八十六\n"), encoding="utf-8")
+    r = runner.invoke(app, ["import", str(bad), "-o", str(tmp_path / "x.xlsx"), "--json"])
+    assert r.exit_code == 1
+    bad_cell = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "not-a-number"]
+    assert [f["cell"] for f in bad_cell] == ["t2.other_services.prev_items"]
+    assert "三百八十六" in bad_cell[0]["message"]
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"PK\x03\x04 nothing")
+    r = runner.invoke(app, ["import", str(broken), "-o", str(tmp_path / "y.xlsx")])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["import", str(bad), "-o", str(tmp_path / "y.csv")])
+    assert r.exit_code == 2
+
+
+def test_cli_report_from_an_imported_workbook(tmp_path):
+    pytest.importorskip("govxl.check.read")
+    runner = CliRunner()
+    book = tmp_path / "imported.xlsx"
+    assert runner.invoke(app, ["import", str(_report_file(SEED)), "-o", str(book)]).exit_code == 0
+    for fmt in FORMATS:
+        out = tmp_path / f"report.{fmt}"
+        r = runner.invoke(app, ["report", str(book), "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        again = import_report(out)
+        assert again.ret.values == import_report(SEED).ret.values
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| 其他对外管理服务事项 | 386 | -59 | 327 |" in md
+    assert "| 政府集中采购 | 10 | 44967.00 |" in md
