@@ -73,7 +73,7 @@ def lo(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[tuple[str
 
 
 def column_of(ret: Return, col: str, r1: int) -> Return:
-    """Table 三's column ``col`` set to 一 = r1, 二 = 0, （一） = r1, everything else 0: balanced."""
+    """Table 三, column ``col``: 一 = （一） = r1 and every other input 0, so it balances."""
     for cell in ret.form.table_cells("t3"):
         if cell.column == col and not cell.computed:
             ret.values[cell.id] = r1 if cell.row in ("r1", "r3_1") else 0
@@ -316,7 +316,9 @@ VALUE_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("form_id", "cell_id", "raw", "code", "severity", "read", "advice"), VALUE_CASES
+    ("form_id", "cell_id", "raw", "code", "severity", "read", "advice"),
+    VALUE_CASES,
+    ids=[f"{case[3]}-{case[0]}" for case in VALUE_CASES],
 )
 def test_value_problems_point_at_the_cell(
     tmp_path: Path,
@@ -465,7 +467,6 @@ def test_wrong_form_a_2019_template_filled_for_2025(tmp_path: Path) -> None:
     assert "请使用 2025 年度模板重新填报" in report.files[0].findings[0].message
 
 
-
 @pytest.mark.parametrize("form_id", FORMS)
 @pytest.mark.parametrize("code", ["012", 12], ids=["code-as-text", "code-as-number"])
 def test_a_blank_template_filled_by_a_clerk_is_matched_by_code(
@@ -505,7 +506,9 @@ def test_superseded_by_the_newer_save(tmp_path: Path) -> None:
     uses = {f.relative: f.use for f in report.files}
     assert uses == {"a-新.xlsx": USED, "z-旧.xlsx": SUPERSEDED}
     assert file_findings(report, "z-旧.xlsx")[0] == ("superseded", "info", "", "")
-    assert "以该文件为准" in next(f for f in report.files if f.use == SUPERSEDED).findings[0].message
+    assert (
+        "以该文件为准" in next(f for f in report.files if f.use == SUPERSEDED).findings[0].message
+    )
     assert status(report) == {"001": PASSED}
 
 
@@ -546,8 +549,14 @@ def test_yoy_jump_and_carry_over_against_last_year(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "note",
-    [("R9", "规章清理后总数减少"), ("R9[rules]", "清理"), ("E5", "清理"), ("二 主动公开!D5", "清理")],
-    ids=["rule", "rule-instance", "check-cell", "input-cell"],
+    [
+        ("R9", "规章清理后总数减少"),
+        ("R9[rules]", "清理"),
+        ("E5", "清理"),
+        ("二 主动公开!D5", "清理"),
+        ("'二 主动公开'!$E$5", "清理"),
+    ],
+    ids=["rule", "rule-instance", "check-cell", "input-cell", "as-in-a-formula"],
 )
 def test_a_warning_explained_in_the_notes_sheet_counts_as_explained(
     tmp_path: Path, note: tuple[str, str]
@@ -566,6 +575,21 @@ def test_a_warning_explained_in_the_notes_sheet_counts_as_explained(
 def test_a_note_without_a_reason_explains_nothing(tmp_path: Path) -> None:
     path = write(tmp_path / "a.xlsx", r9_broken([("R9", "")]))
     report = collect_in(tmp_path, {"a.xlsx": path}, [("001", "测试单位")])
+    assert status(report) == {"001": WARNED}
+
+
+def test_a_reason_without_a_reference_explains_nothing(
+    clean: dict[str, Path], tmp_path: Path
+) -> None:
+    """A reason typed in column C with column B left empty must not explain every warning."""
+
+    def unprotect_and_note(wb: openpyxl.Workbook) -> None:
+        wb[T3].protection.sheet = False
+        wb[SHEET_NOTES].cell(NOTE_FIRST_ROW + 1, 3, "本单位数字无误")
+
+    path = edit(clean["gb2021"], tmp_path / "x.xlsx", unprotect_and_note)
+    report = collect_in(tmp_path, {"a.xlsx": path}, [("001", "测试单位")])
+    assert file_findings(report, "a.xlsx") == [("protection-removed", "warning", T3, "")]
     assert status(report) == {"001": WARNED}
 
 

@@ -197,7 +197,9 @@ def test_every_unit_gets_its_status(run: Run) -> None:
 
 
 def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
-    r1 = [("rule-failed", "error", *check_place("gb2021", f"R1[{c}]")) for c in ("business", "total")]
+    r1 = [
+        ("rule-failed", "error", *check_place("gb2021", f"R1[{c}]")) for c in ("business", "total")
+    ]
     # the first label at or below the inserted row 8 (0-based 7) is the first one moved
     moved = next(b for b in layout(load_form("gb2021"), "t3", 2025).boxes if b.row >= 7)
     assert files(run) == {

@@ -34,7 +34,12 @@ LO_UNIT = ("005", "东城街道")
 
 
 def sample(
-    form_id: str, code: str = "001", name: str = "测试单位", *, year: int | None = None, seed: int = 1
+    form_id: str,
+    code: str = "001",
+    name: str = "测试单位",
+    *,
+    year: int | None = None,
+    seed: int = 1,
 ) -> Return:
     """A balanced, fully filled return: on its own it passes every check."""
     form = load_form(form_id)

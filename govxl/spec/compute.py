@@ -29,26 +29,38 @@ def is_number(v: Value) -> bool:
     return isinstance(v, int | Decimal) and not isinstance(v, bool)
 
 
+def _order(form: Form) -> list[tuple[str, tuple[str, ...]]]:
+    """Computed cells in an order where every part comes before its total (once per form)."""
+
+    def build() -> list[tuple[str, tuple[str, ...]]]:
+        known = {c.id for c in form.inputs()}
+        pending = [i for i in form.instances if i.target]
+        order = []
+        while pending:
+            rest = [i for i in pending if not all(r in known for r in i.refs)]
+            for inst in pending:
+                if inst not in rest:
+                    order.append((inst.target or "", inst.refs))
+                    known.add(inst.target or "")
+            if len(rest) == len(pending):
+                raise ValueError("computed cells depend on each other")
+            pending = rest
+        return order
+
+    return form._memo("compute_order", build)
+
+
 def compute(form: Form, inputs: Mapping[str, Value]) -> dict[str, Value]:
     """All cell values: the inputs as given, and every computed cell as its SUM."""
-    values: dict[str, Value] = {c.id: inputs.get(c.id) for c in form.inputs()}
-    pending = [i for i in form.instances if i.target]
-    while pending:
-        rest = []
-        for inst in pending:
-            if all(r in values for r in inst.refs):
-                total: int | Decimal = 0
-                for r in inst.refs:
-                    v = values[r]
-                    if is_number(v):
-                        total += v  # type: ignore[operator]
-                values[inst.target or ""] = total
-            else:
-                rest.append(inst)
-        if len(rest) == len(pending):
-            raise ValueError("computed cells depend on each other")
-        pending = rest
-    return {cid: values.get(cid) for cid in form.cells}
+    values: dict[str, Value] = {cid: inputs.get(cid) for cid in form.input_index()}
+    for target, refs in _order(form):
+        total: int | Decimal = 0
+        for r in refs:
+            v = values[r]
+            if type(v) is int or type(v) is Decimal:
+                total += v  # type: ignore[operator]
+        values[target] = total
+    return values
 
 
 @dataclass(frozen=True)
@@ -68,13 +80,14 @@ def run(
         source = previous if ref.prev else values
         return None if source is None else source.get(ref.cell)
 
-    operands = [lookup(_ref(r)) for r in (inst.operands or inst.refs)]
+    operands = [lookup(r) for r in _refs(inst)]
     if inst.target is not None:
         operands.append(values.get(inst.target))
-    if any(v is None or (isinstance(v, str) and not v.strip()) for v in operands):
-        return Outcome("blank")
-    if not all(is_number(v) for v in operands):
-        return Outcome("text")
+    if not all(type(v) is int or type(v) is Decimal for v in operands):
+        if any(v is None or (isinstance(v, str) and not v.strip()) for v in operands):
+            return Outcome("blank")
+        if not all(is_number(v) for v in operands):
+            return Outcome("text")
 
     def num(ref: expr.Ref) -> int | Decimal | None:
         v = lookup(ref)
@@ -90,6 +103,15 @@ def run(
     if sides:
         lhs, rhs = expr.evaluate(sides[0], num), expr.evaluate(sides[1], num)  # type: ignore[assignment]
     return Outcome("pass" if ok else "fail", lhs, rhs)
+
+
+def _refs(inst: Instance) -> tuple[expr.Ref, ...]:
+    """The operands as parsed refs, kept on the (immutable) instance after the first use."""
+    hit = inst.__dict__.get("_parsed_refs")
+    if hit is None:
+        hit = inst.__dict__["_parsed_refs"] = tuple(
+            _ref(r) for r in (inst.operands or inst.refs))
+    return hit
 
 
 def _ref(text: str) -> expr.Ref:
