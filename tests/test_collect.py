@@ -190,12 +190,14 @@ def files(run: Run) -> dict[str, tuple[str, list[tuple[str, str, str, str]]]]:
 # ---------------------------------------------------------------- statuses and findings
 
 
+@pytest.mark.soffice
 def test_every_unit_gets_its_status(run: Run) -> None:
     assert {u.code: u.status for u in run.report.units} == STATUS
     assert run.report.year == 2025
     assert run.report.stats() == {PASSED: 5, WARNED: 1, FAILED: 3, UNREADABLE: 1, MISSING: 1}
 
 
+@pytest.mark.soffice
 def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
     r1 = [
         ("rule-failed", "error", *check_place("gb2021", f"R1[{c}]")) for c in ("business", "total")
@@ -229,12 +231,14 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
     }
 
 
+@pytest.mark.soffice
 def test_junk_is_skipped_silently_and_other_files_are_listed_as_ignored(run: Run) -> None:
     read = {fr.relative for fr in run.report.files}
     assert not read & {"~$001-正阳街道.xlsx", "Thumbs.db", ".~隐藏.xlsx"}
     assert run.report.ignored == ["说明.txt"]
 
 
+@pytest.mark.soffice
 def test_units_point_at_the_file_that_counts(run: Run) -> None:
     by_code = {u.code: u for u in run.report.units}
     assert by_code["007"].file == "007-河西乡（修改）.xlsx"
@@ -246,6 +250,7 @@ def test_units_point_at_the_file_that_counts(run: Run) -> None:
             assert u.sha256 == hashlib.sha256((run.inbox / u.file).read_bytes()).hexdigest()
 
 
+@pytest.mark.soffice
 def test_messages_tell_the_clerk_what_to_do(run: Run) -> None:
     for fr in run.report.files:
         for f in fr.findings:
@@ -256,11 +261,13 @@ def test_messages_tell_the_clerk_what_to_do(run: Run) -> None:
 # ---------------------------------------------------------------- the inbox and the outputs
 
 
+@pytest.mark.soffice
 def test_the_inbox_is_untouched(run: Run) -> None:
     """Same files, same bytes, same mtimes, nothing added: not even a lock file."""
     assert run.after == run.before
 
 
+@pytest.mark.soffice
 def test_outputs_are_the_report(run: Run) -> None:
     assert json.loads((run.out / FINDINGS).read_text(encoding="utf-8")) == roundtrip(
         run.report.to_dict()
@@ -276,6 +283,7 @@ def test_outputs_are_the_report(run: Run) -> None:
     ][:6]
 
 
+@pytest.mark.soffice
 def test_running_collect_twice_gives_the_same_results(run: Run, tmp_path: Path) -> None:
     again = tmp_path / "again"
     args = ["collect", str(run.inbox), "--roster", str(run.roster), "--out", str(again)]
@@ -292,12 +300,14 @@ def test_running_collect_twice_gives_the_same_results(run: Run, tmp_path: Path) 
 # ---------------------------------------------------------------- feedback copies
 
 
+@pytest.mark.soffice
 def test_feedback_copies_go_to_every_unit_with_problems(run: Run) -> None:
     expected = {safe_filename(c, UNITS[c]) for c, s in STATUS.items() if s in (FAILED, WARNED)}
     expected.discard(safe_filename("010", UNITS["010"]))  # nothing readable to annotate
     assert {p.name for p in (run.out / FEEDBACK_DIR).iterdir()} == expected
 
 
+@pytest.mark.soffice
 def test_feedback_marks_the_bad_cells_red_with_the_message(run: Run) -> None:
     path = run.out / FEEDBACK_DIR / safe_filename("002", UNITS["002"])
     wb = openpyxl.load_workbook(path)
@@ -313,6 +323,7 @@ def test_feedback_marks_the_bad_cells_red_with_the_message(run: Run) -> None:
     ]
 
 
+@pytest.mark.soffice
 def test_feedback_text_cell_and_protection(run: Run) -> None:
     path = run.out / FEEDBACK_DIR / safe_filename("003", UNITS["003"])
     wb = openpyxl.load_workbook(path)
@@ -328,6 +339,7 @@ def test_feedback_text_cell_and_protection(run: Run) -> None:
     assert [(f.code, f.cell) for f in inspect_file(path).findings] == [("not-a-number", where)]
 
 
+@pytest.mark.soffice
 def test_feedback_for_a_warning_only_unit_lists_it(run: Run) -> None:
     wb = openpyxl.load_workbook(run.out / FEEDBACK_DIR / safe_filename("011", UNITS["011"]))
     (row,) = wb[SHEET].iter_rows(min_row=2, values_only=True)
@@ -341,10 +353,12 @@ def roundtrip(data: object) -> object:
     return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 
 
+@pytest.mark.soffice
 def test_cli_json_is_the_library_result(run: Run) -> None:
     assert run.cli_json == roundtrip(run.report.to_dict())
 
 
+@pytest.mark.soffice
 def test_cli_exit_code_1_when_a_unit_has_not_passed(run: Run) -> None:
     assert run.exit_code == 1
 

@@ -7,6 +7,7 @@ the file itself is a finding too, never an exception: one broken file must not s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,9 +92,11 @@ def inspect_file(
     name = label or path.name
     res = ReadResult(path)
     try:
-        res.sha256 = sha256_of(path)
         wb = read_workbook(path, sheets=WANTED, limits=limits or Limits())
+        res.sha256 = wb.sha256  # of the bytes parsed, even if the file is replaced meanwhile
     except ReadError as e:
+        with contextlib.suppress(OSError):
+            res.sha256 = sha256_of(path)
         res.findings.append(
             finding("file-unreadable", e.message, file=name, detail={"reason": e.code})
         )

@@ -64,6 +64,9 @@ class RawWorkbook:
     application: str | None
     modified: datetime | None
     defined_names: dict[str, str]
+    sha256: str = ""
+    """Of the very bytes that were parsed: a file replaced while being read cannot mix
+    one version's hash with another version's figures."""
 
 
 class ReadError(Exception):

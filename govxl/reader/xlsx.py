@@ -8,6 +8,7 @@ cells that hold a value or a formula, so a report is read in about a millisecond
 
 from __future__ import annotations
 
+import hashlib
 import math
 import posixpath
 import re
@@ -461,6 +462,23 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DEFAULT_LIMITS = Limits()  # frozen, so sharing one default instance is safe
 
 
+def _dispatch(data: bytes, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
+    if data.startswith(_OLE_MAGIC):
+        from .other import read_ole
+
+        return read_ole(data, path, wanted, limits)
+    if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise Fail("not-a-workbook", "（可能是改了扩展名的文本、网页或其他文件）")
+    arc = Archive(data, limits)
+    if arc.has("mimetype") and arc.head("mimetype", 256).startswith(
+        b"application/vnd.oasis.opendocument.spreadsheet"
+    ):
+        from .other import read_ods
+
+        return read_ods(arc, path, wanted, limits)
+    return read_xlsx(arc, path, wanted, limits)
+
+
 def read_workbook(
     path: Path, *, sheets: Collection[str] | None = None, limits: Limits = _DEFAULT_LIMITS
 ) -> RawWorkbook:
@@ -475,20 +493,9 @@ def read_workbook(
     wanted = None if sheets is None else ({sheets} if isinstance(sheets, str) else set(sheets))
     try:
         data = load_file(path, limits)
-        if data.startswith(_OLE_MAGIC):
-            from .other import read_ole
-
-            return read_ole(data, path, wanted, limits)
-        if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-            raise Fail("not-a-workbook", "（可能是改了扩展名的文本、网页或其他文件）")
-        arc = Archive(data, limits)
-        if arc.has("mimetype") and arc.head("mimetype", 256).startswith(
-            b"application/vnd.oasis.opendocument.spreadsheet"
-        ):
-            from .other import read_ods
-
-            return read_ods(arc, path, wanted, limits)
-        return read_xlsx(arc, path, wanted, limits)
+        wb = _dispatch(data, path, wanted, limits)
+        wb.sha256 = hashlib.sha256(data).hexdigest()
+        return wb
     except Fail as fail:
         raise fail.to_error(name) from fail
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
