@@ -216,3 +216,15 @@ def test_docx_converts_to_pdf_and_the_tables_fit_the_page(soffice, tmp_path):
         assert max(b for _, b in words) <= right + 2
         text = "".join(script.page_text(pdf, p) for p in range(1, script.page_count(pdf) + 1))
         assert "申请人情况" in text and "未经复议直接起诉" in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_control_characters_pasted_from_other_programs_are_dropped(fmt):
+    ret = _ret("gb2021", name="某\x0b局\x00")
+    ret.texts["p1"] = "第一\x01段"
+    data = render_report(ret, fmt)
+    if fmt == "docx":
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    else:
+        text = data.decode("utf-8")
+    assert "某局2024年" in text and "第一段" in text

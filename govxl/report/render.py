@@ -7,6 +7,7 @@ so the three writers only decide how things look, never what is said or where a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -45,23 +46,32 @@ def report_title(unit: str, year: int | None) -> str:
     return f"{unit}{year if year else '____'}年政府信息公开工作年度报告"
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Drop control characters pasted in from other programs: no XML (Word, HTML) allows them."""
+    return _CONTROL.sub("", text)
+
+
 def paragraphs(text: str | None) -> tuple[str, ...]:
     """One paragraph per non-empty line: what the clerk typed in the 文字部分 sheet."""
-    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+    return tuple(line.strip() for line in clean(text or "").splitlines() if line.strip())
 
 
 def build_document(ret: Return) -> ReportDoc:
     form = ret.form
     values = ret.all_values()
-    shown = {cid: show(values.get(cid), cell.type) for cid, cell in form.cells.items()}
+    shown = {cid: clean(show(values.get(cid), cell.type)) for cid, cell in form.cells.items()}
     sections = []
     for part in form.parts:
         if part.kind == "table" and part.table:
             sections.append(Section(part.title, table=table_model(form, part.table, ret.year)))
         else:
             sections.append(Section(part.title, paragraphs(ret.texts.get(part.id))))
-    return ReportDoc(report_title(ret.unit_name.strip(), ret.year), tuple(sections),
-                     ret.unit_name.strip(), (ret.info.get("signed") or "").strip(), shown)
+    unit = clean(ret.unit_name).strip()
+    signed = clean(ret.info.get("signed") or "").strip()
+    return ReportDoc(report_title(unit, ret.year), tuple(sections), unit, signed, shown)
 
 
 def render_report(ret: Return, fmt: Format | str) -> bytes:
