@@ -125,6 +125,20 @@ def test_half_width_brackets_and_typos_of_the_reference_still_import():
     assert {f.severity for f in variants} == {"info"}
 
 
+def test_heading_variants_and_a_year_first_title():
+    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = text.replace("绿园区正阳街道2020年度政府信息公开工作报告",
+                        "2020年度绿园区正阳街道政府信息公开工作年度报告")
+    text = text.replace("四、政府信息公开行政复议、行政诉讼情况",
+                        "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况")
+    text = text.replace("五、存在的主要问题及改进情况",
+                        "五、政府信息公开工作存在的主要问题及改进情况")
+    res = import_bytes(text.encode("utf-8"), "report.txt")
+    assert (res.ret.year, res.ret.unit_name) == (2020, "绿园区正阳街道")
+    assert res.ret.texts == import_report(SEED).ret.texts
+    assert "missing-heading" not in _codes(res.findings)
+
+
 # ---------------------------------------------------------------- round trips
 
 

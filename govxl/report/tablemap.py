@@ -123,7 +123,7 @@ class Mapper:
             elif (r := spec.rows.match(first.text)) is not None:
                 self.variant(r, first)
                 usable = header if block == r.key[0] else None
-                self._block_row(spec, r.key, row, first, usable, table.index)
+                self._block_row(spec, r.key, row, first, usable)
             else:
                 self.issue("error", "unknown-row",
                            f"无法识别的行“{_short(first.text)}”，本行数字未导入", first.where)
@@ -156,7 +156,7 @@ class Mapper:
         return block, order if order == spec.column_ids[block] else None
 
     def _block_row(self, spec: BlockSpec, key: tuple[str, str], row: list[RawCell],
-                   label: RawCell, header: dict[str, int] | list[str] | None, tno: int) -> None:
+                   label: RawCell, header: dict[str, int] | list[str] | None) -> None:
         block, row_id = key
         col_ids = spec.column_ids[block]
         rest = row[row.index(label) + 1:]
