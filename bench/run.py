@@ -68,7 +68,8 @@ for cmd in json.loads(sys.argv[1]):
     if r.returncode not in (0, 1):
         sys.exit(f"failed: {cmd}")
 wall = time.perf_counter() - t
-print(json.dumps({"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"wall": wall, "rss_mb": peak}))
 """
 
 

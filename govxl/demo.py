@@ -86,6 +86,15 @@ def build_inbox(roster: Roster, inbox: Path, *, soffice: bool = True) -> dict[st
             ws.insert_rows(12)
             wb.save(files[u.code])
             cases[u.code] = "在表三中插入了一行"
+    # One unit still sends last year's way: the published report as a Word document.
+    from govxl.report.render import render_report
+
+    word = units[-2]
+    files.pop(word.code).unlink()
+    ret = random_return(form, random.Random(word.code), year=YEAR, code="", name=word.name)
+    (inbox / f"{word.name}{YEAR}年政府信息公开工作年度报告.docx").write_bytes(
+        render_report(ret, "docx"))
+    cases[word.code] = "报送的是 Word 报告（由报告导入）"
     (inbox / f"~${units[0].code}-{units[0].name}.xlsx").write_bytes(b"\0" * 162)
     cases[units[-1].code] = "未报送"
     if soffice:

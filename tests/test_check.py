@@ -605,6 +605,36 @@ def test_notes_typed_by_the_clerk_are_read(tmp_path: Path) -> None:
     assert status(report) == {"001": PASSED}
 
 
+# ---------------------------------------------------------------- reports in the inbox
+
+
+def test_imported_when_a_unit_sends_its_published_report_as_word(tmp_path: Path) -> None:
+    from govxl.report.render import render_report
+
+    ret = sample("gb2021", code="", name="正阳街道")
+    doc = tmp_path / "正阳街道2025年报告.docx"
+    doc.write_bytes(render_report(ret, "docx"))
+    report = collect_in(tmp_path, {doc.name: doc}, [("001", "示例区正阳街道办事处")])
+    assert status(report) == {"001": PASSED}  # matched by name, figures checked like a return
+    fr = report.files[0]
+    assert [f.code for f in fr.findings] == ["imported"]
+    assert fr.ret is not None and fr.ret.values == ret.values
+    assert "建议该单位改用下发的填报模板" in fr.findings[0].message
+
+
+def test_import_problem_when_a_report_row_cannot_be_placed(tmp_path: Path) -> None:
+    from govxl.report.render import render_report
+
+    text = render_report(sample("gb2021", code="", name="正阳街道"), "md").decode("utf-8")
+    text = text.replace("1.属于国家秘密", "1.属于某种完全不同的情形")
+    txt = tmp_path / "正阳街道2025年报告.md"
+    txt.write_text(text, encoding="utf-8")
+    report = collect_in(tmp_path, {txt.name: txt}, [("001", "正阳街道")])
+    problems = [f for f in report.files[0].findings if f.code == "import-problem"]
+    assert problems and all(f.file == txt.name for f in problems)
+    assert any("属于某种完全不同的情形" in f.message for f in problems)
+
+
 # ---------------------------------------------------------------- every code is covered
 
 TRIGGERS: dict[str, Callable[..., None]] = {
@@ -635,6 +665,8 @@ TRIGGERS: dict[str, Callable[..., None]] = {
     "rule-failed": test_rule_failed_at_the_check_cells_of_the_column_and_of_the_total,
     "total-mismatch": test_formula_changed_and_total_mismatch_when_a_total_is_typed_over,
     "yoy-jump": test_yoy_jump_and_carry_over_against_last_year,
+    "imported": test_imported_when_a_unit_sends_its_published_report_as_word,
+    "import-problem": test_import_problem_when_a_report_row_cannot_be_placed,
 }
 
 

@@ -2,10 +2,10 @@
 
 One inbox holds a return of every kind the office receives — clean, unbalanced, "无" typed for a
 number, a row inserted, re-saved by LibreOffice, sent twice (the same file, or a corrected one),
-Office lock files, Thumbs.db, a hidden file, a subfolder, a broken download, a stranger's file —
-and one unit sends nothing. The CLI runs once over it with ``--feedback --json``; the tests then
-check every unit's status, every planted finding, the untouched inbox, the outputs and the copies
-sent back, and that the command line reports exactly what the library does.
+Office lock files, Thumbs.db, a hidden file, a subfolder, a broken download, a stranger's file,
+a scanned PDF — and one unit sends nothing. The CLI runs once over it with ``--feedback --json``;
+the tests then check every unit's status, every planted finding, the untouched inbox, the outputs
+and the copies sent back, and that the command line reports exactly what the library does.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def build_inbox(root: Path, lo: dict) -> Path:
     (inbox / "~$001-正阳街道.xlsx").write_bytes(b"\x00lock")
     (inbox / "Thumbs.db").write_bytes(b"\x00thumbs")
     (inbox / ".~隐藏.xlsx").write_bytes(b"hidden")
-    (inbox / "说明.txt").write_text("各单位报表", encoding="utf-8")
+    (inbox / "盖章扫描件.pdf").write_bytes(b"%PDF-1.4\n")
     return inbox
 
 
@@ -235,7 +235,7 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
 def test_junk_is_skipped_silently_and_other_files_are_listed_as_ignored(run: Run) -> None:
     read = {fr.relative for fr in run.report.files}
     assert not read & {"~$001-正阳街道.xlsx", "Thumbs.db", ".~隐藏.xlsx"}
-    assert run.report.ignored == ["说明.txt"]
+    assert run.report.ignored == ["盖章扫描件.pdf"]
 
 
 @pytest.mark.soffice

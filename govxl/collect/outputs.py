@@ -14,7 +14,7 @@ from xlsxwriter.workbook import Workbook
 
 from govxl.check.findings import CATALOGUE
 from govxl.collect.cache import write_cache
-from govxl.collect.run import USED, FAILED, MISSING, PASSED, UNREADABLE, WARNED, CollectReport
+from govxl.collect.run import FAILED, MISSING, PASSED, UNREADABLE, USED, WARNED, CollectReport
 from govxl.fileio import atomic_write
 from govxl.spec import load_form
 

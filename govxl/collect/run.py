@@ -168,7 +168,7 @@ def collect(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CollectReport:
-    entries, ignored = scan(inbox, reports=False)
+    entries, ignored = scan(inbox, reports=True)
     files: list[FileResult] = []
     for entry, res in zip(
         entries,
@@ -236,7 +236,7 @@ def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
         unit = by_code.get(ret.unit_code) or (
             _by_number(ret.unit_code, roster)
             if ret.unit_code
-            else by_name.get(ret.unit_name.replace(" ", ""))
+            else _by_name(ret.unit_name, by_name)
         )
         if unit is None:
             who = f"单位代码“{ret.unit_code}”" if ret.unit_code else f"单位“{ret.unit_name}”"
@@ -285,6 +285,18 @@ def _by_number(code: str, roster: Roster) -> Unit | None:
         return None
     same = [u for u in roster.units if u.code.isdigit() and int(u.code) == int(code)]
     return same[0] if len(same) == 1 else None
+
+
+def _by_name(name: str, by_name: dict[str, Unit]) -> Unit | None:
+    """A return without a unit code (a typed-in template, an imported report) by its name:
+    exact, else the one roster name that contains it or is contained in it."""
+    key = name.replace(" ", "")
+    if not key:
+        return None
+    if key in by_name:
+        return by_name[key]
+    near = [u for k, u in by_name.items() if key in k or k in key]
+    return near[0] if len(near) == 1 else None
 
 
 def _choose(files: list[FileResult]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-REPORT_SUFFIXES = {".docx", ".html", ".htm", ".txt"}
+REPORT_SUFFIXES = {".docx", ".html", ".htm", ".txt", ".md"}
 JUNK = {"thumbs.db", ".ds_store", "desktop.ini"}
 
 

@@ -66,6 +66,7 @@ def _from_report(
         fr = next((f for f in report.files if f.relative == u.file and f.use == USED), None)
         if u.status in (PASSED, WARNED) or (include_errors and u.status == FAILED and fr):
             assert fr is not None and fr.ret is not None
+            fr.ret.unit_code, fr.ret.unit_name = fr.unit_code, fr.unit_name
             res = ReadResult(fr.path, fr.sha256, fr.ret, fr.findings)
             results[fr.relative] = res
             if u.status == FAILED:
@@ -124,8 +125,7 @@ def gather(
     if roster is not None:
         listed = {c.member.code for c in out.rows} | {lo.code for lo in out.left_out}
         out.missing = [u for u in roster.units if u.code not in listed]
-    seen_missing: set[str] = set()
-    out.missing = [u for u in out.missing if not (u.code in seen_missing or seen_missing.add(u.code))]
+    out.missing = list({u.code: u for u in out.missing}.values())
     return out
 
 
@@ -178,6 +178,8 @@ def _from_collect_output(
             res = inspect_file(path, label=f["file"])
         if res.sha256 != f["sha256"]:
             raise MergeError(f"{f['file']} 在审核之后被改动过，请重新运行 govxl collect。")
+        if res.ret is not None:  # the unit as matched to the roster (an imported report has
+            res.ret.unit_code, res.ret.unit_name = f["unit_code"], f["unit_name"]  # no code)
         results[f["file"]] = res
         out.unchecked = out.unchecked or unit["status"] == FAILED
 

@@ -43,12 +43,12 @@ def write_roster_templates(
 ) -> list[Written]:
     """One personalised workbook per roster unit, named ``<单位代码>-<单位名称>.xlsx``."""
     generated = generated or datetime.now().replace(microsecond=0)
+    # Render once with placeholders, then patch each unit in: the same bytes as a full render.
+    base = render(Return(form, year=year, unit_code=CODE_TOKEN, unit_name=NAME_TOKEN),
+                  generated=generated)
     written = []
     for unit in roster.units:
         out = outdir / safe_filename(unit.code, unit.name)
-        written.append(
-            write_template(
-                form, out, year=year, unit_code=unit.code, unit_name=unit.name, generated=generated
-            )
-        )
+        atomic_write(out, personalise(base, unit.code, unit.name))
+        written.append(Written(out, unit.code, unit.name))
     return written

@@ -1,0 +1,54 @@
+"""Published reports in an inbox (.docx, .html, .txt): imported, then checked like a workbook.
+
+Some units still send last year's way — a Word document or a web page — instead of the workbook.
+The importer places what it can by the table labels; everything it could not place becomes a
+finding, and the imported figures go through the same rules as a return, marked as imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from govxl.check.findings import finding
+from govxl.check.read import ReadResult, sha256_of
+from govxl.check.rules import check_rules
+from govxl.spec.layout import layout
+
+VALUE_CODES = {"blank", "blank-as-zero", "number-as-text", "not-a-number", "fraction", "negative",
+               "too-large", "unit-converted", "unit-unclear", "total-mismatch"}
+
+
+def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
+    from govxl.report.importer import import_report
+    from govxl.report.source import UnreadableReport
+
+    name = label or path.name
+    res = ReadResult(path)
+    try:
+        res.sha256 = sha256_of(path)
+        result = import_report(path)
+    except (UnreadableReport, OSError) as e:
+        res.findings.append(finding("file-unreadable", f"{name}：{e}", file=name,
+                                    detail={"reason": "report"}))
+        return res
+    ret = result.ret
+    res.ret = ret
+    res.findings.append(finding(
+        "imported", f"{name} 是报告文本（{result.form_reason}），数字由报告表格导入；"
+        "建议该单位改用下发的填报模板。", file=name))
+    for issue in result.findings:
+        code = issue.code if issue.code in VALUE_CODES else "import-problem"
+        where: dict[str, str] = {}
+        if issue.cell and issue.cell in ret.form.cells:
+            cell = ret.form.cells[issue.cell]
+            lay = layout(ret.form, cell.table, ret.year)
+            row_label, col_label = cell.labels(ret.year)
+            where = {"sheet": lay.table.sheet, "cell": lay.a1(cell.id), "row_label": row_label,
+                     "column_label": col_label}
+        message = f"{issue.message}" + (f"（{issue.where}）" if issue.where else "")
+        res.findings.append(finding(code, message, severity=issue.severity, file=name,
+                                    detail={"import_code": issue.code, "where": issue.where},
+                                    **where))
+    trusted = {t.id for t in ret.form.tables}
+    res.findings.extend(check_rules(ret, trusted, {}, file=name))
+    return res
