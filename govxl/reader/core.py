@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from xml.parsers import expat
 
 from defusedxml.common import (
@@ -31,9 +32,11 @@ from defusedxml.common import (
 Value = str | int | float | bool | None
 
 
-@dataclass(frozen=True, slots=True)
-class RawCell:
-    """One stored cell: the cached value exactly as the writer saved it, plus formula text."""
+class RawCell(NamedTuple):
+    """One stored cell: the cached value exactly as the writer saved it, plus formula text.
+
+    A named tuple, not a dataclass: hundreds are made per return, and tuples are built in C.
+    """
 
     value: Value
     formula: str | None

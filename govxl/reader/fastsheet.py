@@ -30,7 +30,7 @@ _SIMPLE = re.compile(
     r'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?>'
     r"(?:<f>([^<]*)</f>)?(<v>([^<]*)</v>)?</c>"
 )
-_OPEN = re.compile(r"<c\b[^>]*?(/?)>")
+_OPEN = re.compile(r"<c\b[^>]*(?<!/)>")
 _SI = re.compile(r"<si>(.*?)</si>", re.S)
 
 
@@ -45,9 +45,11 @@ def _attrs(text: str) -> dict[str, str]:
 
 def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None, list[str] | None]]
                                 ] | None:
-    """``(protected, [(ref, type, value text, formula text, inline parts)])`` or None.
+    """``(protected, [(ref, type, formula text, has value, value text)])`` or None.
 
-    Texts are XML-unescaped. None means "not a regular sheet: use the full parser".
+    Texts are XML-unescaped; ``has value`` is truthy when a ``<v>`` was present (an empty one
+    is a formula's real "" result). An inline string comes as a list of its text runs in the
+    value position. None means "not a regular sheet: use the full parser".
     """
     if len(data) > MAX_FAST or b"<!" in data:
         return None
@@ -61,11 +63,12 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None
     if _PREFIXED.search(text) or not _END.search(text) or "<rPh" in text:
         return None
     simple = _SIMPLE.findall(text)
-    opened = sum(1 for m in _OPEN.finditer(text) if not m.group(1))
+    opened = len(_OPEN.findall(text))
     if len(simple) == opened:  # every cell with content has the simple shape
-        return _protected(text), [
-            (ref, t or "n", _unescape(v) if has_v else None, _unescape(f) if f else None, None)
-            for ref, t, f, has_v, v in simple if f or has_v]
+        if "&" in text:
+            simple = [(ref, t, _unescape(f), has_v, _unescape(v))
+                      for ref, t, f, has_v, v in simple]
+        return _protected(text), simple
     cells = []
     for m in _CELL.finditer(text):
         head, close, inner = m.groups()
@@ -91,7 +94,11 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None
             i = _IS.search(inner)
             if i is not None:
                 inline = [_unescape(x) for x in _T.findall(i.group(1))]
-        cells.append((ref, t.group(1) if t else "n", value, formula, inline))
+        if inline is not None:
+            cells.append((ref, "inlineStr", formula or "", "is", inline))
+        else:
+            cells.append((ref, t.group(1) if t else "n", formula or "",
+                          "v" if value is not None else "", value or ""))
     return _protected(text), cells
 
 

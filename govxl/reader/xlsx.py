@@ -167,15 +167,34 @@ def _address(ref: str, label: str) -> tuple[str, int, int]:
 
 
 def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet:  # type: ignore[type-arg]
+    """Build the sheet from the fast path's tuples; the common types are decided inline."""
     protected, found = fast
     if len(found) > limit:
         raise Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
     cells: dict[str, RawCell] = {}
     max_row = max_col = 0
-    for ref, ctype, vtext, ftext, inline in found:
-        addr, row, col = _address(ref, label)
-        value, kind = _convert(ctype, None if vtext is None else [vtext], inline, sst, label)
-        formula = (ftext or "").strip().removeprefix("=") or None if ftext is not None else None
+    addresses = _ADDRESSES
+    for ref, ctype, ftext, has_v, vtext in found:
+        if not has_v and not ftext:
+            continue
+        hit = addresses.get(ref)
+        addr, row, col = hit if hit is not None else _address(ref, label)
+        value: Value
+        if not has_v:
+            value, kind = None, ""
+        elif ctype == "s" and vtext.isdigit():
+            index = int(vtext)
+            if index >= len(sst):
+                raise Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串")
+            value = sst[index] or None
+            kind = "s" if value is not None else ""
+        elif (ctype == "" or ctype == "n") and vtext.isdigit() and len(vtext) <= 20:
+            value, kind = int(vtext), "n"
+        elif has_v == "is":
+            value, kind = _convert("inlineStr", None, vtext, sst, label)
+        else:
+            value, kind = _convert(ctype or "n", [vtext], None, sst, label)
+        formula = ftext.strip().removeprefix("=") or None if ftext else None
         if value is None:
             if formula is None:
                 continue

@@ -54,6 +54,7 @@ class SheetLayout:
         return a1(*self.cells[cell_id])
 
 
+@cache
 def a1(row: int, col: int, absolute: bool = False) -> str:
     name = ""
     c = col + 1
