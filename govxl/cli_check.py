@@ -55,6 +55,9 @@ def validate(
     raise typer.Exit(1 if any(r.errors for r in results) else 0)
 
 
+MAX_ROWS = 60
+
+
 @app.command()
 def collect(
     inbox: Annotated[
@@ -120,13 +123,18 @@ def collect(
     if as_json:
         console.print_json(report.to_dict())
     else:
-        rows = [(u.code, u.name, u.status, u.errors, u.warnings, u.file) for u in report.units]
+        shown = report.units
+        title = f"{report.year or ''} 年度报送进度"
+        if len(shown) > MAX_ROWS:  # a city's thousand units: list only those needing action
+            shown = [u for u in shown if u.status != "已通过"][:MAX_ROWS]
+            title += f"（只列出未通过或需处理的前 {len(shown)} 个单位，完整清单见审核结果.xlsx）"
+        rows = [(u.code, u.name, u.status, u.errors, u.warnings, u.file) for u in shown]
         styles = [
             {"已通过": "green", "有警告": "yellow", "未报送": "dim"}.get(u.status, "red")
-            for u in report.units
+            for u in shown
         ]
         console.table(
-            f"{report.year or ''} 年度报送进度",
+            title,
             ("代码", "单位", "状态", "强制", "核实", "文件"),
             rows,
             styles,

@@ -34,7 +34,7 @@ def write_outputs(report: CollectReport, out: Path) -> list[Path]:
     results = out / RESULTS
     atomic_write(results, results_workbook(report))
     findings = out / FINDINGS
-    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str)
+    text = json.dumps(report.to_dict(), ensure_ascii=False, default=str)
     atomic_write(findings, text.encode("utf-8"))
     write_cache(((f.relative, f.sha256, f.ret) for f in report.files
                  if f.use == USED and f.ret is not None and f.ret.kind == "return"), out)

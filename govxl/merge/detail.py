@@ -78,15 +78,18 @@ def write_detail(wb, fmt, form: Form, rows: list[Contribution], year: int | None
     ws.set_row(1, 60)
     ws.set_row(2, 30)
     ws.set_row(ID_ROW, None, None, {"hidden": True})
+    columns = [(cell.id, column_of(form, cell.id)) for cell in form.inputs()]
     for i, c in enumerate(rows):
         r = HEAD_ROWS + i
         m = c.member
         for j, v in enumerate((m.code, m.name, m.via, m.file, m.sha256)):
             ws.write_string(r, j, v, text)
-        for cell in form.inputs():
-            v = c.values.get(cell.id)
-            col = column_of(form, cell.id)
-            if isinstance(v, Decimal):
+        get = c.values.get
+        for cell_id, col in columns:
+            v = get(cell_id)
+            if type(v) is int:
+                ws.write_number(r, col, v, num)
+            elif isinstance(v, Decimal):
                 ws.write_number(r, col, float(v), money)
             elif isinstance(v, int):
                 ws.write_number(r, col, v, num)

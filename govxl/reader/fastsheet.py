@@ -22,16 +22,15 @@ _V = re.compile(r"<v(?:\s[^>]*)?>(.*?)</v>", re.S)
 _IS = re.compile(r"<is>(.*?)</is>", re.S)
 _T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _PROTECT = re.compile(r"<sheetProtection\b([^>]*)")
-_PREFIXED = re.compile(r"<\w+:(?:c|row|sheetData|worksheet)[\s>/]")
-_END = re.compile(r"</worksheet>\s*$")
 MAX_FAST = 4 * 1024 * 1024
 # The shape the usual writers use for a cell with content, matched in one C-level pass.
 _SIMPLE = re.compile(
-    r'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?>'
-    r"(?:<f>([^<]*)</f>)?(<v>([^<]*)</v>)?</c>"
+    r'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?'
+    r"(?:/>|>(?:<f>([^<]*)</f>)?(<v>([^<]*)</v>)?</c>)"
 )
-_OPEN = re.compile(r"<c\b[^>]*(?<!/)>")
+_ROOT = re.compile(r"<(\w+:)?worksheet\b")
 _SI = re.compile(r"<si>(.*?)</si>", re.S)
+_PLAIN_SI = re.compile(r"<si><t(?: xml:space=\"preserve\")?>([^<]*)</t></si>|<si><t/></si>")
 
 
 def _unescape(text: str) -> str:
@@ -60,15 +59,19 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if _PREFIXED.search(text) or not _END.search(text) or "<rPh" in text:
+    root = _ROOT.search(text, 0, 400)
+    if root is None or root.group(1) or not text.rstrip().endswith("</worksheet>"):
+        return None  # a prefixed or cut-short document: the full parser decides
+    if "<rPh" in text:
         return None
     simple = _SIMPLE.findall(text)
-    opened = len(_OPEN.findall(text))
-    if len(simple) == opened:  # every cell with content has the simple shape
+    if len(simple) == text.count("<c "):  # every cell has the simple shape
         if "&" in text:
             simple = [(ref, t, _unescape(f), has_v, _unescape(v))
                       for ref, t, f, has_v, v in simple]
         return _protected(text), simple
+    if re.search(r"<\w+:(?:c|row|v|f|is)[\s>/]", text):
+        return None  # prefixed elements inside an unprefixed root: leave it to expat
     cells = []
     for m in _CELL.finditer(text):
         head, close, inner = m.groups()
@@ -120,6 +123,10 @@ def shared_strings(data: bytes) -> list[str] | None:
         return None
     if re.search(r"<\w+:si[\s>]", text) or not re.search(r"</sst>\s*$", text):
         return None
+    if "<r>" not in text and "<r " not in text:  # no rich text: one pass
+        plain = _PLAIN_SI.findall(text)
+        if len(plain) == text.count("<si>") == text.count("<si"):
+            return [_unescape(x) for x in plain]
     out = []
     for body in _SI.findall(text):
         out.append(_unescape("".join(_T.findall(body))))

@@ -97,7 +97,7 @@ def _shared_strings(arc: Archive, part: str) -> list[str]:
         fast = fastsheet.shared_strings(b"".join(arc.chunks(part)))
         if fast is not None:
             arc.done.add(norm(part))
-            return [_unescape(x) for x in fast]
+            return [_unescape(x) if "_x" in x else x for x in fast]
     return _stream_shared_strings(arc, part)
 
 
