@@ -13,7 +13,7 @@ from decimal import Decimal
 from govxl.check.findings import Finding, finding
 from govxl.returns import Return
 from govxl.spec import Instance, Severity
-from govxl.spec.compute import Value, compute, is_number, run
+from govxl.spec.compute import Outcome, Value, compute, is_number, run
 from govxl.spec.layout import a1, layout
 
 JUMP_HIGH, JUMP_LOW = 5, Decimal("0.2")
@@ -59,19 +59,7 @@ def check_rules(
             continue
         outcome = run(inst, values)
         if outcome.status == "fail":
-            msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
-            out.append(
-                finding(
-                    "rule-failed",
-                    msg,
-                    severity=inst.rule.severity,
-                    rule=inst.key,
-                    value=_fmt(outcome.lhs),
-                    expected=_fmt(outcome.rhs),
-                    file=file,
-                    **_place(ret, inst),
-                )
-            )
+            out.append(_failed(ret, inst, outcome, file))
     explain(ret, out)
     return out
 
@@ -106,6 +94,14 @@ def _note_key(text: str) -> str:
     with spaces, quotes or ``$`` (copied from a formula) — all mean the same reference."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in text if not ch.isspace() and ch not in "$'\"").upper()
+
+
+def _failed(ret: Return, inst: Instance, outcome: Outcome, file: str) -> Finding:
+    """A failed rule, its message filled with the two sides, at the cell the clerk sees."""
+    msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
+    return finding("rule-failed", msg, severity=inst.rule.severity, rule=inst.key,
+                   value=_fmt(outcome.lhs), expected=_fmt(outcome.rhs), file=file,
+                   **_place(ret, inst))
 
 
 def explain(ret: Return, found: list[Finding]) -> None:
@@ -145,19 +141,7 @@ def check_previous(ret: Return, previous: Mapping[str, Value], *, file: str = ""
             continue
         outcome = run(inst, values, previous)
         if outcome.status == "fail":
-            msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
-            out.append(
-                finding(
-                    "rule-failed",
-                    msg,
-                    severity=inst.rule.severity,
-                    rule=inst.key,
-                    value=_fmt(outcome.lhs),
-                    expected=_fmt(outcome.rhs),
-                    file=file,
-                    **_place(ret, inst),
-                )
-            )
+            out.append(_failed(ret, inst, outcome, file))
     for cell in ret.form.cells.values():
         now, then = values.get(cell.id), previous.get(cell.id)
         if not (is_number(now) and is_number(then)) or cell.type.value == "delta":

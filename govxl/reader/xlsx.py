@@ -269,10 +269,7 @@ def _stream_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: in
             row, col = max(row, 1), col + 1
             addr = col_letters(col) + str(row)
         else:
-            m = _REF.fullmatch(ref) or _REF.fullmatch(ref.strip().upper())
-            if m is None:
-                raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{ref[:20]}”无效")
-            addr, row, col = m.group(0), int(m.group(2)), _col_index(m.group(1))
+            addr, row, col = _address(ref, label)
         if col > 16384 or row > 1048576:
             raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{addr}”超出 Excel 范围")
         value, kind = _convert(ctype, vals, inline, sst, label)
