@@ -442,3 +442,21 @@ def test_validate_table_names_the_cell_and_what_to_do(returns: dict[str, Path]) 
     sheet, cell = check_place("gb2021", "R1[business]")
     assert f"{sheet}!{cell}" in result.stdout
     assert "请核对本列各项数字" in result.stdout
+
+
+@pytest.mark.soffice
+def test_feedback_copy_opens_in_libreoffice_with_red_cells_and_comments(
+    run: Run, tmp_path: Path, soffice: str
+) -> None:
+    """What the unit sees: LibreOffice opens the copy and keeps the marks and the messages."""
+    from govxl.office import convert
+
+    src = run.out / FEEDBACK_DIR / safe_filename("002", UNITS["002"])
+    resaved = convert([src], tmp_path, "xlsx")[src]
+    wb = openpyxl.load_workbook(resaved)
+    fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == USED)
+    for f in fr.findings:
+        cell = wb[f.sheet][f.cell]
+        assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f.cell
+        assert cell.comment is not None and f.message in cell.comment.text
+    assert wb.sheetnames[0] == SHEET
