@@ -73,10 +73,21 @@ def with_values(ret: Return, values: Mapping[str, Value]) -> Return:
     return ret
 
 
+def pack_values(form: Form, values: dict[str, Value]) -> tuple[Value, ...]:
+    """Values in the form's input order: a tenth of the memory of a dict keyed by cell id."""
+    return tuple(values.get(k) for k in form.input_index())
+
+
+def unpack_values(form: Form, packed: tuple[Value, ...] | list[Value]) -> dict[str, Value]:
+    """Back to a dict whose keys are the form's own id strings, shared by every return."""
+    return dict(zip(form.input_index(), packed, strict=True))
+
+
 def _return_getstate(self: Return) -> dict[str, object]:
-    """Pickle a form by its id: workers send thousands of returns back to the parent."""
+    """Pickle a form by its id and values by position: workers send thousands of returns."""
     state = dict(self.__dict__)
     state["form"] = self.form.id
+    state["values"] = pack_values(self.form, self.values)
     return state
 
 
@@ -84,7 +95,9 @@ def _return_setstate(self: Return, state: dict[str, object]) -> None:
     from govxl.spec import load_form
 
     state = dict(state)
-    state["form"] = load_form(str(state["form"]))
+    form = load_form(str(state["form"]))
+    state["form"] = form
+    state["values"] = unpack_values(form, state["values"])  # type: ignore[arg-type]
     self.__dict__.update(state)
 
 

@@ -7,7 +7,6 @@ the file itself is a finding too, never an exception: one broken file must not s
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,8 +94,8 @@ def inspect_file(
         wb = read_workbook(path, sheets=WANTED, limits=limits or Limits())
         res.sha256 = wb.sha256  # of the bytes parsed, even if the file is replaced meanwhile
     except ReadError as e:
-        with contextlib.suppress(OSError):
-            res.sha256 = sha256_of(path)
+        # never reopen the path to hash it: a FIFO named .xlsx would block here for ever
+        res.sha256 = e.sha256
         res.findings.append(
             finding("file-unreadable", e.message, file=name, detail={"reason": e.code})
         )

@@ -15,7 +15,7 @@ from typing import Any
 
 from govxl.check.findings import Finding
 from govxl.fileio import atomic_write
-from govxl.returns import Return
+from govxl.returns import Return, pack_values, unpack_values
 from govxl.spec import Severity, load_form
 from govxl.spec.compute import Value
 
@@ -36,7 +36,8 @@ def write_cache(rows: Iterator[tuple[str, str, Return]], out: Path) -> Path:
         lines.append(json.dumps({
             "file": file, "sha256": sha, "form": ret.form.id, "year": ret.year,
             "unit_code": ret.unit_code, "unit_name": ret.unit_name, "kind": ret.kind,
-            "values": {k: _enc(v) for k, v in ret.values.items()}, "texts": ret.texts,
+            "digest": ret.form.digest,
+            "values": [_enc(v) for v in pack_values(ret.form, ret.values)], "texts": ret.texts,
             "notes": ret.notes, "info": ret.info}, ensure_ascii=False))
     path = out / CACHE
     atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
@@ -50,10 +51,13 @@ def read_cache(path: Path) -> dict[str, tuple[str, Return]]:
         if not line.strip():
             continue
         d = json.loads(line)
-        ret = Return(load_form(d["form"]), year=d["year"], unit_code=d["unit_code"],
+        form = load_form(d["form"])
+        if d.get("digest") != form.digest:
+            continue  # written under another form definition: re-read the file instead
+        ret = Return(form, year=d["year"], unit_code=d["unit_code"],
                      unit_name=d["unit_name"], kind=d["kind"],
-                     values={k: _dec(v) for k, v in d["values"].items()}, texts=d["texts"],
-                     notes=[tuple(n) for n in d["notes"]], info=d["info"])
+                     values=unpack_values(form, [_dec(v) for v in d["values"]]),
+                     texts=d["texts"], notes=[tuple(n) for n in d["notes"]], info=d["info"])
         out[d["file"]] = (d["sha256"], ret)
     return out
 

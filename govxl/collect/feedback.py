@@ -7,7 +7,9 @@ The original in the inbox is never touched.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -16,7 +18,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.protection import WorkbookProtection
 
 from govxl.collect.run import FileResult
-from govxl.fileio import atomic_write
+from govxl.fileio import OutputError, atomic_write
+from govxl.reader import ReadError, read_bytes
 from govxl.roster import safe_filename
 
 FEEDBACK_DIR = "退回"
@@ -29,7 +32,13 @@ def write_feedback(fr: FileResult, out: Path) -> Path | None:
     """Write the annotated copy; None for files that cannot be annotated (unreadable, .ods…)."""
     if fr.ret is None or fr.path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
-    wb = openpyxl.load_workbook(fr.path, keep_vba=False, keep_links=False)
+    try:
+        data = read_bytes(fr.path)
+    except ReadError:
+        return None
+    if hashlib.sha256(data).hexdigest() != fr.sha256:
+        return None  # replaced since it was checked: these findings are not about this file
+    wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
     notes: dict[tuple[str, str], list[str]] = {}
     for f in fr.findings:
         if f.sheet in wb.sheetnames and f.cell and not f.explained:
@@ -67,7 +76,13 @@ def write_feedback(fr: FileResult, out: Path) -> Path | None:
     wb.security = wb.security or WorkbookProtection()
     wb.security.lockStructure = True
     buf = io.BytesIO()
-    wb.save(buf)
+    try:
+        wb.save(buf)
+    except Exception as e:  # openpyxl spools each sheet through a file in the temp folder
+        raise OutputError(
+            f"无法生成 {fr.relative} 的退回文件：临时文件夹 {tempfile.gettempdir()} 写入失败"
+            "（磁盘已满？）。没有留下不完整的文件。"
+        ) from e
     # Named after the unit, not the file: two units may both send "报表.xlsx" (from folders per
     # sender), and one copy must not overwrite the other.
     name = safe_filename(fr.unit_code, fr.unit_name) if fr.unit_code else Path(fr.relative).name

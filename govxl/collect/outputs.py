@@ -15,7 +15,7 @@ from xlsxwriter.workbook import Workbook
 from govxl.check.findings import CATALOGUE
 from govxl.collect.cache import write_cache
 from govxl.collect.run import FAILED, MISSING, PASSED, UNREADABLE, USED, WARNED, CollectReport
-from govxl.fileio import atomic_write
+from govxl.fileio import atomic_write, ensure_dir
 from govxl.spec import load_form
 
 RESULTS = "审核结果.xlsx"
@@ -30,7 +30,7 @@ STATUS_COLOURS = {
 
 
 def write_outputs(report: CollectReport, out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)  # a file in the way is an OutputError (exit 2), not a traceback
     results = out / RESULTS
     atomic_write(results, results_workbook(report))
     findings = out / FINDINGS

@@ -14,6 +14,8 @@ from pathlib import Path
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 REPORT_SUFFIXES = {".docx", ".html", ".htm", ".txt", ".md"}
 JUNK = {"thumbs.db", ".ds_store", "desktop.ini"}
+LINK = "这是一个链接（快捷方式），govxl 不读取链接；请直接放入文件本身"
+FOLDER = "这是一个文件夹，不是工作簿文件；请直接放入工作簿文件本身"
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,9 @@ def scan(inbox: Path, *, reports: bool = False) -> tuple[list[Entry], list[str]]
             elif p.is_symlink():
                 dirs.remove(d)
                 if Path(d).suffix.lower() in WORKBOOK_SUFFIXES:
-                    entries.append(Entry(p, rel, "这是一个链接，不是文件；请直接放入文件本身"))
+                    entries.append(Entry(p, rel, LINK))
             elif Path(d).suffix.lower() in WORKBOOK_SUFFIXES:
-                entries.append(Entry(p, rel, "这是一个文件夹，不是工作簿文件"))
+                entries.append(Entry(p, rel, FOLDER))
         for f in sorted(files):
             p = here / f
             rel = str(p.relative_to(inbox))
@@ -57,14 +59,7 @@ def scan(inbox: Path, *, reports: bool = False) -> tuple[list[Entry], list[str]]
             if suffix in WORKBOOK_SUFFIXES or (reports and suffix in REPORT_SUFFIXES):
                 kind = "workbook" if suffix in WORKBOOK_SUFFIXES else "report"
                 if p.is_symlink():
-                    entries.append(
-                        Entry(
-                            p,
-                            rel,
-                            "这是一个链接（快捷方式），govxl 不读取链接；请直接放入文件本身",
-                            kind,
-                        )
-                    )
+                    entries.append(Entry(p, rel, LINK, kind))
                 else:
                     entries.append(Entry(p, rel, kind=kind))
             else:

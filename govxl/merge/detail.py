@@ -7,6 +7,7 @@ back exactly (for a roll-up one level up, or as last year's figures) without mat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,7 +49,8 @@ def sum_formula(form: Form, cell_id: str, n: int) -> str:
     return f"=SUM('{SHEET}'!{a1(HEAD_ROWS, col)}:{a1(HEAD_ROWS + n - 1, col)})"
 
 
-def write_detail(wb, fmt, form: Form, rows: list[Contribution], year: int | None) -> None:  # type: ignore[no-untyped-def]
+def write_detail(b, form: Form, rows: list[Contribution], year: int | None) -> None:  # type: ignore[no-untyped-def]
+    wb = b.wb
     ws = wb.add_worksheet(SHEET)
     head = wb.add_format(
         {
@@ -63,7 +65,7 @@ def write_detail(wb, fmt, form: Form, rows: list[Contribution], year: int | None
     )
     text = wb.add_format({"border": 1, "font_name": "宋体"})
     num = wb.add_format({"border": 1, "font_name": "宋体", "num_format": "0"})
-    money = wb.add_format({"border": 1, "font_name": "宋体"})
+    money = text  # the same look: one Format object, so it gets a style index of its own
     tables = {t.id: t.title.split("、", 1)[-1] for t in form.tables}
     for j, label in enumerate(FIXED):
         ws.merge_range(0, j, 2, j, label, head)
@@ -78,25 +80,10 @@ def write_detail(wb, fmt, form: Form, rows: list[Contribution], year: int | None
     ws.set_row(1, 60)
     ws.set_row(2, 30)
     ws.set_row(ID_ROW, None, None, {"hidden": True})
-    columns = [(cell.id, column_of(form, cell.id)) for cell in form.inputs()]
-    for i, c in enumerate(rows):
-        r = HEAD_ROWS + i
-        m = c.member
-        for j, v in enumerate((m.code, m.name, m.via, m.file, m.sha256)):
-            ws.write_string(r, j, v, text)
-        get = c.values.get
-        for cell_id, col in columns:
-            v = get(cell_id)
-            if type(v) is int:
-                ws.write_number(r, col, v, num)
-            elif isinstance(v, Decimal):
-                ws.write_number(r, col, float(v), money)
-            elif isinstance(v, int):
-                ws.write_number(r, col, v, num)
-            elif v is None:
-                ws.write_blank(r, col, None, num)
-            else:
-                ws.write_string(r, col, str(v), text)
+    # Make sure each cell format gets its style index, then render the data rows as XML.
+    ws.write_string(ID_ROW, 0, "code", text)
+    ws.write_string(ID_ROW, FIRST, form.inputs()[0].id, num)
+    b.row_patches[SHEET] = lambda: detail_rows(form, rows, text, num, money)
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 4, 12)
@@ -113,6 +100,51 @@ def write_detail(wb, fmt, form: Form, rows: list[Contribution], year: int | None
             "select_unlocked_cells": True,
         },
     )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """XML text as Excel writes it: markup escaped, control characters as ``_xHHHH_``."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def detail_rows(form: Form, rows: list[Contribution], text, num, money) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The member rows of 明细 as sheet XML, and the sheet's dimension."""
+
+    from govxl.spec.layout import a1
+
+    st, sn, sm = text.xf_index, num.xf_index, money.xf_index
+    if None in (st, sn, sm):
+        raise RuntimeError("明细 formats were not used before closing")
+    letters = [a1(0, col)[:-1] for col in range(FIRST + len(form.inputs()))]
+    ids = list(form.input_index())
+    out = []
+    for i, c in enumerate(rows):
+        r = HEAD_ROWS + i + 1
+        cells = []
+        m = c.member
+        for j, v in enumerate((m.code, m.name, m.via, m.file, m.sha256)):
+            cells.append(f'<c r="{letters[j]}{r}" s="{st}" t="inlineStr"><is><t>{escape(v)}'
+                         "</t></is></c>")
+        get = c.values.get
+        for k, cell_id in enumerate(ids):
+            v = get(cell_id)
+            ref = f"{letters[FIRST + k]}{r}"
+            if type(v) is int:
+                cells.append(f'<c r="{ref}" s="{sn}"><v>{v}</v></c>')
+            elif isinstance(v, Decimal):
+                cells.append(f'<c r="{ref}" s="{sm}"><v>{float(v)!r}</v></c>')
+            elif v is None:
+                cells.append(f'<c r="{ref}" s="{sn}"/>')
+            else:
+                cells.append(f'<c r="{ref}" s="{st}" t="inlineStr"><is><t xml:space="preserve">'
+                             f"{escape(str(v))}</t></is></c>")
+        out.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    last = a1(HEAD_ROWS + max(len(rows), 1) - 1, len(letters) - 1)
+    return "".join(out), f"A1:{last}"
 
 
 def read_contributions(path: Path, form: Form, via: str) -> list[Contribution]:

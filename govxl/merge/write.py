@@ -26,7 +26,7 @@ def summary_bytes(result: MergeResult, *, generated: datetime | None = None) -> 
     n = len(result.rows)
 
     def extra(b: Builder) -> None:
-        write_detail(b.wb, b.fmt, form, result.rows, result.summary.year)
+        write_detail(b, form, result.rows, result.summary.year)
         _status_sheet(b, result)
         _issues_sheet(b, result)
         _texts_sheet(b, result)

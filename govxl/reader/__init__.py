@@ -5,6 +5,14 @@ Everything that can go wrong with a returned file surfaces as :class:`ReadError`
 """
 
 from .core import Limits, RawCell, RawSheet, RawWorkbook, ReadError
-from .xlsx import read_workbook
+from .xlsx import read_bytes, read_workbook
 
-__all__ = ["Limits", "RawCell", "RawSheet", "RawWorkbook", "ReadError", "read_workbook"]
+__all__ = [
+    "Limits",
+    "RawCell",
+    "RawSheet",
+    "RawWorkbook",
+    "ReadError",
+    "read_bytes",
+    "read_workbook",
+]

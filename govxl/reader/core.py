@@ -79,11 +79,14 @@ class ReadError(Exception):
     what is wrong and what to do.  ``detail`` is the shorter Chinese reason used in the message.
     """
 
-    def __init__(self, code: str, message: str, detail: str = "") -> None:
+    def __init__(self, code: str, message: str, detail: str = "", sha256: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.detail = detail
+        self.sha256 = sha256
+        """Of the bytes that were read before the problem was found ("" if none were read).
+        Callers must not open the path again to hash it: it may be a FIFO, or replaced."""
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,11 @@ def load_file(path: Path, limits: Limits) -> bytes:
             size = os.fstat(fh.fileno()).st_size
             if size > limits.max_file_bytes:
                 raise Fail("too-large", f"大小为 {mib(size)}，上限为 {mib(limits.max_file_bytes)}")
-            data = fh.read(limits.max_file_bytes + 1)
+            # read(n) allocates n bytes up front: ask for the size we saw (+1 to notice growth)
+            want = min(size, limits.max_file_bytes) + 1
+            data = fh.read(want)
+            if len(data) == want:  # grew since fstat: read on, still bounded
+                data += fh.read(limits.max_file_bytes + 1 - len(data))
     except OSError as exc:
         raise Fail("unreadable", _os_reason(exc)) from exc
     if not data:

@@ -28,6 +28,7 @@ from .core import (
     RawCell,
     RawSheet,
     RawWorkbook,
+    ReadError,
     Value,
     check_prologs,
     col_letters,
@@ -507,16 +508,39 @@ def read_workbook(
     path = Path(path)
     name = path.name or str(path)
     wanted = None if sheets is None else ({sheets} if isinstance(sheets, str) else set(sheets))
+    data: bytes | None = None
     try:
         data = load_file(path, limits)
         wb = _dispatch(data, path, wanted, limits)
         wb.sha256 = hashlib.sha256(data).hexdigest()
         return wb
     except Fail as fail:
-        raise fail.to_error(name) from fail
+        raise _error(fail, name, data) from fail
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # a bug, an input we did not foresee, or a Rust panic in
         # calamine (pyo3's PanicException derives from BaseException): still a clean ReadError
         detail = f"内部结构异常：{type(exc).__name__}"
-        raise Fail("corrupt-file", detail).to_error(name) from exc
+        raise _error(Fail("corrupt-file", detail), name, data) from exc
+
+
+def read_bytes(path: Path, *, limits: Limits = _DEFAULT_LIMITS) -> bytes:
+    """The bytes of ``path`` under the same guards as :func:`read_workbook`: a regular file (a
+    FIFO would block), not empty, within the size limit. ReadError otherwise.
+
+    For callers that go back to a file they have checked (e.g. to annotate it): they compare
+    the sha256 of these bytes with the one recorded, and use these bytes, not the path again.
+    """
+    path = Path(path)
+    try:
+        return load_file(path, limits)
+    except Fail as fail:
+        raise _error(fail, path.name or str(path), None) from fail
+
+
+def _error(fail: Fail, name: str, data: bytes | None) -> ReadError:
+    """The clerk's error, carrying the sha256 of the bytes read (an empty file has one too)."""
+    err = fail.to_error(name)
+    if data is not None or fail.code == "empty-file":
+        err.sha256 = hashlib.sha256(data or b"").hexdigest()
+    return err

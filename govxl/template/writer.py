@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -149,6 +150,9 @@ class Builder:
         self.personal = bool(ret.unit_code)
         self.statuses: list[str] = []
         self.table_sheets: list[str] = []
+        self.row_patches: dict[str, Callable[[], tuple[str, str]]] = {}
+        """Sheet name → (rows XML, dimension) appended after XlsxWriter closes (see
+        ``lock_structure``): for the summary's 明细, thousands of plain rows."""
 
     def title(self) -> str:
         year = f"{self.ret.year}年" if self.ret.year else ""
@@ -456,7 +460,10 @@ class Builder:
 
     def close(self) -> bytes:
         self.wb.close()
-        return lock_structure(self.buf.getvalue())
+        parts = {f"xl/worksheets/sheet{i + 1}.xml": make()
+                 for i, ws in enumerate(self.wb.worksheets())
+                 for name, make in self.row_patches.items() if ws.name == name}
+        return lock_structure(self.buf.getvalue(), parts)
 
 
 def _num(value: Value) -> int | float | str:
@@ -476,12 +483,16 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Value, fmt: Any) -> N
         ws.write_number(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
 
 
-def lock_structure(data: bytes) -> bytes:
+def lock_structure(data: bytes, rows: dict[str, tuple[str, str]] | None = None) -> bytes:
     """Add ``<workbookProtection lockStructure="1"/>``, which XlsxWriter cannot write.
 
     Locking the structure stops sheets being added, deleted, renamed or unhidden. The zip is
     rewritten member by member with the same fixed timestamps, so output stays deterministic.
+    ``rows`` appends pre-rendered rows to worksheet parts: XlsxWriter keeps every cell of a
+    workbook in memory, which for a province's 明细 (10,000 units × 166 cells) is most of the
+    time and hundreds of MB; plain rows of numbers are rendered as XML text instead.
     """
+    rows = rows or {}
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -495,6 +506,12 @@ def lock_structure(data: bytes) -> bytes:
                         anchor, '<workbookProtection lockStructure="1"/>' + anchor, 1
                     )
                 body = text.encode("utf-8")
+            elif info.filename in rows:
+                xml, dimension = rows[info.filename]
+                text = body.decode("utf-8")
+                text = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
+                              text, count=1)
+                body = text.replace("</sheetData>", xml + "</sheetData>", 1).encode("utf-8")
             dst.writestr(info, body)
     return out.getvalue()
 

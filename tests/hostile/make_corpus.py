@@ -92,6 +92,12 @@ def good_return(code: str, name: str | None = None, *, seed: int | None = None) 
     return random_return(form, rng, year=YEAR, code=code, name=name or UNITS[code])
 
 
+def unbalanced(ret: Return) -> Return:
+    """Three more applications carried over than the balance allows: rule R1 fails."""
+    ret.values["t3.r4.business"] = int(ret.values["t3.r4.business"] or 0) + 3  # type: ignore[arg-type]
+    return ret
+
+
 def place(cell_id: str) -> tuple[str, str]:
     """(sheet, A1) of an input cell, from the layout the template was rendered with."""
     form = load_form(FORM)
@@ -272,13 +278,17 @@ def with_macros(xlsx: bytes) -> bytes:
         '<Override PartName="/xl/vbaProject.bin" '
         'ContentType="application/vnd.ms-office.vbaProject"/></Types>',
     )
-    rels = read_member(xlsx, "xl/_rels/workbook.xml.rels").decode("utf-8").replace(
-        "</Relationships>",
-        '<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/'
-        'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+    rels = (
+        read_member(xlsx, "xl/_rels/workbook.xml.rels")
+        .decode("utf-8")
+        .replace(
+            "</Relationships>",
+            '<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/'
+            'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+        )
     )
     # Auto_Open source as Excel stores it would be compressed; a marker is enough: it never runs.
-    vba = compound_file({"VBA/Module1": b"Sub Auto_Open()\r\n Shell \"calc.exe\"\r\nEnd Sub\r\n"})
+    vba = compound_file({"VBA/Module1": b'Sub Auto_Open()\r\n Shell "calc.exe"\r\nEnd Sub\r\n'})
     parts = members(replace(xlsx, {
         "[Content_Types].xml": types.encode("utf-8"),
         "xl/_rels/workbook.xml.rels": rels.encode("utf-8"),
@@ -383,9 +393,10 @@ def make_corpus(
     # ------------------------------------------------ encrypted, macros, old formats
     (folder / "加密.xlsx").write_bytes(encrypted_workbook())
     expect["加密.xlsx"] = unreadable("password-encrypted workbook", "encrypted", "密码")
-    (folder / "006-宏镇.xlsm").write_bytes(with_macros(render(good_return("006"))))
+    # unbalanced, so that a copy is sent back: the copy must not carry the macro back
+    (folder / "006-宏镇.xlsm").write_bytes(with_macros(render(unbalanced(good_return("006")))))
     expect["006-宏镇.xlsm"] = Expect(
-        ".xlsm with a VBA project", "macro-present", words=("宏",), unit="006", status=PASSED
+        ".xlsm with a VBA project", "macro-present", words=("宏",), unit="006", status=FAILED
     )
     if soffice:
         from govxl.office import convert
@@ -418,7 +429,9 @@ def make_corpus(
     outside = write(folder.parent / f"{folder.name}-外部" / "012-外部链接局.xlsx",
                     good_return("012"))  # fmt: skip
     (folder / "外部链接.xlsx").symlink_to(outside)
-    expect["外部链接.xlsx"] = unreadable("a link to a return outside the inbox", "not-a-file", "链接")
+    expect["外部链接.xlsx"] = unreadable(
+        "a link to a return outside the inbox", "not-a-file", "链接"
+    )
     expect["(unit 012)"] = Expect("the linked return is not read", unit="012", status=MISSING)
     (folder / "回环.xlsx").symlink_to("回环.xlsx")
     expect["回环.xlsx"] = unreadable("a link to itself", "not-a-file", "链接")
@@ -500,8 +513,7 @@ def swap_versions(folder: Path, count: int = 6) -> dict[str, tuple[bytes, bytes]
         for published in (111, 222):
             ret = good_return(code, f"单位{code}")
             ret.values["t2.rules.issued"] = published
-            ret.values["t3.r4.business"] = int(ret.values["t3.r4.business"] or 0) + 3  # type: ignore[arg-type]
-            versions.append(render(ret))
+            versions.append(render(unbalanced(ret)))
         out[f"{code}-单位{code}.xlsx"] = (versions[0], versions[1])
         (folder / f"{code}-单位{code}.xlsx").write_bytes(versions[0])
     return out
