@@ -15,7 +15,9 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 class OutputError(OSError):
@@ -72,6 +74,14 @@ def atomic_write(path: Path, data: bytes) -> None:
     A reader sees either the old complete file or the new complete file, never a partial one.
     On any failure (disk full, no permission) the temporary is removed and OutputError raised.
     """
+    with atomic_open(path) as fh:
+        fh.write(data)
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path) -> Iterator[BinaryIO]:
+    """``atomic_write`` for outputs written piece by piece (a province's findings, say), so
+    they need not be held in memory whole: the same temporary, fsync and rename."""
     path = Path(path)
     ensure_dir(path.parent)
     try:
@@ -81,14 +91,16 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), _MODE)
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise OutputError(f"无法写入 {path}：{_reason(e)}。没有留下不完整的文件。") from e
+        if isinstance(e, OSError):
+            raise OutputError(f"无法写入 {path}：{_reason(e)}。没有留下不完整的文件。") from e
+        raise
     sweep(path.parent)
 
 

@@ -8,13 +8,13 @@ caught rather than merged.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from govxl.check.findings import Finding
-from govxl.fileio import atomic_write
+from govxl.fileio import atomic_open
 from govxl.returns import Return, pack_values, unpack_values
 from govxl.spec import Severity, load_form
 from govxl.spec.compute import Value
@@ -31,23 +31,27 @@ def _dec(v: Any) -> Value:
 
 
 def write_cache(rows: Iterator[tuple[str, str, Return]], out: Path) -> Path:
-    lines = []
-    for file, sha, ret in rows:
-        lines.append(json.dumps({
-            "file": file, "sha256": sha, "form": ret.form.id, "year": ret.year,
-            "unit_code": ret.unit_code, "unit_name": ret.unit_name, "kind": ret.kind,
-            "digest": ret.form.digest,
-            "values": [_enc(v) for v in pack_values(ret.form, ret.values)], "texts": ret.texts,
-            "notes": ret.notes, "info": ret.info}, ensure_ascii=False))
     path = out / CACHE
-    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    with atomic_open(path) as fh:
+        for file, sha, ret in rows:
+            line = json.dumps({
+                "file": file, "sha256": sha, "form": ret.form.id, "digest": ret.form.digest,
+                "year": ret.year, "unit_code": ret.unit_code, "unit_name": ret.unit_name,
+                "kind": ret.kind, "values": [_enc(v) for v in pack_values(ret.form, ret.values)],
+                "texts": ret.texts, "notes": ret.notes, "info": ret.info}, ensure_ascii=False)
+            fh.write(line.encode("utf-8") + b"\n")
     return path
 
 
 def read_cache(path: Path) -> dict[str, tuple[str, Return]]:
     """File → (sha256, Return)."""
+    with open(path, encoding="utf-8") as lines:
+        return _read_lines(lines)
+
+
+def _read_lines(lines: Iterable[str]) -> dict[str, tuple[str, Return]]:
     out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in lines:
         if not line.strip():
             continue
         d = json.loads(line)

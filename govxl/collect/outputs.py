@@ -6,6 +6,7 @@ must never become a formula in a workbook the whole district opens.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from pathlib import Path
@@ -15,7 +16,7 @@ from xlsxwriter.workbook import Workbook
 from govxl.check.findings import CATALOGUE
 from govxl.collect.cache import write_cache
 from govxl.collect.run import FAILED, MISSING, PASSED, UNREADABLE, USED, WARNED, CollectReport
-from govxl.fileio import atomic_write, ensure_dir
+from govxl.fileio import atomic_open, atomic_write, ensure_dir
 from govxl.spec import load_form
 
 RESULTS = "审核结果.xlsx"
@@ -34,8 +35,9 @@ def write_outputs(report: CollectReport, out: Path) -> list[Path]:
     results = out / RESULTS
     atomic_write(results, results_workbook(report))
     findings = out / FINDINGS
-    text = json.dumps(report.to_dict(), ensure_ascii=False, default=str)
-    atomic_write(findings, text.encode("utf-8"))
+    with atomic_open(findings) as fh:
+        text = codecs.getwriter("utf-8")(fh)
+        json.dump(report.to_dict(), text, ensure_ascii=False, default=str)
     write_cache(((f.relative, f.sha256, f.ret) for f in report.files
                  if f.use == USED and f.ret is not None and f.ret.kind == "return"), out)
     return [results, findings]

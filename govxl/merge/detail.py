@@ -8,7 +8,7 @@ back exactly (for a roll-up one level up, or as last year's figures) without mat
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -111,8 +111,10 @@ def escape(text: str) -> str:
     return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
-def detail_rows(form: Form, rows: list[Contribution], text, num, money) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """The member rows of 明细 as sheet XML, and the sheet's dimension."""
+def detail_rows(form: Form, rows: list[Contribution], text, num, money  # type: ignore[no-untyped-def]
+                ) -> tuple[Iterator[str], str]:
+    """The member rows of 明细 as sheet XML (one string per row, made as it is written), and
+    the sheet's dimension."""
 
     from govxl.spec.layout import a1
 
@@ -121,7 +123,12 @@ def detail_rows(form: Form, rows: list[Contribution], text, num, money) -> tuple
         raise RuntimeError("明细 formats were not used before closing")
     letters = [a1(0, col)[:-1] for col in range(FIRST + len(form.inputs()))]
     ids = list(form.input_index())
-    out = []
+    last = a1(HEAD_ROWS + max(len(rows), 1) - 1, len(letters) - 1)
+    return _rows_xml(rows, ids, letters, st, sn, sm), f"A1:{last}"
+
+
+def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: int, sn: int,
+              sm: int) -> Iterator[str]:
     for i, c in enumerate(rows):
         r = HEAD_ROWS + i + 1
         cells = []
@@ -142,9 +149,7 @@ def detail_rows(form: Form, rows: list[Contribution], text, num, money) -> tuple
             else:
                 cells.append(f'<c r="{ref}" s="{st}" t="inlineStr"><is><t xml:space="preserve">'
                              f"{escape(str(v))}</t></is></c>")
-        out.append(f'<row r="{r}">' + "".join(cells) + "</row>")
-    last = a1(HEAD_ROWS + max(len(rows), 1) - 1, len(letters) - 1)
-    return "".join(out), f"A1:{last}"
+        yield f'<row r="{r}">' + "".join(cells) + "</row>"
 
 
 def read_contributions(path: Path, form: Form, via: str) -> list[Contribution]:

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -150,7 +150,7 @@ class Builder:
         self.personal = bool(ret.unit_code)
         self.statuses: list[str] = []
         self.table_sheets: list[str] = []
-        self.row_patches: dict[str, Callable[[], tuple[str, str]]] = {}
+        self.row_patches: dict[str, Callable[[], tuple[Iterator[str], str]]] = {}
         """Sheet name → (rows XML, dimension) appended after XlsxWriter closes (see
         ``lock_structure``): for the summary's 明细, thousands of plain rows."""
 
@@ -483,7 +483,8 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Value, fmt: Any) -> N
         ws.write_number(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
 
 
-def lock_structure(data: bytes, rows: dict[str, tuple[str, str]] | None = None) -> bytes:
+def lock_structure(data: bytes,
+                   rows: dict[str, tuple[Iterator[str], str]] | None = None) -> bytes:
     """Add ``<workbookProtection lockStructure="1"/>``, which XlsxWriter cannot write.
 
     Locking the structure stops sheets being added, deleted, renamed or unhidden. The zip is
@@ -507,11 +508,16 @@ def lock_structure(data: bytes, rows: dict[str, tuple[str, str]] | None = None) 
                     )
                 body = text.encode("utf-8")
             elif info.filename in rows:
-                xml, dimension = rows[info.filename]
-                text = body.decode("utf-8")
+                chunks, dimension = rows[info.filename]
                 text = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
-                              text, count=1)
-                body = text.replace("</sheetData>", xml + "</sheetData>", 1).encode("utf-8")
+                              body.decode("utf-8"), count=1)
+                head, tail = text.split("</sheetData>", 1)
+                with dst.open(info, "w") as fh:  # streamed: never the whole sheet in memory
+                    fh.write(head.encode("utf-8"))
+                    for chunk in chunks:
+                        fh.write(chunk.encode("utf-8"))
+                    fh.write(b"</sheetData>" + tail.encode("utf-8"))
+                continue
             dst.writestr(info, body)
     return out.getvalue()
 

@@ -31,22 +31,25 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
+from govxl.check.read import inspect_file
+from govxl.office import find_soffice
+from govxl.reader import ReadError, read_workbook
+from govxl.spec import load_form
 from hostile.make_corpus import (
     INJECTIONS,
     MARKERS,
     PASSED,
     UNITS,
     Expect,
+    good_return,
     make_corpus,
     place,
     swap_versions,
+    write,
     write_roster,
 )
 from hostile.procs import Measured, govxl, measured, snapshot
-
-from govxl.check.read import inspect_file
-from govxl.office import find_soffice
-from govxl.reader import ReadError, read_workbook
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FILE_LEVEL = ("file-unreadable", "macro-present", "formulas-unknown")
@@ -374,7 +377,8 @@ def test_a_file_replaced_during_collect_is_recorded_as_one_version(tmp_path: Pat
     for r in recorded:
         version = digests[r["file"]].get(r["sha256"])
         assert version is not None, "the recorded sha256 is of neither version"
-        assert r["values"]["t2.rules.issued"] == version
+        issued = load_form("gb2021").input_index()["t2.rules.issued"]  # values in form order
+        assert r["values"][issued] == version
         assert findings[r["file"]] == r["sha256"]
         copy = out / "退回" / r["file"]
         if copy.exists():  # a copy of another version than the one checked must not be sent
@@ -394,3 +398,19 @@ def test_inspect_file_never_opens_a_pipe(tmp_path: Path) -> None:
     res = done[0]
     assert [f.code for f in res.findings] == ["file-unreadable"]  # type: ignore[attr-defined]
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_return_changed_after_collect_is_not_merged(tmp_path: Path) -> None:
+    """The sha256 recorded by collect is checked again by merge: an edit in between is caught."""
+    inbox = tmp_path / "收件箱"
+    write(inbox / "001.xlsx", good_return("001"))
+    roster = write_roster(tmp_path / "名册.csv")
+    out = tmp_path / "审核"
+    assert govxl("collect", inbox, "--roster", roster, "-o", out).returncode == 1
+    changed = good_return("001")
+    changed.values["t2.rules.issued"] = 999
+    write(inbox / "001.xlsx", changed)
+    done = govxl("merge", out, "-o", tmp_path / "汇总.xlsx")
+    assert done.returncode == 2
+    assert "001.xlsx 在审核之后被改动过" in done.stderr
+    assert not (tmp_path / "汇总.xlsx").exists()
