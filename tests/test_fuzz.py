@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -176,27 +177,95 @@ def test_reader_survives_damaged_xml_inside_a_sound_zip(
     report("damaged xml", tried, record_property)
 
 
-def test_reader_survives_damaged_compound_files(
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def biff8_workbook() -> bytes:
+    """A small legacy .xls made by hand (BIFF8 in a compound file): one sheet with a number, two
+    shared strings and an RK number, so calamine's BIFF parser has real records to read."""
+    bof = struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x0600)
+    name = "表1".encode("utf-16-le")
+    strings = b"".join(struct.pack("<HB", len(t), 1) + t.encode("utf-16-le")
+                       for t in ("正阳街道", "=cmd|' /C calc'!A0"))  # fmt: skip
+    head = [_record(0x0809, bof), _record(0x0042, struct.pack("<H", 1200))]
+    tail = [_record(0x00FC, struct.pack("<II", 2, 2) + strings), _record(0x000A, b"")]
+    sheet_at = sum(map(len, head + tail)) + len(_record(0x0085, bytes(8) + name))
+    sheet = [
+        _record(0x0809, bof[:2] + struct.pack("<H", 0x0010) + bof[4:]),
+        _record(0x0200, struct.pack("<IIHHH", 0, 3, 0, 2, 0)),
+        _record(0x0203, struct.pack("<HHHd", 0, 0, 15, 42.0)),
+        _record(0x00FD, struct.pack("<HHHI", 0, 1, 15, 0)),
+        _record(0x00FD, struct.pack("<HHHI", 1, 1, 15, 1)),
+        _record(0x027E, struct.pack("<HHHI", 2, 0, 15, (7 << 2) | 2)),
+        _record(0x000A, b""),
+    ]
+    bound = _record(0x0085, struct.pack("<IBBBB", sheet_at, 0, 0, 2, 1) + name)
+    return compound_file({"Workbook": b"".join([*head, bound, *tail, *sheet])})
+
+
+ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def ods_workbook() -> bytes:
+    """A small .ods made by hand: repeated rows and columns, a number, a text, a formula."""
+    cells = (
+        '<table:table-row table:number-rows-repeated="2"><table:table-cell '
+        'table:number-columns-repeated="3"/><table:table-cell office:value-type="float" '
+        'office:value="7"><text:p>7</text:p></table:table-cell></table:table-row>'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>正阳街道</text:p>'
+        '</table:table-cell><table:table-cell table:formula="of:=[.A1]+1" '
+        'office:value-type="float" office:value="8"/></table:table-row>'
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}>'
+        '<office:body><office:spreadsheet><table:table table:name="表" table:protected="true">'
+        f"{cells}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest="urn:oasis:'
+                    'names:tc:opendocument:xmlns:manifest:1.0"/>')  # fmt: skip
+    return out.getvalue()
+
+
+def test_the_hand_made_seeds_are_readable_workbooks(tmp_path: Path) -> None:
+    """Otherwise the fuzz below would only ever exercise the refusals."""
+    for name, data in (("seed.xls", biff8_workbook()), ("seed.ods", ods_workbook())):
+        (tmp_path / name).write_bytes(data)
+        cells = next(iter(read_workbook(tmp_path / name).sheets.values())).cells
+        assert "正阳街道" in {c.value for c in cells.values()}, name
+
+
+def test_reader_survives_damaged_legacy_and_open_formats(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    """The OLE path (encrypted workbooks, legacy .xls): a hand-made compound file, damaged."""
-    seeds = {
-        "encrypted": encrypted_workbook(),
-        "biff8": compound_file({"Workbook": b"\x09\x08\x10\x00\x00\x06" + bytes(12)}),
-    }
-    path = tmp_path / "旧格式.xls"
+    """The paths through calamine (.xls, .ods) and the OLE checks (encrypted workbooks): hand-made
+    seeds damaged at the byte level, and the .ods content damaged inside a sound zip."""
+    seeds = {"xls": biff8_workbook(), "encrypted": encrypted_workbook(), "ods": ods_workbook()}
     tried = 0
 
     @FUZZ
-    @given(seed=st.sampled_from(sorted(seeds)), ops=OPS)
-    def damaged_ole(seed: str, ops: list[tuple[str, int, bytes]]) -> None:
+    @given(seed=st.sampled_from(sorted(seeds)), inside=st.booleans(), ops=OPS)
+    def damaged(seed: str, inside: bool, ops: list[tuple[str, int, bytes]]) -> None:
         nonlocal tried
         tried += 1
-        path.write_bytes(mutate(seeds[seed], ops))
+        if seed == "ods" and inside:
+            data = rezip(seeds[seed], "content.xml", lambda body: mutate(body, ops))
+        else:
+            data = mutate(seeds[seed], ops)
+        path = tmp_path / f"旧格式.{'ods' if seed == 'ods' else 'xls'}"
+        path.write_bytes(data)
         must_read_or_refuse(path)
 
-    damaged_ole()
-    report("damaged compound file", tried, record_property)
+    damaged()
+    report("damaged xls / ods / compound file", tried, record_property)
 
 
 # ---------------------------------------------------------------- the value parser

@@ -199,9 +199,21 @@ def collect(
     return CollectReport(inbox, year, units, files, ignored)
 
 
+def _mtime(path: Path) -> float | None:
+    """When the file arrived, or None if it was moved or deleted since it was read."""
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return None
+
+
 def _file_result(entry: Entry, res: ReadResult) -> FileResult:
-    stat = entry.path.lstat()
-    received = datetime.fromtimestamp(stat.st_mtime, UTC).astimezone().isoformat(timespec="seconds")
+    mtime = _mtime(entry.path)
+    received = (
+        datetime.fromtimestamp(mtime, UTC).astimezone().isoformat(timespec="seconds")
+        if mtime is not None
+        else ""
+    )
     ret = res.ret
     return FileResult(
         entry.relative,
@@ -324,7 +336,7 @@ def _choose(files: list[FileResult]) -> None:
         group.sort(
             key=lambda f: (
                 f.saved.timestamp() if f.saved else 0.0,
-                f.path.lstat().st_mtime,
+                _mtime(f.path) or 0.0,
                 f.relative,
             ),
             reverse=True,

@@ -8,17 +8,19 @@ sub-totals, and a unit that arrives twice is caught instead of counted twice).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from govxl.check.findings import Finding
-from govxl.check.read import ReadResult, inspect_file, sha256_of
+from govxl.check.read import ReadResult, inspect_file
 from govxl.collect.cache import CACHE, finding_from_dict, read_cache
 from govxl.collect.run import FAILED, PASSED, USED, WARNED, CollectReport, collect, read_all
 from govxl.collect.scan import scan
 from govxl.merge.detail import Contribution, read_contributions, total
+from govxl.reader import ReadError, read_bytes
 from govxl.returns import Member, Return
 from govxl.roster import Roster, Unit
 from govxl.spec import Severity
@@ -172,16 +174,26 @@ def _from_collect_output(
             continue
         path = inbox / f["file"]
         if f["file"] in cached and cached[f["file"]][0] == f["sha256"]:
-            res = ReadResult(path, sha256_of(path), cached[f["file"]][1],
+            res = ReadResult(path, _sha256(path), cached[f["file"]][1],
                              [finding_from_dict(x) for x in f["findings"]])
         else:
             res = inspect_file(path, label=f["file"])
         if res.sha256 != f["sha256"]:
-            raise MergeError(f"{f['file']} 在审核之后被改动过，请重新运行 govxl collect。")
+            raise MergeError(
+                f"{f['file']} 在审核之后被改动过或已移走，请重新运行 govxl collect。"
+            )
         if res.ret is not None:  # the unit as matched to the roster (an imported report has
             res.ret.unit_code, res.ret.unit_name = f["unit_code"], f["unit_name"]  # no code)
         results[f["file"]] = res
         out.unchecked = out.unchecked or unit["status"] == FAILED
+
+
+def _sha256(path: Path) -> str:
+    """Of the file as it is now; "" if it is gone or no longer a file (never blocks on a pipe)."""
+    try:
+        return hashlib.sha256(read_bytes(path)).hexdigest()
+    except ReadError:
+        return ""
 
 
 def merge(

@@ -72,6 +72,7 @@ class Expect:
     any return); ``reason`` the ``ReadError`` code behind a ``file-unreadable`` finding; ``words``
     Chinese words its message must contain; ``cells`` the ``(sheet, A1)`` places findings must
     point at. ``unit``/``status``: the roster unit the file belongs to and the status it must get.
+    A key in parentheses, such as ``(unit 012)``, is about a unit with no file in the inbox.
     """
 
     case: str
@@ -318,6 +319,27 @@ def many_rows(xlsx: bytes, sheet: str, rows: int) -> bytes:
     return replace(xlsx, {part: text.replace(b"</sheetData>", extra + b"</sheetData>", 1)})
 
 
+def docx_bomb() -> bytes:
+    """A Word document whose body is 1 GiB of zeros squeezed 1000:1 (sizes declared honestly)."""
+    types = (
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="xml" ContentType="application/xml"/><Override '
+        'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
+    rels = (
+        '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+        "</Relationships>"
+    )
+    return build_zip([
+        deflated("[Content_Types].xml", types.encode()),
+        deflated("_rels/.rels", rels.encode()),
+        zeros("word/document.xml", 1024),
+    ])  # fmt: skip
+
+
 # ---------------------------------------------------------------- the corpus
 def unreadable(case: str, reason: str, *words: str, **kw: object) -> Expect:
     return Expect(case, "file-unreadable", reason, words, **kw)  # type: ignore[arg-type]
@@ -437,7 +459,13 @@ def make_corpus(
     expect["回环.xlsx"] = unreadable("a link to itself", "not-a-file", "链接")
     (folder / "循环目录").symlink_to(".", target_is_directory=True)  # never walked into
     os.mkfifo(folder / "管道.xlsx")  # opening it would block forever
-    expect["管道.xlsx"] = unreadable("a named pipe", "unreadable", "不是一个普通文件")
+    expect["管道.xlsx"] = unreadable("a named pipe", "not-a-file", "不是一个普通文件")
+    os.mkfifo(folder / "管道报告.txt")  # a report's name: read by the importer, not the reader
+    expect["管道报告.txt"] = unreadable("a named pipe named as a report", "not-a-file", "管道")
+
+    # ------------------------------------------------ a report (Word) that is a zip bomb
+    (folder / "报告-炸弹.docx").write_bytes(docx_bomb())
+    expect["报告-炸弹.docx"] = unreadable("a .docx report inflating to 1 GiB", "report", "过大")
 
     # ------------------------------------------------ no permission to read
     locked = write(folder / "013-无权限局.xlsx", good_return("013"))
