@@ -177,8 +177,8 @@ def _not_a_number(text: str) -> Parsed:
     if stripped.startswith("="):
         return _fail(
             "not-a-number",
-            f"单元格是公式“{_quote(stripped)}”，读不到计算结果，"
-            "请在 Excel 中打开并保存后再提交，或直接填入数字",
+            f"“{_quote(stripped)}”是以等号开头的文字，不是数字（govxl 不执行公式），"
+            "请直接填入数字，没有请填 0",
         )
     return _fail("not-a-number", f"“{_quote(text)}”不是数字，没有请填 0")
 
