@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+
 def escape(text: str) -> str:
     """XML text escaping (xml.sax.saxutils would import urllib and http: 20 ms per command)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
