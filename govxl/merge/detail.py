@@ -7,7 +7,6 @@ back exactly (for a roll-up one level up, or as last year's figures) without mat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +18,7 @@ from govxl.spec import CellType, Form
 from govxl.spec.compute import Value, compute
 from govxl.spec.layout import a1
 from govxl.values import Kind, parse_value
+from govxl.xmltext import escape
 
 SHEET = "明细"
 FIXED = ("单位代码", "单位名称", "经由", "文件", "sha256")
@@ -100,15 +100,6 @@ def write_detail(b, form: Form, rows: list[Contribution], year: int | None) -> N
             "select_unlocked_cells": True,
         },
     )
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def escape(text: str) -> str:
-    """XML text as Excel writes it: markup escaped, control characters as ``_xHHHH_``."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
 def detail_rows(form: Form, rows: list[Contribution], text, num, money  # type: ignore[no-untyped-def]

@@ -11,11 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-
-def escape(text: str) -> str:
-    """XML text escaping (xml.sax.saxutils would import urllib and http: 20 ms per command)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
+from govxl.xmltext import escape
 
 CODE_TOKEN = "GOVXLUNITCODE7F3A9"
 NAME_TOKEN = "GOVXLUNITNAME7F3A9"
