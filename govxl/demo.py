@@ -81,7 +81,7 @@ def build_inbox(roster: Roster, inbox: Path, *, soffice: bool = True) -> dict[st
         files[u.code].write_bytes(render(ret, generated=stamp))
         if i == 3:
             wb = openpyxl.load_workbook(files[u.code])
-            ws = wb["三 依申请"]
+            ws = wb[form.table("t3").sheet]
             ws.protection.sheet = False
             ws.insert_rows(12)
             wb.save(files[u.code])

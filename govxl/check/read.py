@@ -19,7 +19,7 @@ from govxl.check.plan import TablePlan, plan
 from govxl.check.rules import check_rules
 from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
 from govxl.returns import INFO_FIELDS, Member, Return
-from govxl.spec import Form, load_form
+from govxl.spec import Form, form_ids, load_form
 from govxl.spec.compute import Value
 from govxl.template.writer import (
     ID_KEYS,
@@ -34,7 +34,8 @@ from govxl.template.writer import (
 )
 from govxl.values import MAX_COUNT, Kind, parse_value
 
-TABLE_SHEETS = ("二 主动公开", "三 依申请", "四 复议诉讼")
+TABLE_SHEETS = tuple(dict.fromkeys(t.sheet for f in form_ids() for t in load_form(f).tables))
+"""The table sheets of every shipped form (read before the file says which form it is)."""
 WANTED = (SHEET_ID, SHEET_INFO, *TABLE_SHEETS, SHEET_TEXT, SHEET_NOTES)
 
 
