@@ -84,7 +84,7 @@ def collect(
 ) -> None:
     """收集并审核收件文件夹中的全部报表，生成审核结果和退回文件。"""
     from govxl.collect import collect as run_collect
-    from govxl.collect.feedback import write_feedback
+    from govxl.collect.feedback import remove_stale, write_feedback
     from govxl.collect.outputs import write_outputs
     from govxl.collect.previous import PreviousError, load_previous
     from govxl.collect.run import PASSED, USED
@@ -118,6 +118,7 @@ def collect(
                     path = write_feedback(fr, out)
                     if path:
                         returned.append(path)
+            remove_stale(out, [(u.code, u.name) for u in report.units if u.status == PASSED])
     except OutputError as e:
         raise fail(e) from None
     if as_json:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -460,3 +461,27 @@ def test_feedback_copy_opens_in_libreoffice_with_red_cells_and_comments(
         assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f.cell
         assert cell.comment is not None and f.message in cell.comment.text
     assert wb.sheetnames[0] == SHEET
+
+
+def test_a_unit_that_passes_on_a_later_run_loses_its_old_feedback_copy(tmp_path: Path) -> None:
+    from govxl.collect.feedback import feedback_path
+    from govxl.samples import random_return
+    from govxl.spec import load_form
+    from govxl.template.writer import render
+
+    form = load_form("gb2021")
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位代码,单位名称\n001,甲街道\n", encoding="utf-8")
+    bad = random_return(form, random.Random(1), year=2025, code="001", name="甲街道")
+    bad.values["t3.r1.natural"] = 999
+    (inbox / "001.xlsx").write_bytes(render(bad))
+    args = ["collect", str(inbox), "--roster", str(roster), "--out", str(out), "--feedback"]
+    assert CliRunner().invoke(app, args).exit_code == 1
+    copy = feedback_path(out, "001", "甲街道")
+    assert copy.is_file()
+    good = random_return(form, random.Random(1), year=2025, code="001", name="甲街道")
+    (inbox / "001.xlsx").write_bytes(render(good))
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert not copy.exists()

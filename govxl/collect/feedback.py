@@ -85,7 +85,23 @@ def write_feedback(fr: FileResult, out: Path) -> Path | None:
         ) from e
     # Named after the unit, not the file: two units may both send "报表.xlsx" (from folders per
     # sender), and one copy must not overwrite the other.
-    name = safe_filename(fr.unit_code, fr.unit_name) if fr.unit_code else Path(fr.relative).name
-    target = out / FEEDBACK_DIR / (Path(name).stem + ".xlsx")
+    target = feedback_path(out, fr.unit_code, fr.unit_name, fr.relative)
     atomic_write(target, buf.getvalue())
     return target
+
+
+def feedback_path(out: Path, code: str, name: str, relative: str = "") -> Path:
+    """Where a unit's annotated copy goes: named after the unit, not the file."""
+    stem = Path(safe_filename(code, name) if code else Path(relative).name).stem
+    return out / FEEDBACK_DIR / (stem + ".xlsx")
+
+
+def remove_stale(out: Path, passed: list[tuple[str, str]]) -> list[Path]:
+    """A unit that passes now must not find last run's red copy in 退回/ (ours to remove)."""
+    removed = []
+    for code, name in passed:
+        path = feedback_path(out, code, name)
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    return removed
