@@ -85,7 +85,7 @@ def test_sample_copy_is_the_seed():
 
 
 def test_a_published_total_that_disagrees_is_one_finding_with_both_numbers():
-    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = _report_file(SAMPLE).read_text(encoding="utf-8")
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if "_GoBack" in line)
     lines[start + 4] = "\t3"  # 行政复议·总计 published as 3, its parts are all 0
@@ -99,7 +99,7 @@ def test_a_published_total_that_disagrees_is_one_finding_with_both_numbers():
 
 
 def test_figures_that_cannot_be_placed_are_listed_not_guessed():
-    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = _report_file(SAMPLE).read_text(encoding="utf-8")
     text = text.replace("\t1.属于国家秘密\n\t0\n", "\t1.属于国家秘密\n\t0\n\t9\n", 1)
     res = import_bytes(text.encode("utf-8"), "report.txt")
     unplaced = [f for f in res.findings if f.code == "unplaced"]
@@ -114,19 +114,19 @@ def test_figures_that_cannot_be_placed_are_listed_not_guessed():
 
 
 def test_half_width_brackets_and_typos_of_the_reference_still_import():
-    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = _report_file(SAMPLE).read_text(encoding="utf-8")
     text = text.replace("（", "(").replace("）", ")")
     text = text.replace("只计这一情形", "只计这一情况").replace("三类内部事务", "三类内容事务")
     res = import_bytes(text.encode("utf-8"), "report.txt")
     assert res.ret.form.id == "jilin2020"
-    assert res.ret.values == import_report(SEED).ret.values
+    assert res.ret.values == import_report(SAMPLE).ret.values
     variants = [f for f in res.findings if f.code == "label-variant"]
     assert len(variants) == 2
     assert {f.severity for f in variants} == {"info"}
 
 
 def test_heading_variants_and_a_year_first_title():
-    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = _report_file(SAMPLE).read_text(encoding="utf-8")
     text = text.replace("绿园区正阳街道2020年度政府信息公开工作报告",
                         "2020年度绿园区正阳街道政府信息公开工作年度报告")
     text = text.replace("四、政府信息公开行政复议、行政诉讼情况",
@@ -135,7 +135,7 @@ def test_heading_variants_and_a_year_first_title():
                         "五、政府信息公开工作存在的主要问题及改进情况")
     res = import_bytes(text.encode("utf-8"), "report.txt")
     assert (res.ret.year, res.ret.unit_name) == (2020, "绿园区正阳街道")
-    assert res.ret.texts == import_report(SEED).ret.texts
+    assert res.ret.texts == import_report(SAMPLE).ret.texts
     assert "missing-heading" not in _codes(res.findings)
 
 
@@ -261,21 +261,21 @@ def test_unreadable_files_are_refused(name, data):
 def test_cli_import_writes_the_workbook_and_lists_findings(tmp_path):
     out = tmp_path / "imported.xlsx"
     runner = CliRunner()
-    r = runner.invoke(app, ["import", str(_report_file(SEED)), "-o", str(out), "--json"])
+    r = runner.invoke(app, ["import", str(_report_file(SAMPLE)), "-o", str(out), "--json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert (data["form"], data["year"], data["unit_name"]) == ("jilin2020", 2020, "绿园区正阳街道")
     assert {f["code"] for f in data["findings"]} == {"number-as-text", "unit-name"}
     wb = openpyxl.load_workbook(out)
     assert "二 主动公开" in wb.sheetnames
-    r = runner.invoke(app, ["import", str(SEED), "-o", str(out)])
+    r = runner.invoke(app, ["import", str(SAMPLE), "-o", str(out)])
     assert r.exit_code == 0 and "减59" in r.stdout
 
 
 def test_cli_import_exit_codes(tmp_path):
     runner = CliRunner()
     bad = tmp_path / "bad.txt"
-    text = _report_file(SEED).read_text(encoding="utf-8")
+    text = _report_file(SAMPLE).read_text(encoding="utf-8")
     bad.write_text(text.replace("\t386\n", "\t三百八十六\n"), encoding="utf-8")
     r = runner.invoke(app, ["import", str(bad), "-o", str(tmp_path / "x.xlsx"), "--json"])
     assert r.exit_code == 1
@@ -294,13 +294,13 @@ def test_cli_report_from_an_imported_workbook(tmp_path):
     pytest.importorskip("govxl.check.read")
     runner = CliRunner()
     book = tmp_path / "imported.xlsx"
-    assert runner.invoke(app, ["import", str(_report_file(SEED)), "-o", str(book)]).exit_code == 0
+    assert runner.invoke(app, ["import", str(_report_file(SAMPLE)), "-o", str(book)]).exit_code == 0
     for fmt in FORMATS:
         out = tmp_path / f"report.{fmt}"
         r = runner.invoke(app, ["report", str(book), "-o", str(out)])
         assert r.exit_code == 0, r.output
         again = import_report(out)
-        assert again.ret.values == import_report(SEED).ret.values
+        assert again.ret.values == import_report(SAMPLE).ret.values
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| 其他对外管理服务事项 | 386 | -59 | 327 |" in md
     assert "| 政府集中采购 | 10 | 44967.00 |" in md
