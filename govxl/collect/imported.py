@@ -46,6 +46,8 @@ def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
             where = {"sheet": lay.table.sheet, "cell": lay.a1(cell.id), "row_label": row_label,
                      "column_label": col_label}
         message = f"{issue.message}" + (f"（{issue.where}）" if issue.where else "")
+        if code == "import-problem":
+            message = message.rstrip("。") + "。请核对报告原文，或请该单位用下发的填报模板重新报送。"
         res.findings.append(finding(code, message, severity=issue.severity, file=name,
                                     detail={"import_code": issue.code, "where": issue.where},
                                     **where))
