@@ -14,6 +14,7 @@ from govxl.check.read import ReadResult, sha256_of
 from govxl.check.rules import check_rules
 from govxl.spec.layout import layout
 
+ADVICE = "请核对报告原文，或请该单位用下发的填报模板重新报送。"
 VALUE_CODES = {"blank", "blank-as-zero", "number-as-text", "not-a-number", "fraction", "negative",
                "too-large", "unit-converted", "unit-unclear", "total-mismatch"}
 
@@ -47,7 +48,7 @@ def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
                      "column_label": col_label}
         message = f"{issue.message}" + (f"（{issue.where}）" if issue.where else "")
         if code == "import-problem":
-            message = message.rstrip("。") + "。请核对报告原文，或请该单位用下发的填报模板重新报送。"
+            message = message.rstrip("。") + f"。{ADVICE}"
         res.findings.append(finding(code, message, severity=issue.severity, file=name,
                                     detail={"import_code": issue.code, "where": issue.where},
                                     **where))
