@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from hostile.make_corpus import compound_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.workbook.protection import WorkbookProtection
@@ -109,67 +110,6 @@ def patch_declared_size(data: bytes, member: str, size: int) -> bytes:
     raise AssertionError(f"{member} not in central directory")
 
 
-def cfb(streams: dict[str, bytes]) -> bytes:
-    """A minimal but well-formed OLE compound file (v3, 512-byte sectors, no mini stream)."""
-    end, free, nostream = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFF
-    fat, body, entries = [0xFFFFFFFD, end], b"", []
-    for name, payload in streams.items():
-        payload = payload.ljust(4096, b"\0")
-        count, start = -(-len(payload) // 512), len(fat)
-        fat += [start + i + 1 for i in range(count - 1)] + [end]
-        body += payload.ljust(count * 512, b"\0")
-        entries.append((name, 2, start, len(payload)))
-
-    def entry(name: str, kind: int, start: int, size: int, child: int, right: int) -> bytes:
-        raw = (name.encode("utf-16-le") + b"\0\0").ljust(64, b"\0")
-        return raw + struct.pack(
-            "<HBBIII16sIQQIQ",
-            len(name) * 2 + 2,
-            kind,
-            1,
-            nostream,
-            right,
-            child,
-            b"",
-            0,
-            0,
-            0,
-            start,
-            size,
-        )
-
-    directory = entry("Root Entry", 5, end, 0, 1 if entries else nostream, nostream)
-    for i, (name, kind, start, size) in enumerate(entries, 1):
-        directory += entry(
-            name, kind, start, size, nostream, i + 1 if i < len(entries) else nostream
-        )
-    directory = directory.ljust(512, b"\0")
-    header = struct.pack(
-        "<8s16sHHHHH6sIIIIIIIII",
-        bytes.fromhex("D0CF11E0A1B11AE1"),
-        b"",
-        0x3E,
-        3,
-        0xFFFE,
-        9,
-        6,
-        b"",
-        0,
-        1,
-        1,
-        0,
-        4096,
-        end,
-        0,
-        end,
-        0,
-    )
-    header += struct.pack("<109I", 0, *([free] * 108))
-    fat_sector = struct.pack(f"<{len(fat)}I", *fat).ljust(512, b"\xff")
-    return header + fat_sector + directory + body
-
-
-# ---------------------------------------------------------------- real writers
 @pytest.fixture
 def xw_book(tmp_path: Path) -> Path:
     path = tmp_path / "xlsxwriter.xlsx"
@@ -567,7 +507,8 @@ def test_doctype_in_a_part_we_do_not_parse(tmp_path: Path, xw_book: Path) -> Non
 
 def test_ole_with_encryption_info(tmp_path: Path) -> None:
     path = tmp_path / "加密.xlsx"
-    path.write_bytes(cfb({"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"x"}))
+    streams = {"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"x"}
+    path.write_bytes(compound_file(streams))
     err = expect_error(path, "encrypted")
     assert "取消文件密码" in err.message
     raw = tmp_path / "加密2.xlsx"  # not even a parseable compound file: byte scan still works
@@ -579,7 +520,7 @@ def test_ole_with_encryption_info(tmp_path: Path) -> None:
 
 def test_ole_that_is_not_excel(tmp_path: Path) -> None:
     path = tmp_path / "文档.xls"
-    path.write_bytes(cfb({"WordDocument": b"\xec\xa5" + bytes(100)}))
+    path.write_bytes(compound_file({"WordDocument": b"\xec\xa5" + bytes(100)}))
     expect_error(path, "legacy-xls")
 
 

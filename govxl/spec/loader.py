@@ -266,27 +266,28 @@ def _table(t: Any, ctx: _Ctx, where: str) -> Table:
     )
 
 
-def _header(h: Any, ctx: _Ctx, where: str) -> Header:
-    ctx.keys(h, {"id", "label", "children"}, where, ("label",))
-    children = tuple(
-        _header(c, ctx, f"{where}.children[{i}]") for i, c in enumerate(h.get("children") or [])
-    )
+def _tree(node: Any, ctx: _Ctx, where: str) -> tuple[Any, tuple[Any, ...]]:
+    """What header and row trees share: keys, children, and an id on every leaf."""
+    ctx.keys(node, {"id", "label", "children"}, where, ("label",))
+    children = tuple((node, f"{where}.children[{i}]")
+                     for i, node in enumerate(node.get("children") or []))
     if not children:
-        ctx.ident(h.get("id"), f"{where}.id")
-    return Header(ctx.text(h["label"], where), h.get("id"), children)
+        ctx.ident(node.get("id"), f"{where}.id")
+    return node, children
+
+
+def _header(h: Any, ctx: _Ctx, where: str) -> Header:
+    h, children = _tree(h, ctx, where)
+    return Header(ctx.text(h["label"], where), h.get("id"),
+                  tuple(_header(c, ctx, w) for c, w in children))
 
 
 def _rownode(r: Any, ctx: _Ctx, where: str) -> RowNode:
-    ctx.keys(r, {"id", "label", "children"}, where, ("label",))
-    children = tuple(
-        _rownode(c, ctx, f"{where}.children[{i}]") for i, c in enumerate(r.get("children") or [])
-    )
-    if not children:
-        ctx.ident(r.get("id"), f"{where}.id")
+    r, children = _tree(r, ctx, where)
     label = r["label"]
-    if label is not None:
+    if label is not None:  # table 四's single row has no label
         ctx.text(label, where)
-    return RowNode(label, r.get("id"), children)
+    return RowNode(label, r.get("id"), tuple(_rownode(c, ctx, w) for c, w in children))
 
 
 def _block(b: Any, ctx: _Ctx, where: str) -> Block:
