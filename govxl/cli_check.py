@@ -55,9 +55,6 @@ def validate(
     raise typer.Exit(1 if any(r.errors for r in results) else 0)
 
 
-MAX_ROWS = 60
-
-
 @app.command()
 def collect(
     inbox: Annotated[
@@ -84,7 +81,6 @@ def collect(
 ) -> None:
     """收集并审核收件文件夹中的全部报表，生成审核结果和退回文件。"""
     from govxl.collect import collect as run_collect
-    from govxl.collect.feedback import remove_stale, write_feedback
     from govxl.collect.outputs import write_outputs
     from govxl.collect.previous import PreviousError, load_previous
     from govxl.collect.run import PASSED, USED
@@ -112,6 +108,8 @@ def collect(
         written = write_outputs(report, out)
         returned = []
         if feedback:
+            from govxl.collect.feedback import remove_stale, write_feedback  # openpyxl: slow
+
             for fr in report.files:
                 status = next((u.status for u in report.units if u.file == fr.relative), None)
                 if fr.use == USED and status not in (None, PASSED):
@@ -126,8 +124,8 @@ def collect(
     else:
         shown = report.units
         title = f"{report.year or ''} 年度报送进度"
-        if len(shown) > MAX_ROWS:  # a city's thousand units: list only those needing action
-            shown = [u for u in shown if u.status != "已通过"][:MAX_ROWS]
+        if len(shown) > console.MAX_ROWS:  # a city's thousand units: only those needing action
+            shown = [u for u in shown if u.status != "已通过"][: console.MAX_ROWS]
             title += f"（只列出未通过或需处理的前 {len(shown)} 个单位，完整清单见审核结果.xlsx）"
         rows = [(u.code, u.name, u.status, u.errors, u.warnings, u.file) for u in shown]
         styles = [

@@ -37,6 +37,7 @@ def merge(
     from govxl.fileio import OutputError
     from govxl.merge import MergeError, write_summary
     from govxl.merge import merge as run_merge
+    from govxl.merge.write import STATUS_SHEET
     from govxl.tidy import rows, write_tidy
 
     if output.suffix.lower() != ".xlsx":
@@ -66,9 +67,14 @@ def merge(
             "未汇总",
             ("代码", "单位", "文件", "原因"),
             [(x.code, x.name, x.file, x.reason) for x in result.left_out],
+            full_list=f"汇总表的“{STATUS_SHEET}”工作表",
         )
     if result.missing:
-        console.info("未报送：" + "、".join(f"{u.code} {u.name}" for u in result.missing))
+        listed = "、".join(f"{u.code} {u.name}" for u in result.missing[: console.MAX_ROWS])
+        more = len(result.missing) - console.MAX_ROWS
+        if more > 0:
+            listed += f" 等，另有 {more} 个单位，完整清单见汇总表的“{STATUS_SHEET}”工作表"
+        console.info(f"未报送 {len(result.missing)} 个单位：{listed}")
     if result.unchecked:
         console.warn("汇总中包含未通过审核的报表数据。")
 

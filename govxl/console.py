@@ -32,19 +32,32 @@ def info(message: str) -> None:
     out.print(message, markup=False)
 
 
+MAX_ROWS = 60
+"""A terminal table longer than this is cut: a city's thousand rows help nobody on screen (and
+rich takes a tenth of a second to lay them out); the full list is always in a written file."""
+
+
 def table(
     title: str,
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
     styles: Sequence[str | None] | None = None,
+    *,
+    full_list: str = "",
 ) -> None:
+    """Print a table; beyond ``MAX_ROWS`` rows, say how many were left out and where
+    (``full_list``) they are all listed."""
+    rows = list(rows)
     t = Table(title=title, show_lines=False, title_justify="left")
     for col in columns:
         t.add_column(col, overflow="fold")
-    for i, row in enumerate(rows):
+    for i, row in enumerate(rows[:MAX_ROWS]):
         style = styles[i] if styles and i < len(styles) else None
         t.add_row(*[("" if v is None else str(v)) for v in row], style=style)
     out.print(t)
+    if len(rows) > MAX_ROWS:
+        where = f"，完整清单见{full_list}" if full_list else ""
+        info(f"（只列出前 {MAX_ROWS} 行，另有 {len(rows) - MAX_ROWS} 行{where}。）")
 
 
 class _Tick:

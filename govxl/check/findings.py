@@ -8,7 +8,7 @@ expected and what to do — in words a clerk understands, never an internal code
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from govxl.spec import Severity
@@ -175,11 +175,16 @@ class Finding:
         return f"{place}（{labels}）" if labels and place else place or labels
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # a shallow copy: dataclasses.asdict deep-copies, and collect writes tens of thousands
+        d = {name: getattr(self, name) for name in _FIELDS}
+        d["detail"] = dict(self.detail)
         d["severity"] = self.severity.value
         d["severity_zh"] = self.severity.zh
         d["title"] = self.title
         return d
+
+
+_FIELDS = tuple(Finding.__dataclass_fields__)
 
 
 def finding(

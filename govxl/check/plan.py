@@ -44,6 +44,8 @@ class TotalSlot:
     norm: str
     row_label: str
     column_label: str
+    stored: str = ""
+    """The formula as a workbook stores it (no "="): most files match it exactly."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,8 @@ class TablePlan:
     """(A1, normalised text, text, row, col) of every label box."""
     inputs: tuple[InputSlot, ...]
     totals: tuple[TotalSlot, ...]
-    checks: tuple[tuple[str, str], ...]
-    """(A1, normalised formula) of every check cell and the status line."""
+    checks: tuple[tuple[str, str, str], ...]
+    """(A1, normalised formula, stored formula) of every check cell and the status line."""
 
 
 @cache
@@ -77,18 +79,18 @@ def _table_plan(form: Form, table_id: str, year: int | None) -> TablePlan:
         if cell.computed:
             f = formulas.define_formula(form.definition_of(cell.id), lay)
             totals.append(
-                TotalSlot(cell, lay.a1(cell.id), f, norm_formula(f), row_label, col_label)
+                TotalSlot(cell, lay.a1(cell.id), f, norm_formula(f), row_label, col_label,
+                          f.removeprefix("="))
             )
         else:
             inputs.append(
                 InputSlot(cell, lay.a1(cell.id), Kind(cell.type.value), row_label, col_label)
             )
     by_key = {i.key: i for i in form.instances}
-    checks = [
-        (a1(*place), norm_formula(formulas.check_formula(by_key[k], lay)))
-        for k, place in lay.checks.items()
-    ]
-    checks.append((a1(STATUS_ROW, 0), norm_formula(formulas.status_formula(form, lay))))
+    written = [(a1(*place), formulas.check_formula(by_key[k], lay))
+               for k, place in lay.checks.items()]
+    written.append((a1(STATUS_ROW, 0), formulas.status_formula(form, lay)))
+    checks = [(where, norm_formula(f), f.removeprefix("=")) for where, f in written]
     return TablePlan(
         table_id, lay.table.sheet, lay, labels, tuple(inputs), tuple(totals), tuple(checks)
     )

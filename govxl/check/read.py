@@ -21,6 +21,7 @@ from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
 from govxl.returns import INFO_FIELDS, Member, Return
 from govxl.spec import Form, form_ids, load_form
 from govxl.spec.compute import Value
+from govxl.spec.layout import a1
 from govxl.template.writer import (
     ID_KEYS,
     NOTE_FIRST_ROW,
@@ -130,14 +131,14 @@ def _stamp(res: ReadResult, name: str) -> ReadResult:
 
 
 def _text(sheet: RawSheet | None, row: int, col: int) -> str:
-    from govxl.spec.layout import a1
-
     if sheet is None:
         return ""
     raw = sheet.cells.get(a1(row, col))
     if raw is None or raw.value is None:
         return ""
     v = raw.value
+    if v.__class__ is str:
+        return v.strip()  # type: ignore[union-attr]
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return str(v).strip()
@@ -313,8 +314,10 @@ def _texts(wb: RawWorkbook, form: Form, ret: Return) -> None:
     for part_id, (row, col) in text_cells(form).items():
         ret.texts[part_id] = _text(texts, row, col)
     notes = wb.sheets.get(SHEET_NOTES)
-    for i in range(NOTE_ROWS):
-        ref, why = _text(notes, NOTE_FIRST_ROW + i, 1), _text(notes, NOTE_FIRST_ROW + i, 2)
+    # most 说明 sheets are empty: look only at the rows that hold something
+    last = min(NOTE_FIRST_ROW + NOTE_ROWS, notes.max_row) if notes is not None else 0
+    for row in range(NOTE_FIRST_ROW, last):
+        ref, why = _text(notes, row, 1), _text(notes, row, 2)
         if ref or why:
             ret.notes.append((ref, why))
     info = wb.sheets.get(SHEET_INFO)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from govxl.check.findings import Finding, finding
 from govxl.returns import Return
-from govxl.spec import Instance, Severity
+from govxl.spec import Form, Instance, Severity
 from govxl.spec.compute import Outcome, Value, compute, is_number, run
 from govxl.spec.layout import a1, layout
 
@@ -50,8 +50,8 @@ def check_rules(
     trusted = set(trusted)
     values = compute(ret.form, ret.values)
     out: list[Finding] = []
-    for inst in ret.form.instances:
-        if inst.uses_prev or not {ret.form.cells[r].table for r in inst.refs} <= trusted:
+    for inst, tables in _this_year(ret.form):
+        if not tables <= trusted:
             continue
         if inst.target is not None:
             if inst.target in typed:
@@ -62,6 +62,14 @@ def check_rules(
             out.append(_failed(ret, inst, outcome, file))
     explain(ret, out)
     return out
+
+
+def _this_year(form: Form) -> tuple[tuple[Instance, frozenset[str]], ...]:
+    """The instances that need no last-year figures, each with the tables it reads (per form,
+    once: collect runs this for every return)."""
+    return form._memo("this_year_rules", lambda: tuple(
+        (inst, frozenset(form.cells[r].table for r in inst.refs))
+        for inst in form.instances if not inst.uses_prev))
 
 
 def _typed_total(

@@ -21,7 +21,7 @@ def labels(sheet: RawSheet, tp: TablePlan, file: str) -> Iterator[Finding]:
     wrong = []
     for where, want, text, row, col in tp.labels:
         raw = cells.get(where)
-        if raw is None or norm_label(raw.value) != want:
+        if raw is None or (raw.value != text and norm_label(raw.value) != want):
             wrong.append((where, text, row, col))
     if not wrong:
         return
@@ -68,7 +68,7 @@ def formulas_of(
     for slot in tp.totals:
         raw = cells.get(slot.a1)
         got = raw.formula if raw else None
-        if got is not None and norm_formula(got) == slot.norm:
+        if got is not None and (got == slot.stored or norm_formula(got) == slot.norm):
             continue
         value = raw.value if raw else None
         if got is None and value not in (None, ""):
@@ -91,11 +91,11 @@ def formulas_of(
                 file=file,
             )
         )
-    changed = [
-        where
-        for where, want in tp.checks
-        if norm_formula(cells[where].formula if where in cells else None) != want
-    ]
+    changed = []
+    for where, want, stored in tp.checks:
+        got = cells[where].formula if where in cells else None
+        if got != stored and norm_formula(got) != want:
+            changed.append(where)
     if changed:
         found.append(
             finding(

@@ -6,9 +6,7 @@ must never become a formula in a workbook the whole district opens.
 
 from __future__ import annotations
 
-import codecs
 import io
-import json
 from pathlib import Path
 
 from xlsxwriter.workbook import Workbook
@@ -36,8 +34,8 @@ def write_outputs(report: CollectReport, out: Path) -> list[Path]:
     atomic_write(results, results_workbook(report))
     findings = out / FINDINGS
     with atomic_open(findings) as fh:
-        text = codecs.getwriter("utf-8")(fh)
-        json.dump(report.to_dict(), text, ensure_ascii=False, default=str)
+        for chunk in report.json_chunks():
+            fh.write(chunk.encode("utf-8"))
     write_cache(((f.relative, f.sha256, f.ret) for f in report.files
                  if f.use == USED and f.ret is not None and f.ret.kind == "return"), out)
     return [results, findings]

@@ -7,6 +7,7 @@ written into the inbox; results come back as a ``CollectReport`` that the CLI re
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -90,27 +91,40 @@ class CollectReport:
         return {s: counts.get(s, 0) for s in (PASSED, WARNED, FAILED, UNREADABLE, MISSING)}
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self._head(), "files": [_file_dict(f) for f in self.files],
+                "ignored": self.ignored}
+
+    def json_chunks(self) -> Iterator[str]:
+        """``json.dumps(self.to_dict())`` in pieces, one per file: findings.json of a province
+        is written without holding all of it (or a million small writes of ``json.dump``)."""
+        head = json.dumps(self._head(), ensure_ascii=False, default=str)
+        yield head[:-1] + ', "files": ['
+        for i, f in enumerate(self.files):
+            yield (", " if i else "") + json.dumps(_file_dict(f), ensure_ascii=False, default=str)
+        yield '], "ignored": ' + json.dumps(self.ignored, ensure_ascii=False) + "}"
+
+    def _head(self) -> dict[str, Any]:
         return {
-            "inbox": str(self.inbox),
+            # absolute: ``govxl merge OUT`` finds the files again from any working folder
+            "inbox": str(self.inbox.absolute()),
             "year": self.year,
             "valid": self.valid,
             "stats": self.stats(),
-            "units": [u.__dict__ for u in self.units],
-            "files": [
-                {
-                    "file": f.relative,
-                    "sha256": f.sha256,
-                    "unit_code": f.unit_code,
-                    "unit_name": f.unit_name,
-                    "use": f.use,
-                    "received": f.received,
-                    "imported": f.imported,
-                    "findings": [x.to_dict() for x in f.findings],
-                }
-                for f in self.files
-            ],
-            "ignored": self.ignored,
+            "units": [dict(u.__dict__) for u in self.units],
         }
+
+
+def _file_dict(f: FileResult) -> dict[str, Any]:
+    return {
+        "file": f.relative,
+        "sha256": f.sha256,
+        "unit_code": f.unit_code,
+        "unit_name": f.unit_name,
+        "use": f.use,
+        "received": f.received,
+        "imported": f.imported,
+        "findings": [x.to_dict() for x in f.findings],
+    }
 
 
 def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:

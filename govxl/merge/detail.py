@@ -203,12 +203,11 @@ def total(form: Form, rows: list[Contribution]) -> dict[str, Value]:
     """Exact sums per input cell: integers, money in Decimal, 本年增/减 with its sign."""
     sums: dict[str, Value] = {}
     for cell in form.inputs():
-        acc: int | Decimal = Decimal(0) if cell.type is CellType.MONEY else 0
-        for c in rows:
-            v = c.values.get(cell.id)
-            if isinstance(v, int | Decimal) and not isinstance(v, bool):
-                acc += v
-        sums[cell.id] = acc
+        zero: int | Decimal = Decimal(0) if cell.type is CellType.MONEY else 0
+        column = [c.values.get(cell.id) for c in rows]
+        # exact classes, not isinstance: True is an int but never a count; floats are not summed
+        sums[cell.id] = sum((v for v in column if v.__class__ is int or v.__class__ is Decimal),
+                            zero)
     return sums
 
 

@@ -64,8 +64,9 @@ def _contribution(res: ReadResult, file: str) -> list[Contribution]:
 def _from_report(
     report: CollectReport, include_errors: bool, out: MergeResult, results: dict[str, ReadResult]
 ) -> None:
+    used = {f.relative: f for f in report.files if f.use == USED}
     for u in report.units:
-        fr = next((f for f in report.files if f.relative == u.file and f.use == USED), None)
+        fr = used.get(u.file)
         if u.status in (PASSED, WARNED) or (include_errors and u.status == FAILED and fr):
             assert fr is not None and fr.ret is not None
             fr.ret.unit_code, fr.ret.unit_name = fr.unit_code, fr.unit_name

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from xml.parsers import expat
 
 from defusedxml.common import (
@@ -139,6 +139,11 @@ CHUNK = 1 << 16
 _MAX_MEMBERS = 20_000  # real workbooks have dozens; a huge directory is itself an attack
 
 
+_T = TypeVar("_T")
+_MEMO: dict[tuple[str, int, int, int, bytes], object] = {}
+_MEMO_ENTRIES, _MEMO_PART_BYTES = 512, 32768  # at most 16 MB of keys, whatever arrives
+
+
 class Archive:
     """Zip directory checked against :class:`Limits` before any byte is inflated.
 
@@ -179,11 +184,8 @@ class Archive:
     def names(self) -> list[str]:
         return [info.filename for info in self.members.values()]
 
-    def chunks(self, part: str, size: int = CHUNK) -> Iterator[bytes]:
-        """Yield the inflated member, verifying real size and CRC against the directory."""
-        info = self.members.get(norm(part))
-        if info is None:
-            raise Fail("missing-part", f"缺少“{part}”")
+    def _payload(self, info: zipfile.ZipInfo, part: str) -> memoryview:
+        """The member's compressed bytes, located through its local header."""
         if info.flag_bits & 0x1:
             raise Fail("encrypted")
         data, off = self.data, info.header_offset
@@ -194,6 +196,37 @@ class Archive:
         raw = memoryview(data)[start : start + info.compress_size]
         if len(raw) < info.compress_size:
             raise Fail("corrupt-zip", f"“{part}”数据被截断")
+        return raw
+
+    def memo(self, part: str, what: str, compute: Callable[[], _T]) -> _T:
+        """``compute()`` — the parse of a small part — or its result for the same bytes.
+
+        Returns of one template share most small parts byte for byte (relationships, the
+        workbook part, properties, styles). The key is the member's compressed bytes with its
+        declared CRC and sizes, so a hit means the very bytes that were inflated, CRC-checked
+        and parsed before: nothing is trusted that was not verified. ``compute`` must return
+        an immutable value and must not depend on anything but the part's content.
+        """
+        info = self.members.get(norm(part))
+        key = None
+        if info is not None and info.compress_size <= _MEMO_PART_BYTES:
+            raw = bytes(self._payload(info, part))
+            key = (what, info.CRC, info.file_size, info.compress_type, raw)
+            hit = _MEMO.get(key)
+            if hit is not None:
+                self.done.add(norm(part))
+                return hit  # type: ignore[no-any-return]
+        value = compute()
+        if key is not None and len(_MEMO) < _MEMO_ENTRIES:
+            _MEMO[key] = value
+        return value
+
+    def chunks(self, part: str, size: int = CHUNK) -> Iterator[bytes]:
+        """Yield the inflated member, verifying real size and CRC against the directory."""
+        info = self.members.get(norm(part))
+        if info is None:
+            raise Fail("missing-part", f"缺少“{part}”")
+        raw = self._payload(info, part)
         declared, produced, crc = info.file_size, 0, 0
         if info.compress_type == zipfile.ZIP_STORED:
             pieces: Iterator[bytes] = (bytes(raw[i : i + size]) for i in range(0, len(raw), size))
@@ -236,8 +269,18 @@ def _inflate(raw: memoryview, size: int) -> Iterator[bytes]:
             yield out
 
 
+_NORMS: dict[str, str] = {}
+
+
 def norm(name: str) -> str:
-    return name.replace("\\", "/").lstrip("/").lower()
+    """A member name as compared: ``/`` separators, no leading ``/``, lower case (memoised:
+    the same few dozen part names are looked up for every return)."""
+    hit = _NORMS.get(name)
+    if hit is None:
+        hit = name.replace("\\", "/").lstrip("/").lower()
+        if len(_NORMS) < 4096:  # bounded: a hostile archive may invent endless names
+            _NORMS[name] = hit
+    return hit
 
 
 # ---------------------------------------------------------------- hardened expat
@@ -358,19 +401,24 @@ def check_prologs(arc: Archive) -> None:
         key = norm(info.filename)
         if key in arc.done or not key.endswith((".xml", ".rels", ".vml")):
             continue
+        arc.memo(info.filename, "prolog", lambda name=info.filename: _check_prolog(arc, name))
         arc.done.add(key)
-        p = _parser()
-        p.StartElementHandler = _raise_stop
-        try:
-            for chunk in arc.chunks(info.filename, 4096):
-                p.Parse(chunk, False)
-        except (_Stop, expat.ExpatError, LookupError, UnicodeError):
-            continue  # root reached, or a broken part we never read anyway
-        except Fail as fail:
-            if fail.code != "corrupt-zip":
-                raise
-        except DefusedXmlException as exc:
-            raise Fail("xml-entity", f"位于“{info.filename}”") from exc
+
+
+def _check_prolog(arc: Archive, name: str) -> bool:
+    p = _parser()
+    p.StartElementHandler = _raise_stop
+    try:
+        for chunk in arc.chunks(name, 4096):
+            p.Parse(chunk, False)
+    except (_Stop, expat.ExpatError, LookupError, UnicodeError):
+        return True  # root reached, or a broken part we never read anyway
+    except Fail as fail:
+        if fail.code != "corrupt-zip":
+            raise
+    except DefusedXmlException as exc:
+        raise Fail("xml-entity", f"位于“{name}”") from exc
+    return True
 
 
 def truthy(value: str | None) -> bool:
@@ -387,10 +435,15 @@ def col_letters(col: int) -> str:
 
 def text_of(arc: Archive, part: str, tag: str) -> str | None:
     """Stripped text of the first ``tag`` element in ``part`` (absent part -> None)."""
-    found: list[str] = []
-    if arc.has(part):
+    if not arc.has(part):
+        return None
+
+    def compute() -> str | None:
+        found: list[str] = []
         walk_xml(arc, part, lambda t, a: None, (tag,), lambda t, text: found.append(text.strip()))
-    return found[0] if found and found[0] else None
+        return found[0] if found and found[0] else None
+
+    return arc.memo(part, "text:" + tag, compute)
 
 
 _OS_REASONS = {

@@ -23,11 +23,15 @@ _IS = re.compile(r"<is>(.*?)</is>", re.S)
 _T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _PROTECT = re.compile(r"<sheetProtection\b([^>]*)")
 MAX_FAST = 4 * 1024 * 1024
-# The shape the usual writers use for a cell with content, matched in one C-level pass.
+# The shape the usual writers use for a cell, matched in one C-level pass. The second branch
+# matches any other cell start: its tuple is all empty strings (NOT_SIMPLE), so one pass both
+# reads the regular cells and notices an irregular one.
 _SIMPLE = re.compile(
     r'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?'
     r"(?:/>|>(?:<f>([^<]*)</f>)?(<v>([^<]*)</v>)?</c>)"
+    r"|<c[\s>/]"
 )
+NOT_SIMPLE = ("", "", "", "", "")
 _ROOT = re.compile(r"<(\w+:)?worksheet\b")
 _SI = re.compile(r"<si>(.*?)</si>", re.S)
 _PLAIN_SI = re.compile(r"<si><t(?: xml:space=\"preserve\")?>([^<]*)</t></si>|<si><t/></si>")
@@ -37,21 +41,27 @@ def _unescape(text: str) -> str:
     return _xml_unescape(text) if "&" in text else text
 
 
+unescape = _unescape
+
+
 def _attrs(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
             for m in _ATTR.finditer(text)}
 
 
-def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None, list[str] | None]]
+def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[str]]], bool
                                 ] | None:
-    """``(protected, [(ref, type, formula text, has value, value text)])`` or None.
+    """``(protected, [(ref, type, formula text, has value, value text)], escaped)`` or None.
 
-    Texts are XML-unescaped; ``has value`` is truthy when a ``<v>`` was present (an empty one
-    is a formula's real "" result). An inline string comes as a list of its text runs in the
-    value position. None means "not a regular sheet: use the full parser".
+    ``has value`` is truthy when a ``<v>`` was present (an empty one is a formula's real ""
+    result); an inline string comes as a list of its text runs in the value position. When
+    ``escaped`` is true the formula and value texts are still XML-escaped (``&amp;``): the
+    caller unescapes the few that contain ``&`` as it walks the cells, instead of a second pass
+    here. None means "not a regular sheet: use the full parser".
     """
-    if len(data) > MAX_FAST or b"<!" in data:
-        return None
+    # b"!" is a memchr; the two-byte search runs only on the rare part that has a "!"
+    if len(data) > MAX_FAST or (b"!" in data and b"<!" in data):
+        return None  # a DOCTYPE, comment or CDATA: the hardened parser decides
     head = data[:200].lower()
     if b"encoding=" in head and b"utf-8" not in head:
         return None
@@ -62,14 +72,11 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None
     root = _ROOT.search(text, 0, 400)
     if root is None or root.group(1) or not text.rstrip().endswith("</worksheet>"):
         return None  # a prefixed or cut-short document: the full parser decides
+    simple = _SIMPLE.findall(text)
+    if NOT_SIMPLE not in simple:  # every cell has the simple shape
+        return _protected(text), simple, True
     if "<rPh" in text:
         return None
-    simple = _SIMPLE.findall(text)
-    if len(simple) == text.count("<c "):  # every cell has the simple shape
-        if "&" in text:
-            simple = [(ref, t, _unescape(f), has_v, _unescape(v))
-                      for ref, t, f, has_v, v in simple]
-        return _protected(text), simple
     if re.search(r"<\w+:(?:c|row|v|f|is)[\s>/]", text):
         return None  # prefixed elements inside an unprefixed root: leave it to expat
     cells = []
@@ -102,7 +109,7 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str | None, str | None
         else:
             cells.append((ref, t.group(1) if t else "n", formula or "",
                           "v" if value is not None else "", value or ""))
-    return _protected(text), cells
+    return _protected(text), cells, False
 
 
 def _protected(text: str) -> bool:

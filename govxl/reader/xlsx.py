@@ -167,14 +167,18 @@ def _address(ref: str, label: str) -> tuple[str, int, int]:
     return addr, row, col
 
 
+_new_cell = tuple.__new__  # RawCell(...) through its Python-level __new__ costs a frame per cell
+
+
 def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet:  # type: ignore[type-arg]
     """Build the sheet from the fast path's tuples; the common types are decided inline."""
-    protected, found = fast
+    protected, found, escaped = fast
     if len(found) > limit:
         raise Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
     cells: dict[str, RawCell] = {}
     max_row = max_col = 0
     addresses = _ADDRESSES
+    n_sst = len(sst)
     for ref, ctype, ftext, has_v, vtext in found:
         if not has_v and not ftext:
             continue
@@ -185,22 +189,29 @@ def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet
             value, kind = None, ""
         elif ctype == "s" and vtext.isdigit():
             index = int(vtext)
-            if index >= len(sst):
+            if index >= n_sst:
                 raise Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串")
             value = sst[index] or None
             kind = "s" if value is not None else ""
         elif (ctype == "" or ctype == "n") and vtext.isdigit() and len(vtext) <= 20:
             value, kind = int(vtext), "n"
         elif has_v == "is":
-            value, kind = _convert("inlineStr", None, vtext, sst, label)
+            value, kind = _convert("inlineStr", None, vtext, sst, label)  # type: ignore[arg-type]
         else:
-            value, kind = _convert(ctype or "n", [vtext], None, sst, label)
-        formula = ftext.strip().removeprefix("=") or None if ftext else None
+            if escaped and "&" in vtext:
+                vtext = fastsheet.unescape(vtext)
+            value, kind = _convert(ctype or "n", [vtext], None, sst, label)  # type: ignore[list-item]
+        if ftext:
+            if escaped and "&" in ftext:
+                ftext = fastsheet.unescape(ftext)
+            formula = ftext.strip().removeprefix("=") or None
+        else:
+            formula = None
         if value is None:
             if formula is None:
                 continue
             kind = "f-empty"
-        cells[addr] = RawCell(value, formula, kind)
+        cells[addr] = _new_cell(RawCell, (value, formula, kind))
         if row > max_row:
             max_row = row
         if col > max_col:
@@ -379,16 +390,23 @@ def _rels(arc: Archive, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type's last segment, member name); external targets skipped."""
     folder = posixpath.dirname(part)
     rels_part = posixpath.join(folder, "_rels", posixpath.basename(part) + ".rels")
-    out: dict[str, tuple[str, str]] = {}
+    if not arc.has(rels_part):
+        return {}
 
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        if tag == "Relationship" and attrs.get("TargetMode", "").lower() != "external":
-            kind = attrs.get("Type", "").rpartition("/")[2]
-            out[attrs.get("Id", "")] = (kind, _find(arc, folder, attrs.get("Target", "")))
+    def parse() -> tuple[tuple[str, str, str], ...]:
+        found: list[tuple[str, str, str]] = []
 
-    if arc.has(rels_part):
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            if tag == "Relationship" and attrs.get("TargetMode", "").lower() != "external":
+                kind = attrs.get("Type", "").rpartition("/")[2]
+                found.append((attrs.get("Id", ""), kind, attrs.get("Target", "")))
+
         walk_xml(arc, rels_part, start)
-    return out
+        return tuple(found)
+
+    # targets are resolved against this archive's members, after the (shared) parse
+    return {rid: (kind, _find(arc, folder, target))
+            for rid, kind, target in arc.memo(rels_part, "rels", parse)}
 
 
 def _by_type(rels: dict[str, tuple[str, str]], kind: str, default: str) -> str:
@@ -399,15 +417,11 @@ def _states(state: str | None) -> str:
     return {"hidden": "hidden", "veryhidden": "veryHidden"}.get((state or "").lower(), "visible")
 
 
-def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
-    root = _rels(arc, "")
-    wb_part = _by_type(root, "officeDocument", "xl/workbook.xml")
-    if not arc.has(wb_part):
-        if arc.has("xl/workbook.bin") or wb_part.endswith(".bin"):
-            raise Fail("not-a-workbook", "（这是 .xlsb 二进制格式）")
-        if any(norm(name).startswith("xl/") for name in arc.names()):
-            raise Fail("missing-part", f"缺少工作簿主体“{wb_part}”")
-        raise Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
+def _workbook(
+    arc: Archive, wb_part: str
+) -> tuple[str, tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...], bool]:
+    """The workbook part: root tag, sheets (name, state, relationship id), defined names and
+    whether the structure is locked — immutable, so returns sharing the part share the parse."""
     order: list[tuple[str, str, str]] = []
     names: dict[str, str] = {}
     pending: list[tuple[str, str | None]] = []
@@ -432,7 +446,20 @@ def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits)
         names[name] = text.strip()
 
     walk_xml(arc, wb_part, start, ("definedName",), got)
-    if roots[:1] != ["workbook"]:
+    return (roots[0] if roots else ""), tuple(order), tuple(names.items()), flags["locked"]
+
+
+def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
+    root = _rels(arc, "")
+    wb_part = _by_type(root, "officeDocument", "xl/workbook.xml")
+    if not arc.has(wb_part):
+        if arc.has("xl/workbook.bin") or wb_part.endswith(".bin"):
+            raise Fail("not-a-workbook", "（这是 .xlsb 二进制格式）")
+        if any(norm(name).startswith("xl/") for name in arc.names()):
+            raise Fail("missing-part", f"缺少工作簿主体“{wb_part}”")
+        raise Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
+    root_tag, order, names, locked = arc.memo(wb_part, "workbook", lambda: _workbook(arc, wb_part))
+    if root_tag != "workbook":
         raise Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
     wb_rels = _rels(arc, wb_part)
     sheets: dict[str, RawSheet] = {}
@@ -468,7 +495,7 @@ def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits)
     check_prologs(arc)
     fmt = "xlsm" if has_macros or macro_type or path.suffix.lower() == ".xlsm" else "xlsx"
     return RawWorkbook(
-        path, fmt, sheets, flags["locked"], has_macros, True, application, modified, names
+        path, fmt, sheets, locked, has_macros, True, application, modified, dict(names)
     )
 
 

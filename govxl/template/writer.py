@@ -512,6 +512,10 @@ def lock_structure(data: bytes,
                 text = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
                               body.decode("utf-8"), count=1)
                 head, tail = text.split("</sheetData>", 1)
+                # Level 1: the rows are most of the file and level 6 triples the time to
+                # compress them for a few per cent of size. (ZipFile.open(info, "w") takes the
+                # level from this attribute; Python 3.13 names it compress_level.)
+                info._compresslevel = 1  # type: ignore[attr-defined]
                 with dst.open(info, "w") as fh:  # streamed: never the whole sheet in memory
                     fh.write(head.encode("utf-8"))
                     for chunk in chunks:
