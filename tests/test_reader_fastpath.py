@@ -88,3 +88,50 @@ def test_fast_shared_strings_equal_expat(files):
         slow = reader._stream_shared_strings(Archive(load_file(path, limits), limits),
                                              "xl/sharedStrings.xml")
         assert fast == slow and len(fast) > 50, path.name
+
+
+def _zipfile_view(data: bytes) -> list[tuple[object, ...]]:
+    import io
+    import zipfile
+
+    return [(i.filename, i.flag_bits, i.compress_type, i.CRC, i.compress_size, i.file_size,
+             i.header_offset) for i in zipfile.ZipFile(io.BytesIO(data)).infolist()]
+
+
+def test_plain_zip_directory_equals_zipfiles(files):
+    from govxl.reader.core import _plain_directory
+
+    for path in files:
+        data = path.read_bytes()
+        ours = _plain_directory(data)
+        assert ours is not None, path.name  # what the usual writers make takes the fast path
+        assert [tuple(e) for e in ours] == _zipfile_view(data), path.name
+
+
+def test_plain_zip_directory_declines_the_unusual(files):
+    """A comment, bytes before the zip, or a cut directory: zipfile reads those (or refuses)."""
+    import io
+    import zipfile
+
+    from govxl.reader.core import _plain_directory
+
+    data = files[0].read_bytes()
+    buf = io.BytesIO(data)
+    with zipfile.ZipFile(buf, "a") as z:
+        z.comment = b"note"
+    assert _plain_directory(buf.getvalue()) is None
+    assert _plain_directory(b"junk" + data) is None
+    assert _plain_directory(data[:-30] + data[-22:]) is None
+    assert _plain_directory(b"") is None
+
+
+def test_fast_shared_strings_equal_expat(files):
+    limits = Limits()
+    for path in files:
+        arc = Archive(load_file(path, limits), limits)
+        if not arc.has("xl/sharedStrings.xml"):
+            continue
+        fast = reader._shared_strings(arc, "xl/sharedStrings.xml")
+        slow = reader._stream_shared_strings(Archive(load_file(path, limits), limits),
+                                             "xl/sharedStrings.xml")
+        assert fast == slow, path.name

@@ -70,7 +70,8 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
     except UnicodeDecodeError:
         return None
     root = _ROOT.search(text, 0, 400)
-    if root is None or root.group(1) or not text.rstrip().endswith("</worksheet>"):
+    if root is None or root.group(1) or not (text.endswith("</worksheet>")
+                                             or text.rstrip().endswith("</worksheet>")):
         return None  # a prefixed or cut-short document: the full parser decides
     simple = _SIMPLE.findall(text)
     if NOT_SIMPLE not in simple:  # every cell has the simple shape
@@ -113,7 +114,9 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
 
 
 def _protected(text: str) -> bool:
-    p = _PROTECT.search(text)
+    # <sheetProtection> follows <sheetData>: look for it from the end, not through every cell
+    at = text.rfind("<sheetProtection")
+    p = _PROTECT.match(text, at) if at >= 0 else None
     if p is None:
         return False
     return _attrs(p.group(1)).get("sheet", "").strip().lower() in ("1", "true")
@@ -122,18 +125,21 @@ def _protected(text: str) -> bool:
 def shared_strings(data: bytes) -> list[str] | None:
     """The shared string table, or None when it needs the full parser (rich text runs are
     fine; phonetic guides, prefixes and DTDs are not)."""
-    if len(data) > MAX_FAST or b"<!" in data or b"<rPh" in data:
+    if len(data) > MAX_FAST or (b"!" in data and b"<!" in data):
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if re.search(r"<\w+:si[\s>]", text) or not re.search(r"</sst>\s*$", text):
+    if (":si" in text and re.search(r"<\w+:si[\s>]", text)) or not (
+            text.endswith("</sst>") or re.search(r"</sst>\s*$", text)):
         return None
     if "<r>" not in text and "<r " not in text:  # no rich text: one pass
         plain = _PLAIN_SI.findall(text)
-        if len(plain) == text.count("<si>") == text.count("<si"):
-            return [_unescape(x) for x in plain]
+        if len(plain) == text.count("<si"):  # every item is a plain <si><t>…</t></si>
+            return [_unescape(x) for x in plain] if "&" in text else plain
+    if "<rPh" in text:
+        return None
     out = []
     for body in _SI.findall(text):
         out.append(_unescape("".join(_T.findall(body))))

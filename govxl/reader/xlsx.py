@@ -95,10 +95,11 @@ def _shared_strings(arc: Archive, part: str) -> list[str]:
     """Shared strings with rich-text runs joined; phonetic runs (``rPh``) are not text."""
     info = arc.members.get(norm(part))
     if info is not None and info.file_size <= fastsheet.MAX_FAST:
-        fast = fastsheet.shared_strings(b"".join(arc.chunks(part)))
+        data = b"".join(arc.chunks(part))
+        fast = fastsheet.shared_strings(data)
         if fast is not None:
             arc.done.add(norm(part))
-            return [_unescape(x) if "_x" in x else x for x in fast]
+            return [_unescape(x) if "_x" in x else x for x in fast] if b"_x" in data else fast
     return _stream_shared_strings(arc, part)
 
 

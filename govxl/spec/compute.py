@@ -80,10 +80,13 @@ def run(
         source = previous if ref.prev else values
         return None if source is None else source.get(ref.cell)
 
-    operands = [lookup(r) for r in _refs(inst)]
+    this_year, last_year = _operand_ids(inst)
+    operands = list(map(values.get, this_year))  # C-level: collect runs this per return
+    if last_year:
+        operands.extend(previous.get(c) if previous is not None else None for c in last_year)
     if inst.target is not None:
         operands.append(values.get(inst.target))
-    if not all(type(v) is int or type(v) is Decimal for v in operands):
+    if not set(map(type, operands)) <= _NUMBER_TYPES:
         if any(v is None or (isinstance(v, str) and not v.strip()) for v in operands):
             return Outcome("blank")
         if not all(is_number(v) for v in operands):
@@ -105,13 +108,18 @@ def run(
     return Outcome("pass" if ok else "fail", lhs, rhs)
 
 
-def _refs(inst: Instance) -> tuple[expr.Ref, ...]:
-    """The operands as parsed refs, kept on the (immutable) instance after the first use."""
-    hit = inst.__dict__.get("_parsed_refs")
+_NUMBER_TYPES = frozenset((int, Decimal))
+
+
+def _operand_ids(inst: Instance) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The operand cells read from this year's and from last year's values, kept on the
+    (immutable) instance after the first use."""
+    hit = inst.__dict__.get("_operand_ids")
     if hit is None:
-        hit = inst.__dict__["_parsed_refs"] = tuple(
-            _ref(r) for r in (inst.operands or inst.refs))
-    return hit
+        refs = [_ref(r) for r in (inst.operands or inst.refs)]
+        hit = inst.__dict__["_operand_ids"] = (
+            tuple(r.cell for r in refs if not r.prev), tuple(r.cell for r in refs if r.prev))
+    return hit  # type: ignore[no-any-return]
 
 
 def _ref(text: str) -> expr.Ref:
