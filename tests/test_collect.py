@@ -275,13 +275,39 @@ def test_outputs_are_the_report(run: Run) -> None:
     )
     wb = openpyxl.load_workbook(run.out / RESULTS)
     assert wb.sheetnames[:3] == ["报送进度", "问题清单", "规则说明"]
-    progress = {r[0]: r[3] for r in wb["报送进度"].iter_rows(min_row=2, values_only=True) if r[1]}
-    assert progress == STATUS
+    rows = [r for r in wb["报送进度"].iter_rows(min_row=2, values_only=True) if r[1]]
+    assert {r[0]: r[3] for r in rows[:-1]} == STATUS
+    # under the list, a totals line: each status and its count
+    assert rows[-1][: 6] == ("合计", *(f"{k} {v}" for k, v in run.report.stats().items()))
     problems = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
     assert len(problems) == len(run.report.findings())
     assert ("南湖街道/报表.xlsx", "南湖街道", "强制", "不是数字", T3, "D6") == problems[
         [p[0] for p in problems].index("南湖街道/报表.xlsx")
     ][:6]
+
+
+def _cells(path: Path, sheet: str) -> list[tuple[object, ...]]:
+    """A sheet's rows as values, blank cells and trailing blanks left out."""
+    rows = []
+    for row in openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True):
+        values = [None if v == "" else v for v in row]
+        while values and values[-1] is None:
+            values.pop()
+        if values:
+            rows.append(tuple(values))
+    return rows
+
+
+@pytest.mark.soffice
+def test_results_workbook_reads_the_same_after_libreoffice_saves_it(
+        run: Run, tmp_path: Path) -> None:
+    """报送进度 and 问题清单 are streamed as sheet XML: a spreadsheet program must read them."""
+    from govxl.office import convert
+
+    resaved = convert([run.out / RESULTS], tmp_path, "xlsx")[run.out / RESULTS]
+    for sheet in ("报送进度", "问题清单"):
+        ours = _cells(run.out / RESULTS, sheet)
+        assert len(ours) > 5 and _cells(resaved, sheet) == ours, sheet
 
 
 @pytest.mark.soffice

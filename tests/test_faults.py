@@ -270,7 +270,8 @@ def test_a_full_temp_folder_while_making_copies_is_a_clear_error(tmp_path: Path)
     (Python may add an "Exception ignored" note from openpyxl's half-closed writer.)"""
     inbox, roster = small_inbox(tmp_path)
     out = tmp_path / "审核"
-    kw = {"preexec_fn": lambda: _limit_file_size(12_000)}
+    # 审核结果.xlsx of three units is about 12 kB, each 退回 copy about 26 kB
+    kw = {"preexec_fn": lambda: _limit_file_size(20_000)}
     done = govxl("collect", inbox, "--roster", roster, "-o", out, "--feedback", **kw)
     assert done.returncode == 2, done.stderr
     assert "退回文件" in done.stderr.splitlines()[0] and "磁盘已满" in done.stderr

@@ -124,14 +124,3 @@ def test_plain_zip_directory_declines_the_unusual(files):
     assert _plain_directory(data[:-30] + data[-22:]) is None
     assert _plain_directory(b"") is None
 
-
-def test_fast_shared_strings_equal_expat(files):
-    limits = Limits()
-    for path in files:
-        arc = Archive(load_file(path, limits), limits)
-        if not arc.has("xl/sharedStrings.xml"):
-            continue
-        fast = reader._shared_strings(arc, "xl/sharedStrings.xml")
-        slow = reader._stream_shared_strings(Archive(load_file(path, limits), limits),
-                                             "xl/sharedStrings.xml")
-        assert fast == slow, path.name

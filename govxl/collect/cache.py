@@ -22,8 +22,10 @@ from govxl.spec.compute import Value
 CACHE = "returns.jsonl"
 
 
-def _enc(v: Value) -> Any:
-    return {"decimal": str(v)} if isinstance(v, Decimal) else v
+def _enc(v: object) -> Any:
+    if isinstance(v, Decimal):
+        return {"decimal": str(v)}  # money, exactly
+    raise TypeError(f"{type(v).__name__} in a return's values")
 
 
 def _dec(v: Any) -> Value:
@@ -37,8 +39,9 @@ def write_cache(rows: Iterator[tuple[str, str, Return]], out: Path) -> Path:
             line = json.dumps({
                 "file": file, "sha256": sha, "form": ret.form.id, "digest": ret.form.digest,
                 "year": ret.year, "unit_code": ret.unit_code, "unit_name": ret.unit_name,
-                "kind": ret.kind, "values": [_enc(v) for v in pack_values(ret.form, ret.values)],
-                "texts": ret.texts, "notes": ret.notes, "info": ret.info}, ensure_ascii=False)
+                "kind": ret.kind, "values": pack_values(ret.form, ret.values),
+                "texts": ret.texts, "notes": ret.notes, "info": ret.info},
+                ensure_ascii=False, default=_enc)  # the C encoder calls _enc for Decimals only
             fh.write(line.encode("utf-8") + b"\n")
     return path
 

@@ -7,6 +7,7 @@ must never become a formula in a workbook the whole district opens.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from xlsxwriter.workbook import Workbook
@@ -15,7 +16,9 @@ from govxl.check.findings import CATALOGUE
 from govxl.collect.cache import write_cache
 from govxl.collect.run import FAILED, MISSING, PASSED, UNREADABLE, USED, WARNED, CollectReport
 from govxl.fileio import atomic_open, atomic_write, ensure_dir
+from govxl.sheetxml import dimension, rows_xml, style
 from govxl.spec import load_form
+from govxl.template.writer import patch_workbook
 
 RESULTS = "审核结果.xlsx"
 FINDINGS = "findings.json"
@@ -63,10 +66,12 @@ def results_workbook(report: CollectReport) -> bytes:
         }
     )
     cell = wb.add_format({"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top"})
-    colours = {
-        s: wb.add_format({"border": 1, "font_name": "宋体", "bg_color": c, "bold": True})
-        for s, c in STATUS_COLOURS.items()
+    # one Format per colour: XlsxWriter gives a style index to only one of two equal formats
+    by_colour = {
+        c: wb.add_format({"border": 1, "font_name": "宋体", "bg_color": c, "bold": True})
+        for c in dict.fromkeys(STATUS_COLOURS.values())
     }
+    colours = {s: by_colour[c] for s, c in STATUS_COLOURS.items()}
     ws = wb.add_worksheet("报送进度")
     cols = (
         "单位代码",
@@ -82,31 +87,25 @@ def results_workbook(report: CollectReport) -> bytes:
         "收到时间",
         "来源",
     )
-    widths = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
+    widths = widths_progress = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
     _table(ws, head, cols, widths)
-    for i, u in enumerate(report.units, 1):
-        row = (
-            u.code,
-            u.name,
-            u.parent or "",
-            u.status,
-            u.errors,
-            u.warnings,
-            u.explained,
-            u.infos,
-            u.file,
-            u.sha256[:16],
-            u.received,
-            "导入报告" if u.imported else "",
-        )
-        for j, v in enumerate(row):
-            fmt = colours.get(u.status, cell) if j == 3 else cell
-            _write(ws, i, j, v, fmt)
-    ws.autofilter(0, 0, max(len(report.units), 1), len(cols) - 1)
-    stats = report.stats()
-    ws.write_string(
-        len(report.units) + 2, 0, "合计：" + "，".join(f"{k} {v}" for k, v in stats.items())
-    )
+    n = len(report.units)
+    ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
+    # The totals line, each status in its colour (which also gives every colour its style
+    # index for the streamed rows above it).
+    ws.write_string(n + 2, 0, "合计", cell)
+    for j, (status, count) in enumerate(report.stats().items(), 1):
+        ws.write_string(n + 2, j, f"{status} {count}", colours.get(status, cell))
+
+    def progress_rows() -> Iterator[tuple[object, ...]]:
+        for u in report.units:
+            yield (u.code, u.name, u.parent or "", u.status, u.errors, u.warnings,
+                   u.explained, u.infos, u.file, u.sha256[:16], u.received,
+                   "导入报告" if u.imported else "")
+
+    def progress_styles(row: Sequence[object]) -> list[int]:
+        plain = style(cell)
+        return [plain] * 3 + [style(colours.get(str(row[3]), cell))] + [plain] * 8
 
     ws = wb.add_worksheet("问题清单")
     cols = (
@@ -127,29 +126,15 @@ def results_workbook(report: CollectReport) -> bytes:
     )
     widths = (30, 18, 7, 16, 12, 8, 28, 14, 12, 12, 60, 7, 16, 14)
     _table(ws, head, cols, widths)
-    row = 1
-    for fr in report.files:
-        for f in fr.findings:
-            values = (
-                fr.relative,
-                f.unit or fr.unit_name,
-                f.severity.zh,
-                f.title,
-                f.sheet,
-                f.cell,
-                f.row_label,
-                f.column_label,
-                f.value,
-                f.expected,
-                f.message,
-                "是" if f.explained else "",
-                f.code,
-                f.rule,
-            )
-            for j, v in enumerate(values):
-                _write(ws, row, j, v, cell)
-            row += 1
-    ws.autofilter(0, 0, max(row - 1, 1), len(cols) - 1)
+    n_findings = sum(len(fr.findings) for fr in report.files)
+    ws.autofilter(0, 0, max(n_findings, 1), len(cols) - 1)
+
+    def finding_rows() -> Iterator[tuple[object, ...]]:
+        for fr in report.files:
+            for f in fr.findings:
+                yield (fr.relative, f.unit or fr.unit_name, f.severity.zh, f.title, f.sheet,
+                       f.cell, f.row_label, f.column_label, f.value, f.expected, f.message,
+                       "是" if f.explained else "", f.code, f.rule)
 
     ws = wb.add_worksheet("规则说明")
     _table(ws, head, ("代码", "类别", "名称", "说明"), (18, 8, 24, 70))
@@ -169,7 +154,14 @@ def results_workbook(report: CollectReport) -> bytes:
                 _write(ws, row, j, v.replace("（{lhs}）", "").replace("（{rhs}）", ""), cell)
             row += 1
     wb.close()
-    return buf.getvalue()
+    # the two long lists, streamed into their sheets as XML (see govxl.sheetxml)
+    rows = {
+        "xl/worksheets/sheet1.xml": (rows_xml(progress_rows(), 1, progress_styles),
+                                     dimension(1, n + 2, len(widths_progress))),
+        "xl/worksheets/sheet2.xml": (rows_xml(finding_rows(), 1, [style(cell)] * 14),
+                                     dimension(1, n_findings, 14)),
+    }
+    return patch_workbook(buf.getvalue(), rows)
 
 
 def _table(ws, head, cols, widths) -> None:  # type: ignore[no-untyped-def]

@@ -125,6 +125,9 @@ def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: 
         cells = []
         m = c.member
         for j, v in enumerate((m.code, m.name, m.via, m.file, m.sha256)):
+            if not v:  # an empty text is a blank cell, as spreadsheet programs write it
+                cells.append(f'<c r="{letters[j]}{r}" s="{st}"/>')
+                continue
             cells.append(f'<c r="{letters[j]}{r}" s="{st}" t="inlineStr"><is><t>{escape(v)}'
                          "</t></is></c>")
         get = c.values.get

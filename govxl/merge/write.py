@@ -7,12 +7,15 @@ WPS and LibreOffice show the right numbers at once and every figure leads to its
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from govxl.fileio import atomic_write
 from govxl.merge.detail import sum_formula, write_detail
 from govxl.merge.run import MergeResult
+from govxl.sheetxml import dimension, rows_xml, style
 from govxl.template.writer import Builder, render
 
 STATUS_SHEET = "报送情况"
@@ -45,6 +48,7 @@ def summary_bytes(result: MergeResult, *, generated: datetime | None = None) -> 
         generated=generated,
         input_hook=lambda cid: sum_formula(form, cid, n),
         extra=extra,
+        compress_level=1,  # speed: a province's summary is tens of MB of XML; level 6 saves little
     )
 
 
@@ -62,45 +66,44 @@ def _sheet(b: Builder, name: str, heads: tuple[str, ...], widths: tuple[int, ...
     return ws
 
 
+def _streamed(b: Builder, sheet: str, rows: Callable[[], Iterable[Sequence[object]]], n: int,
+              formats: Sequence[Any]) -> None:
+    """The sheet's data rows, from row 2, rendered as XML when the workbook closes (a city's
+    thousand units would otherwise cost XlsxWriter a few microseconds a cell)."""
+    b.row_patches[sheet] = lambda: (
+        rows_xml(rows(), 1, [style(f) for f in formats]), dimension(1, n, len(formats)))
+
+
 def _status_sheet(b: Builder, result: MergeResult) -> None:
-    ws = _sheet(
-        b,
-        STATUS_SHEET,
-        ("单位代码", "单位名称", "汇总情况", "说明", "文件", "sha256"),
-        (12, 24, 10, 50, 36, 20),
-    )
-    row = 1
-    for c in result.rows:
-        how = f"经由 {c.member.via} 汇总" if c.member.via else ""
-        for j, v in enumerate(
-            (c.member.code, c.member.name, "已汇总", how, c.member.file, c.member.sha256[:16])
-        ):
-            ws.write_string(row, j, v, b.fmt["fixed"])
-        row += 1
-    for lo in result.left_out:
-        for j, v in enumerate((lo.code, lo.name, "未汇总", lo.reason, lo.file, "")):
-            ws.write_string(row, j, v, b.fmt["fixed"])
-        row += 1
-    for u in result.missing:
-        for j, v in enumerate((u.code, u.name, "未报送", "", "", "")):
-            ws.write_string(row, j, v, b.fmt["fixed"])
-        row += 1
-    ws.autofilter(0, 0, max(row - 1, 1), 5)
+    heads = ("单位代码", "单位名称", "汇总情况", "说明", "文件", "sha256")
+    ws = _sheet(b, STATUS_SHEET, heads, (12, 24, 10, 50, 36, 20))
+
+    def rows() -> Iterator[tuple[str, ...]]:
+        for c in result.rows:
+            how = f"经由 {c.member.via} 汇总" if c.member.via else ""
+            yield (c.member.code, c.member.name, "已汇总", how, c.member.file,
+                   c.member.sha256[:16])
+        for lo in result.left_out:
+            yield lo.code, lo.name, "未汇总", lo.reason, lo.file, ""
+        for u in result.missing:
+            yield u.code, u.name, "未报送", "", "", ""
+
+    n = len(result.rows) + len(result.left_out) + len(result.missing)
+    _streamed(b, STATUS_SHEET, rows, n, [b.fmt["fixed"]] * len(heads))
+    ws.autofilter(0, 0, max(n, 1), len(heads) - 1)
     b._protect(ws)
 
 
 def _issues_sheet(b: Builder, result: MergeResult) -> None:
-    ws = _sheet(
-        b, ISSUES_SHEET, ("单位", "类别", "位置", "问题", "单位的说明"), (20, 8, 30, 60, 50)
-    )
-    row = 1
-    for f in result.carried:
-        why = ""
-        if f.explained:
-            why = "（已在“说明”表中说明）"
-        for j, v in enumerate((f.unit, f.severity.zh, f.where, f.message, why)):
-            ws.write_string(row, j, v, b.fmt["fixed"])
-        row += 1
+    heads = ("单位", "类别", "位置", "问题", "单位的说明")
+    ws = _sheet(b, ISSUES_SHEET, heads, (20, 8, 30, 60, 50))
+
+    def rows() -> Iterator[tuple[str, ...]]:
+        for f in result.carried:
+            why = "（已在“说明”表中说明）" if f.explained else ""
+            yield f.unit, f.severity.zh, f.where, f.message, why
+
+    _streamed(b, ISSUES_SHEET, rows, len(result.carried), [b.fmt["fixed"]] * len(heads))
     b._protect(ws)
 
 
@@ -112,10 +115,12 @@ def _texts_sheet(b: Builder, result: MergeResult) -> None:
         ("单位代码", "单位名称", *[p.title for p in parts]),
         (12, 20, *[60] * len(parts)),
     )
-    for i, (member, texts) in enumerate(result.texts, 1):
-        ws.write_string(i, 0, member.code, b.fmt["fixed"])
-        ws.write_string(i, 1, member.name, b.fmt["fixed"])
-        for j, p in enumerate(parts):
-            # write_string: a unit's text starting with "=" stays text, never a formula
-            ws.write_string(i, 2 + j, texts.get(p.id, ""), b.fmt["fixed_text_area"])
+
+    def rows() -> Iterator[tuple[str, ...]]:
+        for member, texts in result.texts:
+            # streamed as inline strings: a unit's text starting with "=" stays text
+            yield member.code, member.name, *[texts.get(p.id, "") for p in parts]
+
+    formats = [b.fmt["fixed"]] * 2 + [b.fmt["fixed_text_area"]] * len(parts)
+    _streamed(b, TEXTS_SHEET, rows, len(result.texts), formats)
     b._protect(ws)

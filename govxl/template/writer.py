@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -150,7 +150,9 @@ class Builder:
         self.personal = bool(ret.unit_code)
         self.statuses: list[str] = []
         self.table_sheets: list[str] = []
-        self.row_patches: dict[str, Callable[[], tuple[Iterator[str], str]]] = {}
+        self.row_patches: dict[str, Callable[[], Rows]] = {}
+        self.compress_level: int | None = None
+        """Deflate level of the output; None is zlib's default (a summary uses 1: speed)."""
         """Sheet name → (rows XML, dimension) appended after XlsxWriter closes (see
         ``lock_structure``): for the summary's 明细, thousands of plain rows."""
 
@@ -463,7 +465,7 @@ class Builder:
         parts = {f"xl/worksheets/sheet{i + 1}.xml": make()
                  for i, ws in enumerate(self.wb.worksheets())
                  for name, make in self.row_patches.items() if ws.name == name}
-        return lock_structure(self.buf.getvalue(), parts)
+        return lock_structure(self.buf.getvalue(), parts, level=self.compress_level)
 
 
 def _num(value: Value) -> int | float | str:
@@ -483,15 +485,32 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Value, fmt: Any) -> N
         ws.write_number(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
 
 
-def lock_structure(data: bytes,
-                   rows: dict[str, tuple[Iterator[str], str]] | None = None) -> bytes:
+Rows = tuple[Iterable[str], str]
+"""Rows of a sheet as XML (one ``<row>`` per string, made as they are written) and the sheet's
+new ``<dimension>``."""
+
+
+def lock_structure(data: bytes, rows: dict[str, Rows] | None = None, *,
+                   level: int | None = None) -> bytes:
     """Add ``<workbookProtection lockStructure="1"/>``, which XlsxWriter cannot write.
 
-    Locking the structure stops sheets being added, deleted, renamed or unhidden. The zip is
-    rewritten member by member with the same fixed timestamps, so output stays deterministic.
-    ``rows`` appends pre-rendered rows to worksheet parts: XlsxWriter keeps every cell of a
-    workbook in memory, which for a province's 明细 (10,000 units × 166 cells) is most of the
-    time and hundreds of MB; plain rows of numbers are rendered as XML text instead.
+    Locking the structure stops sheets being added, deleted, renamed or unhidden. See
+    :func:`patch_workbook` for ``rows`` and ``level``.
+    """
+    return patch_workbook(data, rows, lock=True, level=level)
+
+
+def patch_workbook(data: bytes, rows: dict[str, Rows] | None = None, *, lock: bool = False,
+                   level: int | None = None) -> bytes:
+    """Rewrite an XlsxWriter workbook: lock its structure and/or stream rows into sheets.
+
+    The zip is rewritten member by member with the same fixed timestamps, so output stays
+    deterministic. ``rows`` inserts pre-rendered rows into worksheet parts (by zip member
+    name), after the rows XlsxWriter wrote before them: XlsxWriter keeps every cell of a
+    workbook in memory at a few microseconds each, which for a province's 明细 (10,000 units ×
+    166 cells) is most of the time and hundreds of MB. ``level`` is the deflate level (None:
+    zlib's default); streamed rows are always compressed at level 1, where level 6 would triple
+    the time for a few per cent of size.
     """
     rows = rows or {}
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -499,7 +518,7 @@ def lock_structure(data: bytes,
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             body = src.read(info)
-            if info.filename == "xl/workbook.xml":
+            if lock and info.filename == "xl/workbook.xml":
                 text = body.decode("utf-8")
                 anchor = "<bookViews>"
                 if "<workbookProtection" not in text and anchor in text:
@@ -511,19 +530,39 @@ def lock_structure(data: bytes,
                 chunks, dimension = rows[info.filename]
                 text = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
                               body.decode("utf-8"), count=1)
-                head, tail = text.split("</sheetData>", 1)
-                # Level 1: the rows are most of the file and level 6 triples the time to
-                # compress them for a few per cent of size. (ZipFile.open(info, "w") takes the
-                # level from this attribute; Python 3.13 names it compress_level.)
+                text = text.replace("<sheetData/>", "<sheetData></sheetData>", 1)
+                stream = iter(chunks)
+                first = next(stream, "")
+                at = _insert_at(text, first)
+                # (ZipFile.open(info, "w") takes the level from this attribute; Python 3.13
+                # names it compress_level.)
                 info._compresslevel = 1  # type: ignore[attr-defined]
                 with dst.open(info, "w") as fh:  # streamed: never the whole sheet in memory
-                    fh.write(head.encode("utf-8"))
-                    for chunk in chunks:
+                    fh.write(text[:at].encode("utf-8"))
+                    fh.write(first.encode("utf-8"))
+                    for chunk in stream:
                         fh.write(chunk.encode("utf-8"))
-                    fh.write(b"</sheetData>" + tail.encode("utf-8"))
+                    fh.write(text[at:].encode("utf-8"))
                 continue
-            dst.writestr(info, body)
+            dst.writestr(info, body, compresslevel=level)
     return out.getvalue()
+
+
+_ROW = re.compile(r'<row r="([0-9]+)"')
+
+
+def _insert_at(text: str, first: str) -> int:
+    """Where rows starting with ``first`` go: before the first row XlsxWriter wrote below them
+    (a total line under a list), else at the end of the sheet data. Rows must stay in order."""
+    end = text.index("</sheetData>")
+    m = _ROW.match(first)
+    if m is None:
+        return end
+    start = int(m.group(1))
+    for row in _ROW.finditer(text, 0, end):
+        if int(row.group(1)) > start:
+            return row.start()
+    return end
 
 
 def render(
@@ -532,11 +571,13 @@ def render(
     generated: datetime | None = None,
     input_hook: InputHook | None = None,
     extra: Callable[[Builder], None] | None = None,
+    compress_level: int | None = None,
 ) -> bytes:
     """The whole workbook for ``ret`` as bytes."""
     b = Builder(
         ret, generated=generated or datetime.now().replace(microsecond=0), input_hook=input_hook
     )
+    b.compress_level = compress_level
     b.guide()
     b.info()
     for table in b.form.tables:
