@@ -8,14 +8,13 @@ the file itself is a finding too, never an exception: one broken file must not s
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
 
 from govxl.check import tamper
-from govxl.check.findings import Finding, finding
+from govxl.check.findings import finding
 from govxl.check.plan import TablePlan, plan
+from govxl.check.result import ReadResult
 from govxl.check.rules import check_rules
 from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
 from govxl.returns import INFO_FIELDS, Member, Return
@@ -35,43 +34,18 @@ from govxl.template.writer import (
 )
 from govxl.values import MAX_COUNT, Kind, parse_value
 
-TABLE_SHEETS = tuple(dict.fromkeys(t.sheet for f in form_ids() for t in load_form(f).tables))
-"""The table sheets of every shipped form (read before the file says which form it is)."""
-WANTED = (SHEET_ID, SHEET_INFO, *TABLE_SHEETS, SHEET_TEXT, SHEET_NOTES)
+
+@cache
+def wanted_sheets() -> tuple[str, ...]:
+    """The sheets a return is read from: identity, 基本信息, the table sheets of every shipped
+    form (read before the file says which form it is), 文字部分 and 说明. Worked out on first
+    use, not on import: most commands never read a return."""
+    tables = dict.fromkeys(t.sheet for f in form_ids() for t in load_form(f).tables)
+    return (SHEET_ID, SHEET_INFO, *tables, SHEET_TEXT, SHEET_NOTES)
 
 
 class UnreadableReturn(Exception):
     """``read_return`` could not make a Return of the file; the message says why, in Chinese."""
-
-
-@dataclass
-class ReadResult:
-    path: Path
-    sha256: str = ""
-    ret: Return | None = None
-    findings: list[Finding] = field(default_factory=list)
-    identity: dict[str, str] = field(default_factory=dict)
-    application: str | None = None
-    saved: datetime | None = None
-    """The file's own save time (docProps/core.xml), used to pick the newest of two returns."""
-
-    @property
-    def readable(self) -> bool:
-        return self.ret is not None
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity.value == "error"]
-
-    def to_dict(self) -> dict[str, Any]:
-        """What ``govxl validate --json`` prints for this file: one shape for CLI and library."""
-        return {
-            "file": str(self.path),
-            "sha256": self.sha256,
-            "valid": not self.errors,
-            "readable": self.readable,
-            "findings": [f.to_dict() for f in self.findings],
-        }
 
 
 def sha256_of(path: Path) -> str:
@@ -93,7 +67,7 @@ def inspect_file(
     name = label or path.name
     res = ReadResult(path)
     try:
-        wb = read_workbook(path, sheets=WANTED, limits=limits or Limits())
+        wb = read_workbook(path, sheets=wanted_sheets(), limits=limits or Limits())
         res.sha256 = wb.sha256  # of the bytes parsed, even if the file is replaced meanwhile
     except ReadError as e:
         # never reopen the path to hash it: a FIFO named .xlsx would block here for ever

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from govxl.check.findings import Finding, finding
-from govxl.check.read import ReadResult, inspect_file
+from govxl.check.result import ReadResult
 from govxl.check.rules import check_previous
 from govxl.collect.scan import Entry, scan
 from govxl.returns import Return
@@ -125,6 +125,14 @@ def _file_dict(f: FileResult) -> dict[str, Any]:
         "imported": f.imported,
         "findings": [x.to_dict() for x in f.findings],
     }
+
+
+def inspect_file(path: Path, **kw: Any) -> ReadResult:
+    """:func:`govxl.check.read.inspect_file`, imported on first use: only the processes that
+    read workbooks load the reader."""
+    from govxl.check.read import inspect_file as inspect
+
+    return inspect(path, **kw)
 
 
 def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govxl.check.findings import Finding
-from govxl.check.read import ReadResult, inspect_file
+from govxl.check.result import ReadResult
 from govxl.collect.cache import CACHE, finding_from_dict, read_cache
 from govxl.collect.run import FAILED, PASSED, USED, WARNED, CollectReport, collect, read_all
 from govxl.collect.scan import scan
@@ -98,6 +98,8 @@ def gather(
             for entry, res in zip(entries, read_all(entries, progress=progress), strict=True):
                 _take(res, entry.relative, include_errors, out, results)
         elif src.is_file():
+            from govxl.check.read import inspect_file
+
             _take(inspect_file(src), src.name, include_errors, out, results)
         else:
             raise MergeError(f"找不到汇总来源：{src}")
@@ -178,6 +180,8 @@ def _from_collect_output(
             res = ReadResult(path, _sha256(path), cached[f["file"]][1],
                              [finding_from_dict(x) for x in f["findings"]])
         else:
+            from govxl.check.read import inspect_file  # not cached: read it again
+
             res = inspect_file(path, label=f["file"])
         if res.sha256 != f["sha256"]:
             raise MergeError(
