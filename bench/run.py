@@ -98,6 +98,22 @@ def approaches(folder: Path, roster: Path, n: int) -> dict[str, list[list[str]]]
     return cmds
 
 
+def fixed_costs(repeats: int, keep: Path | None) -> dict[str, float]:
+    """Median wall time of govxl and of the floor on a single return: what every run pays."""
+    folder = Path(tempfile.mkdtemp(prefix="govxl-bench-1-", dir=keep))
+    roster = make(1, folder)
+    cmds = approaches(folder, roster, 1)
+    cmds = {k: cmds[k] for k in ("govxl collect+merge", "floor (calamine)")}
+    runs: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(max(repeats, 3)):
+        for name, c in cmds.items():
+            shutil.rmtree(folder / "out", ignore_errors=True)
+            runs[name].append(measure(c)[0])
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {k: statistics.median(v) for k, v in runs.items()}
+
+
 def template_time(n: int) -> tuple[float, float]:
     """``govxl template --roster`` for n units: patched copies vs full renders (per unit, ms)."""
     from datetime import datetime
@@ -133,6 +149,11 @@ def main() -> None:
     args = ap.parse_args()
     print(f"# govxl benchmark: {os.cpu_count()} cores, python {sys.version.split()[0]}")
     per_return: dict[int, dict[str, float]] = {}
+    fixed = fixed_costs(args.repeats, args.keep)
+    print("\n## Fixed cost: the same commands on one return (start-up, imports, empty outputs)")
+    print("| approach | s (median) |\n|---|---|")
+    for name, wall in fixed.items():
+        print(f"| {name} | {wall:.3f} |")
     for n in args.sizes:
         folder = Path(tempfile.mkdtemp(prefix=f"govxl-bench-{n}-", dir=args.keep))
         t = time.perf_counter()
@@ -154,6 +175,13 @@ def main() -> None:
             rss = max(r for _, r in rs)
             print(f"| {name} | {wall / n * 1000:.2f} | {wall / floor:.2f} | {rss:.0f} | "
                   + " ".join(f"{w:.1f}" for w, _ in rs) + " |")
+        govxl_wall = per_return[n]["govxl collect+merge"] * n / 1000
+        floor_wall = per_return[n]["floor (calamine)"] * n / 1000
+        if n > 1:  # what each further return costs, start-up aside
+            g = (govxl_wall - fixed["govxl collect+merge"]) / (n - 1) * 1000
+            f = (floor_wall - fixed["floor (calamine)"]) / (n - 1) * 1000
+            print(f"\nPer further return (fixed cost aside): govxl {g:.2f} ms, floor {f:.2f} ms "
+                  f"({g / f:.2f}×)")
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     if 1000 in per_return and 10000 in per_return:

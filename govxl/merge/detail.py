@@ -118,8 +118,18 @@ def detail_rows(form: Form, rows: list[Contribution], text, num, money  # type: 
     return _rows_xml(rows, ids, letters, st, sn, sm), f"A1:{last}"
 
 
+def _other(ref: str, v: Value, st: int, sn: int, sm: int) -> str:
+    if isinstance(v, Decimal):
+        return f'<c r="{ref}" s="{sm}"><v>{float(v)!r}</v></c>'
+    if v is None:
+        return f'<c r="{ref}" s="{sn}"/>'
+    return (f'<c r="{ref}" s="{st}" t="inlineStr"><is><t xml:space="preserve">'
+            f"{escape(str(v))}</t></is></c>")
+
+
 def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: int, sn: int,
               sm: int) -> Iterator[str]:
+    value_letters = letters[FIRST:FIRST + len(ids)]
     for i, c in enumerate(rows):
         r = HEAD_ROWS + i + 1
         cells = []
@@ -130,19 +140,10 @@ def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: 
                 continue
             cells.append(f'<c r="{letters[j]}{r}" s="{st}" t="inlineStr"><is><t>{escape(v)}'
                          "</t></is></c>")
-        get = c.values.get
-        for k, cell_id in enumerate(ids):
-            v = get(cell_id)
-            ref = f"{letters[FIRST + k]}{r}"
-            if type(v) is int:
-                cells.append(f'<c r="{ref}" s="{sn}"><v>{v}</v></c>')
-            elif isinstance(v, Decimal):
-                cells.append(f'<c r="{ref}" s="{sm}"><v>{float(v)!r}</v></c>')
-            elif v is None:
-                cells.append(f'<c r="{ref}" s="{sn}"/>')
-            else:
-                cells.append(f'<c r="{ref}" s="{st}" t="inlineStr"><is><t xml:space="preserve">'
-                             f"{escape(str(v))}</t></is></c>")
+        # the common cell, a whole number, in one comprehension; the rest through _other
+        cells += [f'<c r="{col}{r}" s="{sn}"><v>{v}</v></c>' if v.__class__ is int
+                  else _other(f"{col}{r}", v, st, sn, sm)
+                  for col, v in zip(value_letters, map(c.values.get, ids), strict=True)]
         yield f'<row r="{r}">' + "".join(cells) + "</row>"
 
 
