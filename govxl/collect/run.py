@@ -171,6 +171,9 @@ def read_all(
                 progress(i, len(entries))
             yield r
         return
+    from govxl.check.read import wanted_sheets
+
+    wanted_sheets()  # load the reader and the forms once, here: the workers inherit them (fork)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for i, r in enumerate(
             pool.map(work, entries, chunksize=max(1, min(64, len(entries) // (jobs * 8)))), 1
