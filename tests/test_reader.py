@@ -609,3 +609,47 @@ def test_ods_with_huge_repeated_extent_is_refused_before_calamine(tmp_path: Path
         'office:value="1"/></table:table-row>'
     )
     expect_error(ods(tmp_path / "远.ods", rows), "too-many-cells")
+
+
+# ---------------------------------------------------------------- parts shared between files
+def test_identical_small_parts_share_a_parse_but_never_a_different_one(
+    tmp_path: Path, xw_book: Path
+) -> None:
+    """The reader reuses the parse of a part whose bytes it has verified and parsed before (the
+    relationships and workbook part of a thousand returns of one template). A part that differs
+    by one attribute is parsed afresh, before and after the shared one."""
+    first = read_workbook(xw_book)
+    with zipfile.ZipFile(xw_book) as z:
+        book = z.read("xl/workbook.xml").decode("utf-8")
+    locked = book.replace("<bookViews>", '<workbookProtection lockStructure="1"/><bookViews>')
+    assert locked != book
+    other = rewrite_zip(xw_book, tmp_path / "锁定.xlsx", {"xl/workbook.xml": locked})
+    assert not first.structure_locked
+    assert read_workbook(other).structure_locked
+    again = read_workbook(xw_book)
+    assert not again.structure_locked
+    assert [(s.name, s.state) for s in again.sheets.values()] == [
+        (s.name, s.state) for s in first.sheets.values()
+    ]
+    assert again.defined_names == first.defined_names
+
+
+def test_a_shared_part_whose_declared_crc_differs_is_still_checked(
+    tmp_path: Path, xw_book: Path
+) -> None:
+    """Same compressed bytes, another CRC in the directory: not the verified part, so it is
+    inflated and its CRC checked again — and refused."""
+    read_workbook(xw_book)  # the workbook part is now known
+    data = bytearray(xw_book.read_bytes())
+    name = b"xl/workbook.xml"
+    pos = data.find(b"PK\x01\x02")
+    while pos != -1:
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        if data[pos + 46 : pos + 46 + n] == name:
+            local = struct.unpack_from("<I", data, pos + 42)[0]
+            data[pos + 16] ^= 1  # the directory's CRC …
+            data[local + 14] ^= 1  # … and the local header's
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    bad = tmp_path / "校验.xlsx"
+    bad.write_bytes(bytes(data))
+    expect_error(bad, "corrupt-zip")
