@@ -509,8 +509,8 @@ def patch_workbook(data: bytes, rows: dict[str, Rows] | None = None, *, lock: bo
     name), after the rows XlsxWriter wrote before them: XlsxWriter keeps every cell of a
     workbook in memory at a few microseconds each, which for a province's 明细 (10,000 units ×
     166 cells) is most of the time and hundreds of MB. ``level`` is the deflate level (None:
-    zlib's default); streamed rows are always compressed at level 1, where level 6 would triple
-    the time for a few per cent of size.
+    zlib's default); streamed rows are always compressed at level 1: level 6 takes three times as
+    long (35 ms against 11 ms for a thousand units' 明细) to make them a fifth smaller.
     """
     rows = rows or {}
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -534,9 +534,12 @@ def patch_workbook(data: bytes, rows: dict[str, Rows] | None = None, *, lock: bo
                 stream = iter(chunks)
                 first = next(stream, "")
                 at = _insert_at(text, first)
-                # (ZipFile.open(info, "w") takes the level from this attribute; Python 3.13
-                # names it compress_level.)
-                info._compresslevel = 1  # type: ignore[attr-defined]
+                # ZipFile.open(info, "w") takes the level from the ZipInfo: compress_level
+                # since Python 3.13, _compresslevel before
+                if hasattr(info, "compress_level"):
+                    info.compress_level = 1
+                else:
+                    info._compresslevel = 1  # type: ignore[attr-defined]
                 with dst.open(info, "w") as fh:  # streamed: never the whole sheet in memory
                     fh.write(text[:at].encode("utf-8"))
                     fh.write(first.encode("utf-8"))
