@@ -223,8 +223,7 @@ def _read_into(
     typed: dict[str, object] = {}
     # A blank template prints "____年" where a personalised one prints the year; a clerk who
     # types the year into 基本信息 does not change those labels, so they are accepted too.
-    blank_plans = plan(form, None)
-    for tp, blank_tp in zip(plan(form, year), blank_plans, strict=True):
+    for k, tp in enumerate(plan(form, year)):
         sheet = wb.sheets.get(tp.sheet)
         if sheet is None:
             res.findings.append(
@@ -237,7 +236,8 @@ def _read_into(
             )
             continue
         label_findings = list(tamper.labels(sheet, tp, name))
-        if label_findings and year is not None and not any(tamper.labels(sheet, blank_tp, name)):
+        if label_findings and year is not None and not any(
+                tamper.labels(sheet, plan(form, None)[k], name)):  # the blank plan, when needed
             label_findings = []
         res.findings.extend(label_findings)
         if label_findings:
