@@ -653,3 +653,134 @@ def test_a_shared_part_whose_declared_crc_differs_is_still_checked(
     bad = tmp_path / "校验.xlsx"
     bad.write_bytes(bytes(data))
     expect_error(bad, "corrupt-zip")
+
+
+# ---------------------------------------------------------------- fast paths agree with expat
+def _both_paths(path: Path) -> tuple[object, object]:
+    """(what read_workbook makes of 表1, what the hardened expat path makes of it)."""
+    from govxl.reader import xlsx
+    from govxl.reader.core import Archive, load_file
+
+    def outcome(read):  # type: ignore[no-untyped-def]
+        try:
+            return read()
+        except ReadError as e:
+            return e.code
+
+    fast = outcome(lambda: read_workbook(path).sheets["表1"].cells)
+    limits = Limits()
+
+    def slow():  # type: ignore[no-untyped-def]
+        arc = Archive(load_file(path, limits), limits)
+        sst = (xlsx._stream_shared_strings(arc, "xl/sharedStrings.xml")
+               if arc.has("xl/sharedStrings.xml") else [])
+        return xlsx._stream_sheet(arc, "xl/worksheets/sheet1.xml", "表1", sst, 10**6).cells
+
+    def expat():  # type: ignore[no-untyped-def]
+        from govxl.reader.core import Fail
+
+        try:
+            return slow()
+        except Fail as f:
+            return f.code
+
+    return fast, expat()
+
+
+SST = ('<sst xmlns="' + MAIN_NS + '" count="1" uniqueCount="1"><si><t>{}</t></si></sst>')
+
+
+@pytest.mark.parametrize(
+    "cells, sst",
+    [
+        ('<row r="1"><c r="A1"><v>1</v></c></row><?pi <c r="B1"><v>666</v></c>?>', None),
+        ('<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="' + MAIN_NS + '" r="B1"><x:v>2</x:v>'
+         "</x:c></row>", None),
+        ('<row r="1"><c r="A1" t="str"><v>a&nbsp;b</v></c></row>', None),
+        ('<row r="1"><c r="A1" t="str"><v>&#128;</v></c></row>', None),
+        ('<row r="1"><c r="A1" t="str"><v>a & b</v></c></row>', None),
+        ('<row r="1"><c r="A1" t="str"><v>&#0;</v></c></row>', None),
+        ('<row r="1"><c r="A1"><v>١٢</v></c><c r="B1"><v>²</v></c></row>', None),
+        ('<row r="1"><c r="A1" t="str"><v>a\r\nb</v></c></row>', None),
+        ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', SST.format("a&#95;x000D_b")),
+        ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', SST.format("a&#x5F;x0041_b")),
+        ('<row r="1"><c r="A1" t="str"><v>_xD800_</v></c></row>', None),
+        ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+         SST.format('a</t><x:t xmlns:x="' + MAIN_NS + '">b</x:t><t>c')),
+        ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', SST.format("a<?pi b?>c")),
+    ],
+    ids=["processing-instruction", "prefixed-cell", "html-entity", "cp1252-reference",
+         "bare-ampersand", "forbidden-character", "non-ascii-digits", "carriage-return",
+         "escape-from-reference", "escape-from-hex-reference", "half-surrogate",
+         "prefixed-shared-string-run", "processing-instruction-in-shared-strings"],
+)
+def test_fast_path_reads_what_expat_reads(tmp_path: Path, cells: str, sst: str | None) -> None:
+    path = write_zip(tmp_path / "边角.xlsx", xlsx_parts(sheet_xml(cells), sst=sst))
+    fast, slow = _both_paths(path)
+    assert fast == slow
+
+
+def test_the_last_sheet_protection_counts_as_in_expat(tmp_path: Path) -> None:
+    extra = '<sheetProtection sheet="1"/><sheetProtectionX sheet="0"/>'
+    path = write_zip(tmp_path / "保护.xlsx",
+                     xlsx_parts(sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', extra=extra)))
+    assert read_workbook(path).sheets["表1"].protected
+
+
+def test_a_broken_header_of_a_part_never_parsed_is_skipped_as_before(
+    tmp_path: Path, xw_book: Path
+) -> None:
+    """check_prologs skips a part it cannot inflate; the shared-parse memo must not change that."""
+    data = bytearray(xw_book.read_bytes())
+    with zipfile.ZipFile(xw_book) as z:
+        info = z.getinfo("xl/theme/theme1.xml")
+    data[info.header_offset : info.header_offset + 4] = b"XXXX"
+    broken = tmp_path / "主题.xlsx"
+    broken.write_bytes(bytes(data))
+    assert read_workbook(broken).sheets["表1"].cells["B1"].value == 42
+
+
+def test_what_the_shared_parse_keeps_is_bounded(tmp_path: Path, xw_book: Path) -> None:
+    from govxl.reader import core
+
+    big = ('<?xml version="1.0"?><Properties xmlns="http://schemas.openxmlformats.org/'
+           'officeDocument/2006/extended-properties"><Application>'
+           + "x" * 200_000 + "</Application></Properties>")
+    path = rewrite_zip(xw_book, tmp_path / "大属性.xlsx", {"docProps/app.xml": big})
+    read_workbook(path)
+    assert all(key[2] <= core._MEMO_PART_BYTES for key in core._MEMO)
+    long_name = "xl/" + "长" * 1000
+    core.norm(long_name)
+    assert long_name not in core._NORMS
+
+
+@pytest.mark.parametrize("change", ["comment", "extra", "version"])
+def test_plain_zip_directory_leaves_unusual_entries_to_zipfile(
+    tmp_path: Path, xw_book: Path, change: str
+) -> None:
+    from govxl.reader.core import _plain_directory
+
+    with zipfile.ZipFile(xw_book) as z:
+        parts = {i: z.read(i) for i in z.infolist()}
+    out = tmp_path / f"{change}.xlsx"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, body in parts.items():
+            if info.filename == "xl/workbook.xml" and change == "comment":
+                info.comment = b"note"
+            if info.filename == "xl/workbook.xml" and change == "extra":
+                info.extra = b"\x99\x99\x02\x00ab"
+            z.writestr(info, body)
+    data = bytearray(out.read_bytes())
+    if change == "version":
+        pos = data.find(b"PK\x01\x02")
+        struct.pack_into("<H", data, pos + 6, 64)  # version needed to extract: 6.4
+    assert _plain_directory(bytes(data)) is None
+
+
+def test_half_a_surrogate_pair_becomes_a_replacement_character(tmp_path: Path) -> None:
+    """``_xD800_`` names no character; the text must still be writable to our outputs."""
+    cells = '<row r="1"><c r="A1" t="str"><v>a_xD800_b</v></c></row>'
+    path = write_zip(tmp_path / "代理.xlsx", xlsx_parts(sheet_xml(cells)))
+    value = read_workbook(path).sheets["表1"].cells["A1"].value
+    assert value == "a\ufffdb"
+    value.encode("utf-8")

@@ -73,3 +73,19 @@ def test_a_format_no_written_cell_uses_has_no_style() -> None:
     wb.close()
     with pytest.raises(RuntimeError):
         style(unused)
+
+
+def test_text_keeps_literal_escapes_carriage_returns_and_fits_a_cell(tmp_path: Path) -> None:
+    """As XlsxWriter writes text: a literal ``_x003D_`` stays literal (not "="), a carriage
+    return survives XML's line-end rule, and text is cut to the 32,767 units a cell holds."""
+    data, _, s = _book(None)
+    rows = [("_x003D_1+1", "a\rb", "长" * 40_000, "😀" * 20_000, "")]
+    patched = patch_workbook(data, {"xl/worksheets/sheet1.xml": (rows_xml(rows, 1, [s] * 5),
+                                                                 dimension(1, 1, 5))})
+    path = tmp_path / "边界.xlsx"
+    path.write_bytes(patched)
+    cells = read_workbook(path).sheets["表"].cells
+    assert cells["A2"].value == "_x003D_1+1"
+    assert cells["B2"].value == "a\rb"
+    assert len(cells["C2"].value) == 32_767
+    assert len(cells["D2"].value.encode("utf-16-le")) // 2 <= 32_767  # emoji count twice

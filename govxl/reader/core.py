@@ -152,15 +152,18 @@ class Entry(NamedTuple):
 
 
 _EOCD = b"PK\x05\x06"
-_CDIR = struct.Struct("<4s4xHH4xIIIHHH4x4xI")
+_CDIR = struct.Struct("<4s2xHHH4xIIIHHH4x4xI")
+_ZIP64_LOCATOR = b"PK\x06\x07"
 
 
 def _plain_directory(data: bytes) -> list[Entry] | None:
     """The directory of an ordinary zip, read with ``struct`` (zipfile builds a ZipInfo object
-    per member: a tenth of the time of reading a return); None for anything unusual — a
-    comment, zip64, split archives, bytes before the zip — which zipfile then reads."""
+    per member: a tenth of the time of reading a return); None for anything unusual — comments,
+    extra fields, zip64 (or a zip64 locator where zipfile would look for one), versions zipfile
+    refuses, split archives, bytes before the zip — which zipfile then reads or refuses, so
+    both always see the same members."""
     end = len(data) - 22
-    if end < 0 or data[end : end + 4] != _EOCD:
+    if end < 0 or data[end : end + 4] != _EOCD or data[end - 20 : end - 16] == _ZIP64_LOCATOR:
         return None
     disk, cd_disk, here, total, size, offset, comment = struct.unpack_from("<HHHHIIH", data,
                                                                           end + 4)
@@ -172,9 +175,10 @@ def _plain_directory(data: bytes) -> list[Entry] | None:
     pos, unpack = offset, _CDIR.unpack_from
     try:
         for _ in range(total):
-            (sig, flag, method, crc, csize, usize, nlen, xlen, clen, local
+            (sig, version, flag, method, crc, csize, usize, nlen, xlen, clen, local
              ) = unpack(data, pos)
-            if sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, usize, local):
+            if (sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, usize, local) or xlen or clen
+                    or version > 63):
                 return None
             raw = data[pos + 46 : pos + 46 + nlen]
             if b"\0" in raw:
@@ -189,7 +193,7 @@ def _plain_directory(data: bytes) -> list[Entry] | None:
 
 _T = TypeVar("_T")
 _MEMO: dict[tuple[str, int, int, int, bytes], object] = {}
-_MEMO_ENTRIES, _MEMO_PART_BYTES = 512, 32768  # at most 16 MB of keys, whatever arrives
+_MEMO_ENTRIES, _MEMO_PART_BYTES = 512, 32768  # at most 16 MB of keys and as much in values
 
 
 class Archive:
@@ -259,13 +263,18 @@ class Archive:
         """
         info = self.members.get(norm(part))
         key = None
-        if info is not None and info.compress_size <= _MEMO_PART_BYTES:
-            raw = bytes(self._payload(info, part))
-            key = (what, info.CRC, info.file_size, info.compress_type, raw)
-            hit = _MEMO.get(key)
-            if hit is not None:
-                self.done.add(norm(part))
-                return hit  # type: ignore[no-any-return]
+        # small parts only, by their inflated size too: what is kept stays bounded
+        if info is not None and info.file_size <= _MEMO_PART_BYTES:
+            try:
+                raw = bytes(self._payload(info, part))
+            except Fail:  # a broken header: compute() meets it and decides, as without memo
+                raw = None
+            if raw is not None:
+                key = (what, info.CRC, info.file_size, info.compress_type, raw)
+                hit = _MEMO.get(key)
+                if hit is not None:
+                    self.done.add(norm(part))
+                    return hit  # type: ignore[no-any-return]
         value = compute()
         if key is not None and len(_MEMO) < _MEMO_ENTRIES:
             _MEMO[key] = value
@@ -328,7 +337,7 @@ def norm(name: str) -> str:
     hit = _NORMS.get(name)
     if hit is None:
         hit = name.replace("\\", "/").lstrip("/").lower()
-        if len(_NORMS) < 4096:  # bounded: a hostile archive may invent endless names
+        if len(_NORMS) < 4096 and len(name) <= 256:  # bounded: hostile names may be endless
             _NORMS[name] = hit
     return hit
 

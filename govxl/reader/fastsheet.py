@@ -11,7 +11,6 @@ this module recognising a file.
 from __future__ import annotations
 
 import re
-from html import unescape as _xml_unescape
 
 _CELL = re.compile(r"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
 _R = re.compile(r"\br\s*=\s*[\"']([^\"']*)[\"']")
@@ -23,13 +22,14 @@ _IS = re.compile(r"<is>(.*?)</is>", re.S)
 _T = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _PROTECT = re.compile(r"<sheetProtection\b([^>]*)")
 MAX_FAST = 4 * 1024 * 1024
-# The shape the usual writers use for a cell, matched in one C-level pass. The second branch
-# matches any other cell start: its tuple is all empty strings (NOT_SIMPLE), so one pass both
-# reads the regular cells and notices an irregular one.
+# The shape the usual writers use for a cell, matched in one C-level pass. The other branches
+# match any other cell start, a prefixed cell (expat reads <x:c> as a cell too) and a processing
+# instruction: their tuple is all empty strings (NOT_SIMPLE), so one pass both reads the regular
+# cells and notices anything the full parser must judge.
 _SIMPLE = re.compile(
     r'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: s="[0-9]+")?'
     r"(?:/>|>(?:<f>([^<]*)</f>)?(<v>([^<]*)</v>)?</c>)"
-    r"|<c[\s>/]"
+    r"|<c[\s>/]|<\w++:c[\s>/]|<\?"
 )
 NOT_SIMPLE = ("", "", "", "", "")
 _ROOT = re.compile(r"<(\w+:)?worksheet\b")
@@ -37,8 +37,34 @@ _SI = re.compile(r"<si>(.*?)</si>", re.S)
 _PLAIN_SI = re.compile(r"<si><t(?: xml:space=\"preserve\")?>([^<]*)</t></si>|<si><t/></si>")
 
 
+class Irregular(Exception):
+    """Text that only the full XML parser should judge (an entity XML does not define, a
+    character XML forbids): the caller reads the part with expat instead."""
+
+
+_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _char(m: re.Match[str]) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    code = int(dec) if dec else int(hexa, 16)
+    if code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or (
+            0x10000 <= code <= 0x10FFFF):
+        return chr(code)
+    raise Irregular
+
+
 def _unescape(text: str) -> str:
-    return _xml_unescape(text) if "&" in text else text
+    """XML's own five entities and character references, exactly as expat reads them (not
+    HTML's: ``&nbsp;`` or ``&#128;`` mean something else there); anything else is Irregular."""
+    if "&" not in text:
+        return text
+    if "&" in _ENTITY.sub("", text):  # a bare "&" or an entity XML does not define
+        raise Irregular
+    return _ENTITY.sub(_char, text)
 
 
 unescape = _unescape
@@ -73,14 +99,25 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
     if root is None or root.group(1) or not (text.endswith("</worksheet>")
                                              or text.rstrip().endswith("</worksheet>")):
         return None  # a prefixed or cut-short document: the full parser decides
-    simple = _SIMPLE.findall(text)
+    if "\r" in text:  # XML reads a carriage return as a line feed; let expat do it
+        return None
+    simple = _SIMPLE.findall(text, root.start())
     if NOT_SIMPLE not in simple:  # every cell has the simple shape
         return _protected(text), simple, True
-    if "<rPh" in text:
+    if "<rPh" in text or text.find("<?", root.start()) != -1:
         return None
     if re.search(r"<\w+:(?:c|row|v|f|is)[\s>/]", text):
         return None  # prefixed elements inside an unprefixed root: leave it to expat
-    cells = []
+    try:
+        return _irregular_cells(text)
+    except Irregular:
+        return None
+
+
+def _irregular_cells(text: str) -> tuple[bool, list[tuple[str, str, str, str, str | list[str]]],
+                                         bool] | None:
+    """Cells of other shapes (attributes in another order, inline strings), one by one."""
+    cells: list[tuple[str, str, str, str, str | list[str]]] = []
     for m in _CELL.finditer(text):
         head, close, inner = m.groups()
         r = _R.search(head)
@@ -113,13 +150,25 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
     return _protected(text), cells, False
 
 
+def _irregular(text: str, root: int) -> bool:
+    """What the regular expressions would read differently from expat: a carriage return
+    (XML turns it into a line feed), a processing instruction after the prolog, or a prefixed
+    element of the string table (expat reads <x:t> as <t>)."""
+    return ("\r" in text or text.find("<?", root) != -1
+            or (":" in text[root + 4:] and re.search(r"<\w+:(?:si|t|r|rPh)[\s>/]", text)
+                is not None))
+
+
 def _protected(text: str) -> bool:
-    # <sheetProtection> follows <sheetData>: look for it from the end, not through every cell
+    # <sheetProtection> follows <sheetData>: look for it from the end, not through every cell;
+    # like expat, the last one counts
     at = text.rfind("<sheetProtection")
-    p = _PROTECT.match(text, at) if at >= 0 else None
-    if p is None:
-        return False
-    return _attrs(p.group(1)).get("sheet", "").strip().lower() in ("1", "true")
+    while at >= 0:
+        p = _PROTECT.match(text, at)
+        if p is not None:
+            return _attrs(p.group(1)).get("sheet", "").strip().lower() in ("1", "true")
+        at = text.rfind("<sheetProtection", 0, at)
+    return False
 
 
 def shared_strings(data: bytes) -> list[str] | None:
@@ -131,9 +180,18 @@ def shared_strings(data: bytes) -> list[str] | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if (":si" in text and re.search(r"<\w+:si[\s>]", text)) or not (
-            text.endswith("</sst>") or re.search(r"</sst>\s*$", text)):
+    if not (text.endswith("</sst>") or re.search(r"</sst>\s*$", text)):
         return None
+    root = text.find("<sst")
+    if root < 0 or _irregular(text, root):
+        return None
+    try:
+        return _strings(text)
+    except Irregular:
+        return None
+
+
+def _strings(text: str) -> list[str] | None:
     if "<r>" not in text and "<r " not in text:  # no rich text: one pass
         plain = _PLAIN_SI.findall(text)
         if len(plain) == text.count("<si"):  # every item is a plain <si><t>…</t></si>

@@ -54,8 +54,15 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
 def _unescape(text: str) -> str:
-    """Excel writes control characters as ``_x000D_``; undo it like Excel does on load."""
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+    """Excel writes control characters as ``_x000D_``; undo it like Excel does on load. A
+    half of a surrogate pair (``_xD800_``) is no character: it becomes U+FFFD, not a string
+    that cannot be written out again."""
+    return _ESCAPE.sub(_escaped_char, text) if "_x" in text else text
+
+
+def _escaped_char(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _col_index(letters: str) -> int:
@@ -99,7 +106,9 @@ def _shared_strings(arc: Archive, part: str) -> list[str]:
         fast = fastsheet.shared_strings(data)
         if fast is not None:
             arc.done.add(norm(part))
-            return [_unescape(x) if "_x" in x else x for x in fast] if b"_x" in data else fast
+            # "_x" may also come out of a character reference (&#95;x000D_)
+            escapes = b"_x" in data or b"&" in data
+            return [_unescape(x) if "_x" in x else x for x in fast] if escapes else fast
     return _stream_shared_strings(arc, part)
 
 
@@ -144,8 +153,12 @@ def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int
         data = b"".join(arc.chunks(part))  # size- and CRC-checked like every member
         fast = fastsheet.scan(data)
         if fast is not None:
+            try:
+                sheet = _fast_sheet(fast, label, sst, limit)
+            except fastsheet.Irregular:  # an entity or character only expat should judge
+                return _stream_sheet(arc, part, label, sst, limit)
             arc.done.add(norm(part))
-            return _fast_sheet(fast, label, sst, limit)
+            return sheet
     return _stream_sheet(arc, part, label, sst, limit)
 
 
@@ -188,13 +201,14 @@ def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet
         value: Value
         if not has_v:
             value, kind = None, ""
-        elif ctype == "s" and vtext.isdigit():
+        elif ctype == "s" and vtext.isascii() and vtext.isdigit():
             index = int(vtext)
             if index >= n_sst:
                 raise Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串")
             value = sst[index] or None
             kind = "s" if value is not None else ""
-        elif (ctype == "" or ctype == "n") and vtext.isdigit() and len(vtext) <= 20:
+        elif (ctype == "" or ctype == "n") and vtext.isascii() and vtext.isdigit() and len(
+                vtext) <= 20:
             value, kind = int(vtext), "n"
         elif has_v == "is":
             value, kind = _convert("inlineStr", None, vtext, sst, label)  # type: ignore[arg-type]
