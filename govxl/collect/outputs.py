@@ -87,9 +87,9 @@ def results_workbook(report: CollectReport) -> bytes:
         "收到时间",
         "来源",
     )
-    widths = widths_progress = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
+    widths = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
     _table(ws, head, cols, widths)
-    n = len(report.units)
+    n, n_progress_cols = len(report.units), len(cols)
     ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
     # The totals line, each status in its colour (which also gives every colour its style
     # index for the streamed rows above it).
@@ -102,10 +102,6 @@ def results_workbook(report: CollectReport) -> bytes:
             yield (u.code, u.name, u.parent or "", u.status, u.errors, u.warnings,
                    u.explained, u.infos, u.file, u.sha256[:16], u.received,
                    "导入报告" if u.imported else "")
-
-    def progress_styles(row: Sequence[object]) -> list[int]:
-        plain = style(cell)
-        return [plain] * 3 + [style(colours.get(str(row[3]), cell))] + [plain] * 8
 
     ws = wb.add_worksheet("问题清单")
     cols = (
@@ -154,11 +150,18 @@ def results_workbook(report: CollectReport) -> bytes:
                 _write(ws, row, j, v.replace("（{lhs}）", "").replace("（{rhs}）", ""), cell)
             row += 1
     wb.close()
-    # the two long lists, streamed into their sheets as XML (see govxl.sheetxml)
+    # the two long lists, streamed into their sheets as XML (see govxl.sheetxml); styles are
+    # known now that XlsxWriter has closed the workbook
+    plain = style(cell)
+    by_status = {s: style(f) for s, f in colours.items()}
+
+    def progress_styles(row: Sequence[object]) -> list[int]:
+        return [plain] * 3 + [by_status.get(str(row[3]), plain)] + [plain] * 8
+
     rows = {
         "xl/worksheets/sheet1.xml": (rows_xml(progress_rows(), 1, progress_styles),
-                                     dimension(1, n + 2, len(widths_progress))),
-        "xl/worksheets/sheet2.xml": (rows_xml(finding_rows(), 1, [style(cell)] * 14),
+                                     dimension(1, n + 2, n_progress_cols)),
+        "xl/worksheets/sheet2.xml": (rows_xml(finding_rows(), 1, [plain] * 14),
                                      dimension(1, n_findings, 14)),
     }
     return patch_workbook(buf.getvalue(), rows)

@@ -57,7 +57,7 @@ def _char(m: re.Match[str]) -> str:
     raise Irregular
 
 
-def _unescape(text: str) -> str:
+def unescape(text: str) -> str:
     """XML's own five entities and character references, exactly as expat reads them (not
     HTML's: ``&nbsp;`` or ``&#128;`` mean something else there); anything else is Irregular."""
     if "&" not in text:
@@ -66,8 +66,6 @@ def _unescape(text: str) -> str:
         raise Irregular
     return _ENTITY.sub(_char, text)
 
-
-unescape = _unescape
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -134,14 +132,14 @@ def _irregular_cells(text: str) -> tuple[bool, list[tuple[str, str, str, str, st
             if f is not None:
                 if "shared" in f.group(1) and _attrs(f.group(1)).get("t") == "shared":
                     return None
-                formula = _unescape(f.group(2) or "")
+                formula = unescape(f.group(2) or "")
         v = _V.search(inner)
         if v is not None:
-            value = _unescape(v.group(1))
+            value = unescape(v.group(1))
         if "<is" in inner:
             i = _IS.search(inner)
             if i is not None:
-                inline = [_unescape(x) for x in _T.findall(i.group(1))]
+                inline = [unescape(x) for x in _T.findall(i.group(1))]
         if inline is not None:
             cells.append((ref, "inlineStr", formula or "", "is", inline))
         else:
@@ -150,13 +148,12 @@ def _irregular_cells(text: str) -> tuple[bool, list[tuple[str, str, str, str, st
     return _protected(text), cells, False
 
 
-def _irregular(text: str, root: int) -> bool:
-    """What the regular expressions would read differently from expat: a carriage return
-    (XML turns it into a line feed), a processing instruction after the prolog, or a prefixed
-    element of the string table (expat reads <x:t> as <t>)."""
+def _strings_irregular(text: str, root: int) -> bool:
+    """What the regular expressions would read differently from expat in a string table: a
+    carriage return (XML turns it into a line feed), a processing instruction after the prolog,
+    or a prefixed element (expat reads <x:t> as <t>)."""
     return ("\r" in text or text.find("<?", root) != -1
-            or (":" in text[root + 4:] and re.search(r"<\w+:(?:si|t|r|rPh)[\s>/]", text)
-                is not None))
+            or re.search(r"<\w+:(?:si|t|r|rPh)[\s>/]", text) is not None)
 
 
 def _protected(text: str) -> bool:
@@ -183,7 +180,7 @@ def shared_strings(data: bytes) -> list[str] | None:
     if not (text.endswith("</sst>") or re.search(r"</sst>\s*$", text)):
         return None
     root = text.find("<sst")
-    if root < 0 or _irregular(text, root):
+    if root < 0 or _strings_irregular(text, root):
         return None
     try:
         return _strings(text)
@@ -195,12 +192,12 @@ def _strings(text: str) -> list[str] | None:
     if "<r>" not in text and "<r " not in text:  # no rich text: one pass
         plain = _PLAIN_SI.findall(text)
         if len(plain) == text.count("<si"):  # every item is a plain <si><t>…</t></si>
-            return [_unescape(x) for x in plain] if "&" in text else plain
+            return [unescape(x) for x in plain] if "&" in text else plain
     if "<rPh" in text:
         return None
     out = []
     for body in _SI.findall(text):
-        out.append(_unescape("".join(_T.findall(body))))
+        out.append(unescape("".join(_T.findall(body))))
     if text.count("<si") != len(out):
         return None
     return out
