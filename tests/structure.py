@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import MultiCellRange
 
 
 def structure(path: Path) -> dict[str, Any]:
@@ -59,3 +61,12 @@ def structure(path: Path) -> dict[str, Any]:
         }
     wb.close()
     return out
+
+
+def covered(sqref: str) -> frozenset[str]:
+    """The cells of a range list (``"D6:F6 D8"``), however a writer chose to spell it."""
+    return frozenset(
+        f"{get_column_letter(col)}{row}"
+        for r in MultiCellRange(sqref).ranges
+        for row, col in r.cells
+    )

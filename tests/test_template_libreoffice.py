@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from structure import structure
+from structure import covered, structure
 
 from govxl.office import convert
 from govxl.returns import Return
@@ -161,6 +161,7 @@ def test_libreoffice_round_trip_keeps_protection_inputs_validation_merges(round_
         assert a["protected"] == b["protected"], sheet
         assert a["unlocked"] == b["unlocked"], sheet
         assert a["merged"] == b["merged"], sheet
-        assert {v[0] for v in a["validations"]} == {v[0] for v in b["validations"]}, sheet
+        assert {covered(v[0]) for v in a["validations"]} == {
+            covered(v[0]) for v in b["validations"]}, sheet
     # LibreOffice turns "very hidden" into "hidden": the reader accepts both.
     assert after["_govxl"]["state"] in ("hidden", "veryHidden")

@@ -118,6 +118,19 @@ def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
 
+def _ranges(cells: list[tuple[int, int]]) -> list[str]:
+    """Cells as A1 ranges, each run of neighbours in a row as one (``D6:J6``), in input order."""
+    out: list[str] = []
+    run: list[tuple[int, int]] = []
+    for row, col in cells + [(-1, -1)]:
+        if run and (row != run[-1][0] or col != run[-1][1] + 1):
+            (r0, c0), (r1, c1) = run[0], run[-1]
+            out.append(a1(r0, c0) if c0 == c1 else f"{a1(r0, c0)}:{a1(r1, c1)}")
+            run = []
+        run.append((row, col))
+    return out
+
+
 class Builder:
     """Writes the sheets of one workbook; ``render()`` drives it, the merge extends it."""
 
@@ -329,6 +342,9 @@ class Builder:
                 ws.set_row(row, height)
 
     def _cells(self, ws: Worksheet, lay: SheetLayout) -> None:
+        # One validation per distinct rule (type and prompt, mostly one per row), not one per
+        # cell: a sheet's validations were two thirds of its XML, read again in every return.
+        validations: dict[tuple[tuple[str, Any], ...], list[tuple[int, int]]] = {}
         for cell in self.form.table_cells(lay.table.id):
             row, col = lay.cells[cell.id]
             span = lay.spans.get(cell.id, 0)
@@ -358,7 +374,12 @@ class Builder:
                 show_input=True,
                 show_error=True,
             )
-            ws.data_validation(row, col, row, col, rules)
+            validations.setdefault(tuple(rules.items()), []).append((row, col))
+        for rules_items, cells in validations.items():
+            rules = dict(rules_items)
+            if len(cells) > 1:
+                rules["multi_range"] = " ".join(_ranges(cells))
+            ws.data_validation(*cells[0], *cells[0], rules)
 
     def _checks(self, ws: Worksheet, lay: SheetLayout) -> None:
         by_key = {i.key: i for i in self.form.instances}
