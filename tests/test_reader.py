@@ -720,6 +720,30 @@ def test_fast_path_reads_what_expat_reads(tmp_path: Path, cells: str, sst: str |
     assert fast == slow
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '<extLst><c r="B1"><v>666</v></c></extLst>',
+        '<extLst><c r="B1"/></extLst>',
+        '<extLst><c\n r="B1"><v>666</v></c></extLst>',
+        '<extLst><x:c xmlns:x="' + MAIN_NS + '" r="B1"><x:v>666</x:v></x:c></extLst>',
+        '<?pi <c r="B1"><v>666</v></c>?>',
+        '<conditionalFormatting sqref="A1"><cfRule type="expression" priority="1">'
+        "<formula>A1&lt;0</formula></cfRule></conditionalFormatting>",
+    ],
+    ids=["cell-after-sheet-data", "empty-cell-after-sheet-data", "cell-after-newline",
+         "prefixed-cell-after-sheet-data", "processing-instruction-after-sheet-data",
+         "conditional-format"],
+)
+def test_what_follows_the_cells_is_read_as_expat_reads_it(tmp_path: Path, extra: str) -> None:
+    """The cell pattern runs over <sheetData> only; anything after it that expat would take for
+    a cell sends the part to expat, and the usual tail does not."""
+    path = write_zip(tmp_path / "尾部.xlsx", xlsx_parts(
+        sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', extra=extra)))
+    fast, slow = _both_paths(path)
+    assert fast == slow
+
+
 def test_the_last_sheet_protection_counts_as_in_expat(tmp_path: Path) -> None:
     extra = '<sheetProtection sheet="1"/><sheetProtectionX sheet="0"/>'
     path = write_zip(tmp_path / "保护.xlsx",

@@ -33,6 +33,7 @@ _SIMPLE = re.compile(
 )
 NOT_SIMPLE = ("", "", "", "", "")
 _ROOT = re.compile(r"<(\w+:)?worksheet\b")
+_SHEET_DATA = re.compile(r"<sheetData[\s>]")
 _SI = re.compile(r"<si>(.*?)</si>", re.S)
 _PLAIN_SI = re.compile(r"<si><t(?: xml:space=\"preserve\")?>([^<]*)</t></si>|<si><t/></si>")
 
@@ -99,7 +100,14 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
         return None  # a prefixed or cut-short document: the full parser decides
     if "\r" in text:  # XML reads a carriage return as a line feed; let expat do it
         return None
-    simple = _SIMPLE.findall(text, root.start())
+    # Cells count only inside <sheetData> (for expat too). After it come merges, conditional
+    # formats and validations, often two thirds of the part: the cell pattern never sees them.
+    begin = _SHEET_DATA.search(text, root.end())
+    end = text.find("</sheetData>", begin.end()) if begin else -1
+    if end == -1 or text.find("sheetData", root.end(), begin.start()) != -1 or text.find(
+            "sheetData", end + 12) != -1:
+        return None  # no cells, or sheetData twice or prefixed: the full parser decides
+    simple = _SIMPLE.findall(text, begin.start(), end)
     if NOT_SIMPLE not in simple:  # every cell has the simple shape
         return _protected(text), simple, True
     if "<rPh" in text or text.find("<?", root.start()) != -1:
@@ -107,16 +115,16 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
     if re.search(r"<\w+:(?:c|row|v|f|is)[\s>/]", text):
         return None  # prefixed elements inside an unprefixed root: leave it to expat
     try:
-        return _irregular_cells(text)
+        return _irregular_cells(text, begin.start(), end)
     except Irregular:
         return None
 
 
-def _irregular_cells(text: str) -> tuple[bool, list[tuple[str, str, str, str, str | list[str]]],
-                                         bool] | None:
+def _irregular_cells(text: str, begin: int, end: int
+                     ) -> tuple[bool, list[tuple[str, str, str, str, str | list[str]]], bool] | None:
     """Cells of other shapes (attributes in another order, inline strings), one by one."""
     cells: list[tuple[str, str, str, str, str | list[str]]] = []
-    for m in _CELL.finditer(text):
+    for m in _CELL.finditer(text, begin, end):
         head, close, inner = m.groups()
         r = _R.search(head)
         if r is None:

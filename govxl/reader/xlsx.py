@@ -249,11 +249,19 @@ def _stream_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: in
     ctype = "n"
     row = col = max_row = max_col = 0
     phonetic = protected = False
+    data = 0  # depth of <sheetData>: cells and rows count only inside it, as in Excel
     local = LOCAL_NAMES
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal buf, vals, ftext, inline, fattrs, ref, ctype, row, col, phonetic, protected
+        nonlocal data
         tag = local.get(name) or local_name(name)
+        if tag == "sheetData":
+            data += 1
+        elif not data:
+            if tag == "sheetProtection":
+                protected = truthy(attrs.get("sheet"))
+            return
         if tag == "c":
             ref, ctype = attrs.get("r"), attrs.get("t", "n")
             vals = ftext = inline = None
@@ -277,8 +285,12 @@ def _stream_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: in
             protected = truthy(attrs.get("sheet"))
 
     def end(name: str) -> None:
-        nonlocal buf, phonetic
+        nonlocal buf, phonetic, data
         tag = local.get(name) or local_name(name)
+        if tag == "sheetData":
+            data -= 1
+        elif not data:
+            return
         if tag == "c":
             finish()
         elif tag in ("v", "f", "t"):
