@@ -23,7 +23,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 from workbooks import (
+    FORMS,
     LO_UNIT,
+    YEAR,
     check_place,
     edit,
     libreoffice_copies,
@@ -511,3 +513,22 @@ def test_a_unit_that_passes_on_a_later_run_loses_its_old_feedback_copy(tmp_path:
     (inbox / "001.xlsx").write_bytes(render(good))
     assert CliRunner().invoke(app, args).exit_code == 0
     assert not copy.exists()
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_the_returns_cache_gives_back_every_figure_exactly(tmp_path: Path, form_id: str) -> None:
+    """returns.jsonl carries what merge sums: integers, money as exact Decimals, blanks."""
+    from govxl.collect.cache import read_cache, write_cache
+    from govxl.samples import random_return
+
+    form = load_form(form_id)
+    rets = [random_return(form, random.Random(i), year=YEAR[form_id], code=f"U{i}", name=f"单位{i}")
+            for i in range(8)]
+    rets[0].values = dict.fromkeys(rets[0].values)  # a return left blank
+    write_cache(((f"{i}.xlsx", f"sha{i}", r) for i, r in enumerate(rets)), tmp_path)
+    back = read_cache(tmp_path / "returns.jsonl")
+    assert [back[f"{i}.xlsx"][0] for i in range(8)] == [f"sha{i}" for i in range(8)]
+    for i, r in enumerate(rets):
+        got = back[f"{i}.xlsx"][1].values
+        assert got == r.values
+        assert [type(v) for v in got.values()] == [type(v) for v in r.values.values()]

@@ -258,3 +258,23 @@ def test_merge_with_roster_lists_missing_units(tmp_path):
     roster.write_text("单位代码,单位名称\nU1,单位U1\nU2,单位U2\n", encoding="utf-8")
     result = merge([tmp_path / "in"], roster=read_roster(roster))
     assert [u.code for u in result.missing] == ["U2"]
+
+
+@given(st.lists(st.one_of(st.integers(-10**12, 10**12), st.none(), st.booleans(),
+                          st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                          st.text(max_size=5)), min_size=4, max_size=4))
+def test_a_detail_row_of_whole_numbers_is_written_as_cell_by_cell(values: list) -> None:
+    """The one-template path for rows of whole numbers writes exactly what the cell-by-cell
+    path writes; anything else in the row (a blank, money, True, text) takes that path."""
+    from govxl.merge.detail import Contribution, _other, _rows_xml
+    from govxl.returns import Member
+
+    ids, letters = ["a", "b", "c", "d"], ["A", "B", "C", "D", "E", "F", "G", "H", "I"]
+    row = Contribution(Member("U1", "单位"), dict(zip(ids, values, strict=True)))
+    got = next(_rows_xml([row], ids, letters, 1, 2, 3))
+    r = 5  # HEAD_ROWS + 1
+    expected = "".join(
+        f'<c r="{col}{r}" s="2"><v>{v}</v></c>' if v.__class__ is int
+        else _other(f"{col}{r}", v, 1, 2, 3)
+        for col, v in zip(letters[5:9], values, strict=True))
+    assert got.endswith(expected + "</row>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import NoneType
 from pathlib import Path
 
 from govxl.reader import read_workbook
@@ -127,9 +128,33 @@ def _other(ref: str, v: Value, st: int, sn: int, sm: int) -> str:
             f"{escape(str(v))}</t></is></c>")
 
 
+def _row_template(types: tuple[type, ...], letters: list[str], sn: int, sm: int
+                  ) -> tuple[str, tuple[int, ...]] | None:
+    """A row's figures as one template, for rows of counts, blanks and money: "\0" stands for
+    the row number, %d for a count, %s for money (written as its float), and a blank is just
+    a styled cell. Also the places of the money among the figures. None for other values
+    (text, True): those rows go cell by cell."""
+    parts: list[str] = []
+    money: list[int] = []
+    for col, t in zip(letters, types, strict=True):
+        if t is int:
+            parts.append(f'<c r="{col}\0" s="{sn}"><v>%d</v></c>')
+        elif t is Decimal:
+            money.append(len(parts) - types[:len(parts)].count(NoneType))  # among the non-blank
+            parts.append(f'<c r="{col}\0" s="{sm}"><v>%s</v></c>')
+        elif t is NoneType:
+            parts.append(f'<c r="{col}\0" s="{sn}"/>')
+        else:
+            return None
+    return "".join(parts), tuple(money)
+
+
 def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: int, sn: int,
               sm: int) -> Iterator[str]:
     value_letters = letters[FIRST:FIRST + len(ids)]
+    # A row is two C-level string operations on a template (see _row_template), one per
+    # pattern of value types: units mostly share a few patterns, so rows cost little Python.
+    templates: dict[tuple[type, ...], tuple[str, tuple[int, ...]] | None] = {}
     for i, c in enumerate(rows):
         r = HEAD_ROWS + i + 1
         cells = []
@@ -140,10 +165,23 @@ def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: 
                 continue
             cells.append(f'<c r="{letters[j]}{r}" s="{st}" t="inlineStr"><is><t>{escape(v)}'
                          "</t></is></c>")
-        # the common cell, a whole number, in one comprehension; the rest through _other
-        cells += [f'<c r="{col}{r}" s="{sn}"><v>{v}</v></c>' if v.__class__ is int
-                  else _other(f"{col}{r}", v, st, sn, sm)
-                  for col, v in zip(value_letters, map(c.values.get, ids), strict=True)]
+        values = tuple(map(c.values.get, ids))
+        types = tuple(map(type, values))
+        template = templates.get(types, False)
+        if template is False:
+            template = _row_template(types, value_letters, sn, sm)
+            if len(templates) < 1024:  # bounded: a pattern per unit at worst
+                templates[types] = template
+        if template is not None:
+            text, money = template
+            args = [v for v in values if v is not None]
+            for k in money:
+                args[k] = repr(float(args[k]))
+            cells.append(text.replace("\0", str(r)) % tuple(args))
+        else:  # text or True among the figures: cell by cell
+            cells += [f'<c r="{col}{r}" s="{sn}"><v>{v}</v></c>' if v.__class__ is int
+                      else _other(f"{col}{r}", v, st, sn, sm)
+                      for col, v in zip(value_letters, values, strict=True)]
         yield f'<row r="{r}">' + "".join(cells) + "</row>"
 
 
@@ -206,13 +244,21 @@ def read_detail(path: Path) -> dict[str, dict[str, Value]]:
 def total(form: Form, rows: list[Contribution]) -> dict[str, Value]:
     """Exact sums per input cell: integers, money in Decimal, 本年增/减 with its sign."""
     sums: dict[str, Value] = {}
-    for cell in form.inputs():
+    cells = form.inputs()
+    getters = [c.values.get for c in rows]
+    for cell in cells:
         zero: int | Decimal = Decimal(0) if cell.type is CellType.MONEY else 0
-        column = [c.values.get(cell.id) for c in rows]
+        column = [get(cell.id) for get in getters]
+        if set(map(type, column)) <= _COUNTS:  # the usual column: whole numbers, summed in C
+            sums[cell.id] = sum(column, zero)
+            continue
         # exact classes, not isinstance: True is an int but never a count; floats are not summed
         sums[cell.id] = sum((v for v in column if v.__class__ is int or v.__class__ is Decimal),
                             zero)
     return sums
+
+
+_COUNTS = {int}
 
 
 def members_of(rows: list[Contribution]) -> list[Member]:
