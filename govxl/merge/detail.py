@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import NoneType
 from pathlib import Path
+from types import NoneType
 
 from govxl.reader import read_workbook
 from govxl.returns import Member

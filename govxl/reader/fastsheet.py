@@ -120,10 +120,12 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
         return None
 
 
-def _irregular_cells(text: str, begin: int, end: int
-                     ) -> tuple[bool, list[tuple[str, str, str, str, str | list[str]]], bool] | None:
+_Cells = list[tuple[str, str, str, str, str | list[str]]]
+
+
+def _irregular_cells(text: str, begin: int, end: int) -> tuple[bool, _Cells, bool] | None:
     """Cells of other shapes (attributes in another order, inline strings), one by one."""
-    cells: list[tuple[str, str, str, str, str | list[str]]] = []
+    cells: _Cells = []
     for m in _CELL.finditer(text, begin, end):
         head, close, inner = m.groups()
         r = _R.search(head)
