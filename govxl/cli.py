@@ -7,6 +7,10 @@ nothing readable.
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
+import threading
 import traceback
 from datetime import date
 from pathlib import Path
@@ -219,6 +223,35 @@ def import_report_command(
         else:
             console.info("✓ 未发现问题。")
     raise typer.Exit(0 if result.ok else 1)
+
+
+def run() -> None:
+    """The ``govxl`` program: the typer app, then a quick exit.
+
+    Why the quick exit: after the command has finished, Python would tear itself down, freeing
+    every module and object one by one (some 0.03 s, more than the work of a small collect).
+    Exit handlers still run, so process pools, temporary files and logs are closed as usual;
+    only that teardown is skipped. Outputs are already written and synced by then. Where it
+    cannot be done safely (another thread still running, an unusual exit value, a Python
+    without the hook) the program exits the ordinary way.
+    """
+    try:
+        app(prog_name="govxl")
+        code: object = 0
+    except SystemExit as e:
+        code = e.code
+    if code is None:
+        code = 0
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if not isinstance(code, int) or run_exit_handlers is None or threading.active_count() > 1:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: let Python report it the usual way
+        sys.exit(code)
+    run_exit_handlers()
+    os._exit(code)
 
 
 from govxl import cli_rules  # noqa: E402, F401

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-GOVXL = [sys.executable, "-c", "from govxl.cli import app; app(prog_name='govxl')"]
+GOVXL = [sys.executable, "-c", "from govxl.cli import run; run()"]
+"""What the installed ``govxl`` script runs (``[project.scripts]``), exit and all."""
 
 _MEASURE = """
 import json, resource, subprocess, sys, time
