@@ -64,9 +64,12 @@ class _Tick:
     def __init__(self) -> None:
         self.progress = None
         self.task = None
+        self.wanted: bool | None = None
 
     def __call__(self, done: int, total: int) -> None:
-        if self.progress is None and total > 20 and out.is_terminal:
+        if self.wanted is None:  # decided once: is_terminal looks at the environment each time
+            self.wanted = total > 20 and out.is_terminal
+        if self.progress is None and self.wanted:
             from rich.progress import Progress
 
             self.progress = Progress(console=err, transient=True)

@@ -358,6 +358,8 @@ def _choose(files: list[FileResult]) -> None:
         if fr.use == USED:
             groups.setdefault(fr.unit_code, []).append(fr)
     for group in groups.values():
+        if len(group) == 1:  # the usual case: nothing to choose, no file to stat again
+            continue
         group.sort(
             key=lambda f: (
                 f.saved.timestamp() if f.saved else 0.0,
