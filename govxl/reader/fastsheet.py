@@ -162,8 +162,18 @@ def _strings_irregular(text: str, root: int) -> bool:
     """What the regular expressions would read differently from expat in a string table: a
     carriage return (XML turns it into a line feed), a processing instruction after the prolog,
     or a prefixed element (expat reads <x:t> as <t>)."""
-    return ("\r" in text or text.find("<?", root) != -1
+    return ("\r" in text or _instruction_after(text, root)
             or re.search(r"<\w+:(?:si|t|r|rPh)[\s>/]", text) is not None)
+
+
+def _instruction_after(text: str, start: int) -> bool:
+    """Whether a processing instruction (``<?``) starts after ``start``."""
+    at = text.find("?", start)
+    while at != -1:
+        if text[at - 1] == "<":
+            return True
+        at = text.find("?", at + 1)
+    return False
 
 
 def _protected(text: str) -> bool:
@@ -199,7 +209,7 @@ def shared_strings(data: bytes) -> list[str] | None:
 
 
 def _strings(text: str) -> list[str] | None:
-    if "<r>" not in text and "<r " not in text:  # no rich text: one pass
+    if "<r" not in text:  # no rich text (<r>) nor phonetic guide (<rPh>): one pass
         plain = _PLAIN_SI.findall(text)
         if len(plain) == text.count("<si"):  # every item is a plain <si><t>…</t></si>
             return [unescape(x) for x in plain] if "&" in text else plain

@@ -69,6 +69,8 @@ class Outcome:
     """``pass``, ``fail``, ``blank`` (a cell it reads is empty), ``text`` (not a number)."""
     lhs: int | Decimal | None = None
     rhs: int | Decimal | None = None
+    """The two sides: of a computed cell (reported and summed) always, of a check when it
+    fails (what its message shows)."""
 
 
 def run(
@@ -100,14 +102,16 @@ def run(
         lhs = values[inst.target]
         rhs = expr.evaluate(inst.node, num)
         return Outcome("pass" if lhs == rhs else "fail", lhs, rhs)  # type: ignore[arg-type]
-    ok = bool(expr.evaluate(inst.node, num))
+    if expr.evaluate(inst.node, num):
+        return _PASS  # the sides are only for a failing check's message: most checks pass
     sides = expr.sides(inst.node)
     lhs = rhs = None
     if sides:
         lhs, rhs = expr.evaluate(sides[0], num), expr.evaluate(sides[1], num)  # type: ignore[assignment]
-    return Outcome("pass" if ok else "fail", lhs, rhs)
+    return Outcome("fail", lhs, rhs)
 
 
+_PASS = Outcome("pass")
 _NUMBER_TYPES = frozenset((int, Decimal))
 
 
