@@ -20,6 +20,8 @@ def escape(text: str) -> str:
     if len(text) > MAX_CELL_TEXT // 2:
         text = _cap(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if text.isprintable() and "_" not in text:  # most text: no control character, no _xHHHH_
+        return text
     return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 

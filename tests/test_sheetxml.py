@@ -9,6 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from xlsxwriter.workbook import Workbook
 
 from govxl.reader import read_workbook
@@ -89,3 +91,12 @@ def test_text_keeps_literal_escapes_carriage_returns_and_fits_a_cell(tmp_path: P
     assert cells["B2"].value == "a\rb"
     assert len(cells["C2"].value) == 32_767
     assert len(cells["D2"].value.encode("utf-16-le")) // 2 <= 32_767  # emoji count twice
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+       | st.from_regex(r"[a-z_]{0,4}_x[0-9A-Fa-f]{4}_[\x00-\x1f\ufffe]?", fullmatch=True))
+def test_escaping_skips_the_pattern_only_where_it_would_change_nothing(text: str) -> None:
+    from govxl.xmltext import _CONTROL, escape
+
+    marked = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert escape(text) == _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", marked)
