@@ -11,7 +11,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -171,6 +170,8 @@ def read_all(
                 progress(i, len(entries))
             yield r
         return
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only when it is used
+
     from govxl.check.read import wanted_sheets
 
     wanted_sheets()  # load the reader and the forms once, here: the workers inherit them (fork)
