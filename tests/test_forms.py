@@ -194,3 +194,66 @@ def test_digest_changes_with_the_definition() -> None:
     before = _build(copy.deepcopy(raw)).digest
     raw["tables"][0]["blocks"][0]["rows"][0]["label"] = "规章（改）"
     assert _build(raw).digest != before
+
+
+# ---------------------------------------------------------------- the kept parse of a definition
+def test_a_shipped_form_is_built_from_its_kept_parse_without_yaml(tmp_path):
+    """The second command finds the parse of the YAML kept beside it and never imports PyYAML;
+    the form it builds is the same (same digest, same cells)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from govxl.spec import load_form; f = load_form('jilin2020'); "
+             "print(f.digest, len(f.cells), 'yaml' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]
+    assert runs[0][:2] == runs[1][:2]
+    assert runs[1][2] == "False"
+
+
+def _counting(calls: list[bytes]):  # type: ignore[no-untyped-def]
+    def parse(raw: bytes) -> object:
+        calls.append(raw)
+        import json
+        return json.loads(raw)
+    return parse
+
+
+def test_an_edited_definition_is_parsed_again_and_the_old_parse_dropped(tmp_path):
+    from govxl.spec import parsed
+
+    path, calls = tmp_path / "表.yaml", []
+    for text, parses in ((b'{"id": "a"}', 1), (b'{"id": "a"}', 1), (b'{"id": "b"}', 2)):
+        path.write_bytes(text)
+        assert parsed.load(path, text, _counting(calls)) == {"id": text[8:9].decode()}
+        assert len(calls) == parses
+    assert len(list((tmp_path / "__pycache__").glob("表.*.json"))) == 1
+
+
+@pytest.mark.parametrize("trouble", ["unwritable", "corrupt", "not-json"])
+def test_the_kept_parse_never_stands_in_the_way(tmp_path, trouble):
+    """A folder that cannot be written, a damaged kept file, a parse JSON cannot hold exactly
+    (a number as key): the definition is parsed, and loads all the same."""
+    from govxl.spec import parsed
+
+    path, calls = tmp_path / "表.yaml", []
+    text = b'{"id": "a"}'
+    path.write_bytes(text)
+    value: object = {"id": "a"}
+    parse = _counting(calls)
+    if trouble == "unwritable":
+        (tmp_path / "__pycache__").write_text("a file where the folder would be")
+    elif trouble == "corrupt":
+        parsed.load(path, text, parse)
+        kept = next((tmp_path / "__pycache__").glob("*.json"))
+        kept.write_text('{"id": "a"', encoding="utf-8")  # cut short
+        calls.clear()
+    else:
+        value = {1: "a"}  # JSON would give back {"1": "a"}
+
+        def parse(raw: bytes) -> object:  # type: ignore[no-redef]
+            calls.append(raw)
+            return {1: "a"}
+    for _ in range(2):
+        assert parsed.load(path, text, parse) == value
+    assert len(calls) == (1 if trouble == "corrupt" else 2)

@@ -18,9 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from govxl.spec import expr
+from govxl.spec import expr, parsed
 from govxl.spec.model import (
     Block,
     BlockColumn,
@@ -118,6 +116,7 @@ class _Ctx:
 # ---------------------------------------------------------------- files
 
 
+@cache
 def templates_dir() -> Path:
     """The shipped definitions: ``templates/`` is installed as the package ``govxl.templates``."""
     return Path(str(resources.files("govxl.templates")))
@@ -147,19 +146,28 @@ def load_file(path: Path) -> Form:
     return build(raw, path.name, source=path)
 
 
-# libyaml's loader parses the forms ten times faster than the pure-Python one (start-up of every
-# command); both are safe loaders and build the same data.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
-    except yaml.YAMLError as e:
-        raise SpecError(path.name, "yaml", str(e)) from None
+    text = path.read_bytes()
+    if path.parent == templates_dir():  # a shipped form: its parse is kept (govxl.spec.parsed)
+        data = parsed.load(path, text, lambda raw: _parse_yaml(path, raw))
+    else:
+        data = _parse_yaml(path, text)
     if not isinstance(data, dict):
         raise SpecError(path.name, "top", "expected a mapping")
     return data
+
+
+def _parse_yaml(path: Path, text: bytes) -> Any:
+    import yaml  # only when a definition is parsed: the import alone is 9 ms of start-up
+
+    # libyaml's loader parses ten times faster than the pure-Python one; both are safe loaders
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text.decode("utf-8"), Loader=loader)
+    except UnicodeDecodeError as e:
+        raise SpecError(path.name, "yaml", f"not UTF-8: {e}") from None
+    except yaml.YAMLError as e:
+        raise SpecError(path.name, "yaml", str(e)) from None
 
 
 def _extend(base: dict[str, Any], child: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
