@@ -12,7 +12,6 @@ import typer
 
 from govxl import console
 from govxl.cli import _form, app
-from govxl.docs import describe
 
 _STYLE = {"error": "red", "warning": "yellow"}
 
@@ -28,6 +27,8 @@ def rules(
     """列出审核问题代码（类别、名称、说明），以及一个表单的校验规则。"""
     if form is not None:
         _form(form)  # an unknown form is a usage error (exit 2) with the list of forms
+    from govxl.docs import describe  # the rules catalogue: only this command needs it
+
     data = describe(form)
     if as_json:
         console.print_json(data)
