@@ -228,3 +228,14 @@ def test_patched_personal_copy_is_byte_identical_to_a_full_render(form_id, code,
     direct = render(Return(form, year=YEAR[form_id], unit_code=code, unit_name=name),
                     generated=FIXED)
     assert personalise(base, code, name) == direct
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_a_blank_template_has_blank_cells_not_empty_strings(tmp_path, form_id):
+    """An empty input is a blank cell: an empty string is text to Excel (COUNTA counts it) and
+    costs every return a string to read. (The hidden identity sheet keeps its key/value pairs,
+    which personalised copies patch in place.)"""
+    wb = openpyxl.load_workbook(_template(tmp_path, form_id))
+    empty = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets if ws.sheet_state == "visible"
+             for row in ws.iter_rows() for c in row if c.value == ""]
+    assert empty == []

@@ -246,7 +246,8 @@ class Builder:
                         },
                     )
                 continue
-            ws.write_string(row, 1, str(value or ""), self.fmt["fixed" if locked else "input_text"])
+            _write_value(ws, row, 1, str(value) if value else None,
+                         self.fmt["fixed" if locked else "input_text"])
             if not locked and key == "phone":
                 ws.data_validation(
                     row,
@@ -421,13 +422,9 @@ class Builder:
                 continue
             row = places[part.id][0]
             ws.write_string(row, 0, part.title, self.fmt["label"])
-            text = self.ret.texts.get(part.id, "")
-            ws.write_string(
-                row,
-                1,
-                text,
-                self.fmt["text_area" if self.input_hook is None else "fixed_text_area"],
-            )
+            text = self.ret.texts.get(part.id) or None  # not yet written: a blank cell
+            _write_value(ws, row, 1, text,
+                         self.fmt["text_area" if self.input_hook is None else "fixed_text_area"])
             ws.set_row(row, 220 if part.id == "p1" else 140)
         self._protect(ws)
 
@@ -453,8 +450,9 @@ class Builder:
             ref, text = self.ret.notes[i] if i < len(self.ret.notes) else ("", "")
             row = NOTE_FIRST_ROW + i
             ws.write_number(row, 0, i + 1, self.fmt["fixed"])
-            ws.write_string(row, 1, ref, self.fmt["input_text"])
-            ws.write_string(row, 2, text, self.fmt["input_text"])
+            # an empty note is a blank cell, not an empty string (which COUNTA would count)
+            _write_value(ws, row, 1, ref or None, self.fmt["input_text"])
+            _write_value(ws, row, 2, text or None, self.fmt["input_text"])
             ws.set_row(row, 30)
         self._protect(ws)
 
