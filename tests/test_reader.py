@@ -505,6 +505,38 @@ def test_doctype_in_a_part_we_do_not_parse(tmp_path: Path, xw_book: Path) -> Non
     expect_error(path, "xml-entity")
 
 
+_DTD = '<!DOCTYPE x [<!ENTITY a "b">]>'
+
+
+@pytest.mark.parametrize(
+    "styles, refused",
+    [
+        ('<?xml version="1.0" encoding="UTF-8"?><styleSheet/>', False),
+        ("<styleSheet/>", False),
+        ('<?xml version="1.0"?>' + _DTD + "<styleSheet/>", True),
+        ('<?xml version="1.0"?><!-- a comment -->' + _DTD + "<styleSheet/>", True),
+        (("\ufeff" + '<?xml version="1.0" encoding="UTF-16"?>' + _DTD + "<styleSheet/>")
+         .encode("utf-16-le"), True),
+        (('<?xml version="1.0" encoding="ISO-8859-1"?>' + _DTD + "<styleSheet/>")
+         .encode("latin-1"), True),
+        (('<?xml version="1.0" encoding="UTF-8"?>\n<?pi <styleSheet/> ?>' + _DTD
+          + "<styleSheet/>"), True),
+    ],
+    ids=["plain", "no-declaration", "doctype", "after-a-comment", "utf-16", "latin-1",
+         "instruction-that-looks-like-a-root"],
+)
+def test_a_dtd_in_a_part_we_do_not_parse_is_found_however_it_is_written(
+    tmp_path: Path, xw_book: Path, styles: str | bytes, refused: bool
+) -> None:
+    """A part govxl never parses is still read up to its root element, by expat, whatever its
+    encoding or what stands before the DTD."""
+    path = rewrite_zip(xw_book, tmp_path / "样式.xlsx", {"xl/styles.xml": styles})
+    if refused:
+        expect_error(path, "xml-entity")
+    else:
+        assert read_workbook(path).sheets["表1"].cells["B1"].value == 42
+
+
 def test_ole_with_encryption_info(tmp_path: Path) -> None:
     path = tmp_path / "加密.xlsx"
     streams = {"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"x"}
