@@ -279,18 +279,3 @@ def test_a_detail_row_of_whole_numbers_is_written_as_cell_by_cell(values: list) 
         for col, v in zip(letters[5:9], values, strict=True))
     assert got.endswith(expected + "</row>")
 
-
-def test_a_return_removed_after_collect_is_not_merged(tmp_path):
-    """merge takes collect's figures (returns.jsonl) only for files still there as they were
-    checked; an edit is caught the same way (tests/hostile: the CLI's exit code and message)."""
-    from govxl.collect import collect
-    from govxl.collect.outputs import write_outputs
-    from govxl.roster import Roster, Unit
-
-    _returns(tmp_path / "in", "gb2021", ["U1", "U2"])
-    roster = Roster(tmp_path / "名册.csv", (Unit("U1", "单位U1"), Unit("U2", "单位U2")))
-    write_outputs(collect(tmp_path / "in", roster), tmp_path / "out")
-    assert len(merge([tmp_path / "out"]).rows) == 2  # as collected: merged from the cache
-    (tmp_path / "in" / "U2-单位U2.xlsx").unlink()
-    with pytest.raises(MergeError, match="U2-单位U2.xlsx 在审核之后被改动过或已移走"):
-        merge([tmp_path / "out"])

@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from govxl import __version__
 from govxl.returns import INFO_FIELDS, Return
-from govxl.sheetxml import rows_xml
+from govxl.sheetxml import dimension, rows_xml
 from govxl.spec import CellType, Form
 from govxl.spec.compute import Value, display
 from govxl.spec.layout import STATUS_ROW, SheetLayout, a1, layout
@@ -475,8 +475,9 @@ class Builder:
             ws.write_string(i, 1, values[key])
         members = [("member", m.code, m.name, m.sha256, m.file, m.via) for m in self.ret.members]
         if members:  # a summary's units, thousands of them: streamed as XML, not cell by cell
-            first, last = len(ID_KEYS) + 1, a1(len(ID_KEYS) + len(members), 5)
-            self.row_patches[SHEET_ID] = lambda: (rows_xml(members, first, [0] * 6), f"A1:{last}")
+            first = len(ID_KEYS) + 1
+            self.row_patches[SHEET_ID] = lambda: (rows_xml(members, first, [0] * 6),
+                                                  dimension(first, len(members), 6))
         ws.protect("", {})
         ws.very_hidden()
 

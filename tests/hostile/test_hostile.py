@@ -403,13 +403,19 @@ def test_inspect_file_never_opens_a_pipe(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def test_a_return_changed_after_collect_is_not_merged(tmp_path: Path) -> None:
-    """The sha256 recorded by collect is checked again by merge: an edit in between is caught."""
+def _collected(tmp_path: Path) -> tuple[Path, Path]:
+    """An inbox with unit 001's return, and the output of ``govxl collect`` on it."""
     inbox = tmp_path / "收件箱"
     write(inbox / "001.xlsx", good_return("001"))
     roster = write_roster(tmp_path / "名册.csv")
     out = tmp_path / "审核"
     assert govxl("collect", inbox, "--roster", roster, "-o", out).returncode == 1
+    return inbox, out
+
+
+def test_a_return_changed_after_collect_is_not_merged(tmp_path: Path) -> None:
+    """The sha256 recorded by collect is checked again by merge: an edit in between is caught."""
+    inbox, out = _collected(tmp_path)
     changed = good_return("001")
     changed.values["t2.rules.issued"] = 999
     write(inbox / "001.xlsx", changed)
@@ -456,11 +462,7 @@ def test_a_file_moved_away_during_collect_does_not_stop_it(
 
 
 def test_a_return_moved_away_after_collect_stops_merge_with_a_clear_error(tmp_path: Path) -> None:
-    inbox = tmp_path / "收件箱"
-    write(inbox / "001.xlsx", good_return("001"))
-    roster = write_roster(tmp_path / "名册.csv")
-    out = tmp_path / "审核"
-    assert govxl("collect", inbox, "--roster", roster, "-o", out).returncode == 1
+    inbox, out = _collected(tmp_path)
     (inbox / "001.xlsx").rename(tmp_path / "001.xlsx")
     done = govxl("merge", out, "-o", tmp_path / "汇总.xlsx")
     assert done.returncode == 2, done.stderr
