@@ -687,6 +687,67 @@ def test_a_shared_part_whose_declared_crc_differs_is_still_checked(
     expect_error(bad, "corrupt-zip")
 
 
+def _corrupt_deflate(src: Path, dst: Path, member: str) -> Path:
+    """``src`` with a byte of ``member``'s compressed data changed (headers left alone)."""
+    data = bytearray(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo(member)
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + info.compress_size // 2] ^= 0x55
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+@pytest.mark.parametrize("backend", ["zlib-ng", "zlib"])
+def test_either_inflater_reads_the_same_and_refuses_the_same(
+    tmp_path: Path, xw_book: Path, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """zlib-ng inflates where it is installed, the standard library's zlib where it is not:
+    the same cells, and the same refusals of a lying size or a damaged stream."""
+    import zlib
+
+    from govxl.reader import core
+
+    expected = {name: s.cells for name, s in read_workbook(xw_book).sheets.items()}
+    if backend == "zlib":
+        monkeypatch.setattr(core, "zlib", zlib)
+    else:
+        assert core.zlib.__name__ == "zlib_ng.zlib_ng"  # installed with govxl
+    got = {name: s.cells for name, s in read_workbook(xw_book).sheets.items()}
+    assert got == expected
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 5000))
+    data = write_zip(tmp_path / "src.xlsx", xlsx_parts(sheet_xml(rows))).read_bytes()
+    lying = tmp_path / "说谎.xlsx"
+    lying.write_bytes(patch_declared_size(data, "xl/worksheets/sheet1.xml", 1000))
+    expect_error(lying, "zip-bomb")
+    damaged = _corrupt_deflate(tmp_path / "src.xlsx", tmp_path / "损坏.xlsx",
+                               "xl/worksheets/sheet1.xml")
+    expect_error(damaged, "corrupt-zip")
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_on_within_the_limit(
+    tmp_path: Path, xw_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size seen when the file was opened is only a first guess: a file still being
+    written is read to its end (and so fails its zip check, or passes whole), never past the
+    size limit."""
+    from govxl.reader import core
+
+    real = xw_book.read_bytes()
+    real_fstat = os.fstat
+
+    def smaller(fd: int) -> os.stat_result:  # as if the file had been half as long at open
+        st = list(real_fstat(fd))
+        st[6] = len(real) // 2
+        return os.stat_result(st)
+
+    monkeypatch.setattr(core.os, "fstat", smaller)
+    assert core.load_file(xw_book, Limits()) == real
+    with pytest.raises(core.Fail) as info:
+        core.load_file(xw_book, Limits(max_file_bytes=len(real) - 1))
+    assert info.value.code == "too-large"
+
+
 # ---------------------------------------------------------------- fast paths agree with expat
 def _both_paths(path: Path) -> tuple[object, object]:
     """(what read_workbook makes of 表1, what the hardened expat path makes of it)."""
