@@ -1,6 +1,6 @@
 """Collect + merge at city and province scale, against the floor and what users do today.
 
-    python bench/run.py --sizes 100 1000 10000 --repeats 3
+    python bench/run.py --sizes 100 1000 10000 --repeats 5
 
 For each N it generates N returns, then — side by side in the same run, on the same files, each
 in a fresh process so peak memory (RSS) can be measured — times:
@@ -155,7 +155,7 @@ def compile_bytecode() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--keep", type=Path, help="keep generated files here")
     args = ap.parse_args()
     print(f"# govxl benchmark: {os.cpu_count()} cores, python {sys.version.split()[0]}")
