@@ -11,8 +11,8 @@ import random
 import sys
 from pathlib import Path
 
+from govxl.forms import load_form
 from govxl.samples import random_return
-from govxl.spec import load_form
 from govxl.template.personalise import CODE_TOKEN, NAME_TOKEN, personalise
 from govxl.template.writer import render
 

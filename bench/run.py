@@ -76,8 +76,12 @@ print(json.dumps({"wall": wall, "rss_mb": peak}))
 def measure(commands: list[list[str]]) -> tuple[float, float]:
     import json
 
-    out = subprocess.run([sys.executable, "-c", PEAK, json.dumps(commands)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     d = json.loads(out.stdout)
     return d["wall"], d["rss_mb"]
 
@@ -118,16 +122,17 @@ def template_time(n: int) -> tuple[float, float]:
     """``govxl template --roster`` for n units: patched copies vs full renders (per unit, ms)."""
     from datetime import datetime
 
-    from govxl.returns import Return
+    from govxl.forms import load_form
+    from govxl.forms.returns import Return
     from govxl.roster import read_roster
-    from govxl.spec import load_form
     from govxl.template import write_roster_templates
     from govxl.template.writer import render
 
     with tempfile.TemporaryDirectory() as tmp:
         roster = Path(tmp) / "r.csv"
-        roster.write_text("单位代码,单位名称\n" + "".join(f"U{i},单位{i}\n" for i in range(n)),
-                          encoding="utf-8")
+        roster.write_text(
+            "单位代码,单位名称\n" + "".join(f"U{i},单位{i}\n" for i in range(n)), encoding="utf-8"
+        )
         form, units = load_form("gb2021"), read_roster(roster)
         t = time.perf_counter()
         write_roster_templates(form, units, Path(tmp) / "out", year=2025)
@@ -135,8 +140,10 @@ def template_time(n: int) -> tuple[float, float]:
         k = min(n, 100)
         t = time.perf_counter()
         for u in units.units[:k]:
-            render(Return(form, year=2025, unit_code=u.code, unit_name=u.name),
-                   generated=datetime(2026, 1, 1))
+            render(
+                Return(form, year=2025, unit_code=u.code, unit_name=u.name),
+                generated=datetime(2026, 1, 1),
+            )
         full = (time.perf_counter() - t) / k * 1000
     return patched, full
 
@@ -185,15 +192,20 @@ def main() -> None:
             wall = statistics.median(w for w, _ in rs)
             per_return[n][name] = wall / n * 1000
             rss = max(r for _, r in rs)
-            print(f"| {name} | {wall / n * 1000:.2f} | {wall / floor:.2f} | {rss:.0f} | "
-                  + " ".join(f"{w:.1f}" for w, _ in rs) + " |")
+            print(
+                f"| {name} | {wall / n * 1000:.2f} | {wall / floor:.2f} | {rss:.0f} | "
+                + " ".join(f"{w:.1f}" for w, _ in rs)
+                + " |"
+            )
         govxl_wall = per_return[n]["govxl collect+merge"] * n / 1000
         floor_wall = per_return[n]["floor (calamine)"] * n / 1000
         if n > 1:  # what each further return costs, start-up aside
             g = (govxl_wall - fixed["govxl collect+merge"]) / (n - 1) * 1000
             f = (floor_wall - fixed["floor (calamine)"]) / (n - 1) * 1000
-            print(f"\nPer further return (fixed cost aside): govxl {g:.2f} ms, floor {f:.2f} ms "
-                  f"({g / f:.2f}×)")
+            print(
+                f"\nPer further return (fixed cost aside): govxl {g:.2f} ms, floor {f:.2f} ms "
+                f"({g / f:.2f}×)"
+            )
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     if 1000 in per_return and 10000 in per_return:
@@ -201,8 +213,10 @@ def main() -> None:
         s = per_return[1000]["govxl collect+merge"] * 1000
         print(f"\ngovxl time 10,000 / 1,000 returns: {g / s:.2f}× (target ≤ 11×)")
     patched, full = template_time(1000)
-    print(f"\n`govxl template --roster` with 1,000 units: {patched:.1f} ms per unit patched "
-          f"(a full render is {full:.1f} ms per unit: {full / patched:.1f}× more)")
+    print(
+        f"\n`govxl template --roster` with 1,000 units: {patched:.1f} ms per unit patched "
+        f"(a full render is {full:.1f} ms per unit: {full / patched:.1f}× more)"
+    )
 
 
 if __name__ == "__main__":

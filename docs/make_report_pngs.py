@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from govxl.forms import form_ids, load_form  # noqa: E402
+from govxl.forms.returns import Return  # noqa: E402
+from govxl.importer.run import import_report  # noqa: E402
 from govxl.office import convert  # noqa: E402
-from govxl.report.importer import import_report  # noqa: E402
 from govxl.report.render import render_report  # noqa: E402
-from govxl.returns import Return  # noqa: E402
 from govxl.samples import random_return  # noqa: E402
-from govxl.spec import form_ids, load_form  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "zhengyang-2020" / "report.txt"
 TABLE_MARKS = ("第二十条第", "申请人情况", "未经复议直接起诉")
@@ -56,12 +56,16 @@ def page_text(pdf: Path, page: int) -> str:
 
 
 def table_pages(pdf: Path) -> list[int]:
-    return [p for p in range(1, page_count(pdf) + 1)
-            if any(mark in page_text(pdf, p) for mark in TABLE_MARKS)]
+    return [
+        p
+        for p in range(1, page_count(pdf) + 1)
+        if any(mark in page_text(pdf, p) for mark in TABLE_MARKS)
+    ]
 
 
-def render_pages(outdir: Path, dpi: int = 80, forms: list[str] | None = None,
-                 work: Path | None = None) -> dict[str, list[Path]]:
+def render_pages(
+    outdir: Path, dpi: int = 80, forms: list[str] | None = None, work: Path | None = None
+) -> dict[str, list[Path]]:
     """Write ``report-<form>-p<N>.png`` for the table pages of each form; returns them by form.
 
     The PDFs are kept in ``work`` (a temporary folder unless given) for further checks.
@@ -81,8 +85,22 @@ def render_pages(outdir: Path, dpi: int = 80, forms: list[str] | None = None,
             out[form_id] = []
             for page in table_pages(pdf):
                 stem = outdir / f"report-{form_id}-p{page}"
-                subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page),
-                                "-png", "-singlefile", str(pdf), str(stem)], check=True)
+                subprocess.run(
+                    [
+                        "pdftoppm",
+                        "-r",
+                        str(dpi),
+                        "-f",
+                        str(page),
+                        "-l",
+                        str(page),
+                        "-png",
+                        "-singlefile",
+                        str(pdf),
+                        str(stem),
+                    ],
+                    check=True,
+                )
                 out[form_id].append(stem.with_suffix(".png"))
         return out
 

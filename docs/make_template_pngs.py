@@ -15,9 +15,9 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from govxl.forms import load_form
 from govxl.office import convert
 from govxl.samples import random_return
-from govxl.spec import load_form
 from govxl.template.writer import render
 
 DOCS = Path(__file__).resolve().parent
@@ -29,8 +29,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         files = []
         for form_id, year in FORMS.items():
-            ret = random_return(load_form(form_id), random.Random(1), year=year, code="001",
-                                name="示例街道（样例）")
+            ret = random_return(
+                load_form(form_id), random.Random(1), year=year, code="001", name="示例街道（样例）"
+            )
             ret.values["t3.r1.natural"] = int(ret.values["t3.r1.natural"] or 0) + 1
             p = Path(tmp) / f"{form_id}.xlsx"
             p.write_bytes(render(ret, generated=datetime(2026, 1, 5)))

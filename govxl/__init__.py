@@ -22,7 +22,7 @@ def read(path: Any) -> Workbook:
 
 
 def load_form(form_id: str) -> Any:
-    from govxl.spec import load_form as _load
+    from govxl.forms import load_form as _load
 
     return _load(form_id)
 

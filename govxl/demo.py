@@ -22,11 +22,11 @@ import openpyxl
 from govxl.collect import CollectReport, collect
 from govxl.collect.feedback import write_feedback
 from govxl.collect.outputs import write_outputs
-from govxl.collect.run import PASSED, USED
+from govxl.collect.status import Status, Use
+from govxl.forms import load_form
 from govxl.merge import MergeResult, merge, write_summary
 from govxl.roster import Roster, read_roster
 from govxl.samples import random_return
-from govxl.spec import load_form
 from govxl.template import write_roster_templates
 from govxl.template.writer import render
 
@@ -48,7 +48,7 @@ class DemoResult:
 
 
 def sample_roster() -> Path:
-    return Path(str(resources.files("govxl.bundled") / "roster.csv"))
+    return Path(str(resources.files("govxl.samples") / "roster.csv"))
 
 
 def build_inbox(roster: Roster, inbox: Path, *, soffice: bool = True) -> dict[str, str]:
@@ -93,7 +93,8 @@ def build_inbox(roster: Roster, inbox: Path, *, soffice: bool = True) -> dict[st
     files.pop(word.code).unlink()
     ret = random_return(form, random.Random(word.code), year=YEAR, code="", name=word.name)
     (inbox / f"{word.name}{YEAR}年政府信息公开工作年度报告.docx").write_bytes(
-        render_report(ret, "docx"))
+        render_report(ret, "docx")
+    )
     cases[word.code] = "报送的是 Word 报告（由报告导入）"
     (inbox / f"~${units[0].code}-{units[0].name}.xlsx").write_bytes(b"\0" * 162)
     cases[units[-1].code] = "未报送"
@@ -137,11 +138,11 @@ def run_demo(out: Path, *, soffice: bool = True) -> DemoResult:
     write_outputs(report, audit)
     for fr in report.files:
         status = next((u.status for u in report.units if u.file == fr.relative), None)
-        if fr.use == USED and status not in (None, PASSED):
+        if fr.use == Use.USED and status not in (None, Status.PASSED):
             write_feedback(fr, audit)
     merged = merge([audit], level="区", code="LY", name="示例区（样例数据）")
     summary = write_summary(merged, summary_dir / "示例区汇总.xlsx")
-    from govxl.tidy import rows, write_tidy
+    from govxl.merge.tidy import rows, write_tidy
 
     tidy = write_tidy(rows(form, YEAR, merged.rows), summary_dir / "明细数据.csv")
     return DemoResult(out, templates, inbox, audit, summary, tidy, report, merged, cases)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from govxl.check.findings import CATALOGUE
-from govxl.spec import Form, form_ids, load_form
+from govxl.forms import Form, form_ids, load_form
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
 

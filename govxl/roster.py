@@ -215,8 +215,8 @@ def _units(rows: Iterable[tuple[int, list[str]]], path: Path, label: str) -> tup
         )
     header_line, header = first
     columns: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        key = _header_key(cell)
+    for index, title in enumerate(header):
+        key = _header_key(title)
         if key in columns and key in (COL_CODE, COL_NAME, COL_PARENT):
             col_a, col_b = _column_letter(columns[key]), _column_letter(index)
             raise fail(

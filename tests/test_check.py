@@ -35,13 +35,13 @@ from workbooks import (
 from govxl.check import inspect_file
 from govxl.check.findings import CATALOGUE, Finding
 from govxl.collect import CollectReport, collect
-from govxl.collect.run import DUPLICATE, FAILED, PASSED, SUPERSEDED, USED, WARNED
-from govxl.returns import Return
+from govxl.collect.status import Status, Use
+from govxl.forms import load_form
+from govxl.forms.layout import a1, layout
+from govxl.forms.returns import Return
+from govxl.forms.workbook import NOTE_FIRST_ROW, SHEET_ID, SHEET_INFO, SHEET_NOTES, info_cell
 from govxl.roster import read_roster
-from govxl.spec import load_form
-from govxl.spec.layout import a1, layout
 from govxl.template import write_template
-from govxl.template.writer import NOTE_FIRST_ROW, SHEET_ID, SHEET_INFO, SHEET_NOTES, info_cell
 from govxl.values import CODES
 
 FORMS = list(YEAR)
@@ -430,7 +430,7 @@ def file_findings(report: CollectReport, name: str) -> list[tuple[str, str, str,
 def test_unknown_unit(clean: dict[str, Path], tmp_path: Path) -> None:
     report = collect_in(tmp_path, {"a.xlsx": clean["gb2021"]}, [("002", "西城街道")])
     assert file_findings(report, "a.xlsx") == [("unknown-unit", "error", "", "")]
-    assert status(report) == {"002": "未报送"}
+    assert status(report) == {"002": Status.MISSING}
     msg = report.files[0].findings[0].message
     assert "单位代码“001”" in msg and "请核对文件是否发错，或在名册中补充该单位" in msg
 
@@ -439,7 +439,7 @@ def test_wrong_year(tmp_path: Path) -> None:
     old = write(tmp_path / "old.xlsx", sample("gb2021", year=2024))
     report = collect_in(tmp_path, {"a.xlsx": old}, [("001", "测试单位")], year=2025)
     assert file_findings(report, "a.xlsx") == [("wrong-year", "error", "", "")]
-    assert status(report) == {"001": FAILED}
+    assert status(report) == {"001": Status.FAILED}
     assert "请使用 2025 年度模板重新填报" in report.files[0].findings[0].message
 
 
@@ -479,7 +479,7 @@ def test_a_blank_template_filled_by_a_clerk_is_matched_by_code(
     res = inspect_file(path)
     assert res.findings == [] and res.ret is not None and res.ret.values == ret.values
     report = collect_in(tmp_path, {"南湖.xlsx": path}, [("011", "北湖街道"), ("012", "南湖街道")])
-    assert status(report) == {"011": "未报送", "012": PASSED}
+    assert status(report) == {"011": Status.MISSING, "012": Status.PASSED}
 
 
 def test_duplicate_file_identical_bytes_count_once(clean: dict[str, Path], tmp_path: Path) -> None:
@@ -489,10 +489,10 @@ def test_duplicate_file_identical_bytes_count_once(clean: dict[str, Path], tmp_p
         [("001", "测试单位")],
     )
     uses = {f.relative: f.use for f in report.files}
-    assert uses == {"a.xlsx": USED, "转发/a 副本.xlsx": DUPLICATE}
+    assert uses == {"a.xlsx": Use.USED, "转发/a 副本.xlsx": Use.DUPLICATE}
     assert file_findings(report, "转发/a 副本.xlsx") == [("duplicate-file", "info", "", "")]
     assert "按一份处理" in report.files[1].findings[0].message
-    assert status(report) == {"001": PASSED}
+    assert status(report) == {"001": Status.PASSED}
 
 
 def test_superseded_by_the_newer_save(tmp_path: Path) -> None:
@@ -504,12 +504,13 @@ def test_superseded_by_the_newer_save(tmp_path: Path) -> None:
     os.utime(second, (1_700_000_000, 1_700_000_000))
     report = collect_in(tmp_path, {"z-旧.xlsx": first, "a-新.xlsx": second}, [("001", "测试单位")])
     uses = {f.relative: f.use for f in report.files}
-    assert uses == {"a-新.xlsx": USED, "z-旧.xlsx": SUPERSEDED}
+    assert uses == {"a-新.xlsx": Use.USED, "z-旧.xlsx": Use.SUPERSEDED}
     assert file_findings(report, "z-旧.xlsx")[0] == ("superseded", "info", "", "")
     assert (
-        "以该文件为准" in next(f for f in report.files if f.use == SUPERSEDED).findings[0].message
+        "以该文件为准"
+        in next(f for f in report.files if f.use == Use.SUPERSEDED).findings[0].message
     )
-    assert status(report) == {"001": PASSED}
+    assert status(report) == {"001": Status.PASSED}
 
 
 def steady(ret: Return) -> tuple[Return, dict]:
@@ -544,7 +545,7 @@ def test_yoy_jump_and_carry_over_against_last_year(tmp_path: Path) -> None:
     assert "应等于上一年度报告的“四、结转下年度继续办理”（7）" in carry.message
     assert (jump.value, jump.expected) == ("120", "10")
     assert "请核实是否填错" in jump.message
-    assert status(report) == {"001": FAILED}
+    assert status(report) == {"001": Status.FAILED}
 
 
 @pytest.mark.parametrize(
@@ -567,7 +568,7 @@ def test_a_warning_explained_in_the_notes_sheet_counts_as_explained(
     explained = write(tmp_path / "b.xlsx", r9_broken([note], code="002"))
     units = [("001", "甲"), ("002", "乙")]
     report = collect_in(tmp_path, {"a.xlsx": unexplained, "b.xlsx": explained}, units)
-    assert status(report) == {"001": WARNED, "002": PASSED}
+    assert status(report) == {"001": Status.WARNED, "002": Status.PASSED}
     (f,) = next(fr for fr in report.files if fr.unit_code == "002").findings
     assert f.explained and f.code == "rule-failed"
 
@@ -575,7 +576,7 @@ def test_a_warning_explained_in_the_notes_sheet_counts_as_explained(
 def test_a_note_without_a_reason_explains_nothing(tmp_path: Path) -> None:
     path = write(tmp_path / "a.xlsx", r9_broken([("R9", "")]))
     report = collect_in(tmp_path, {"a.xlsx": path}, [("001", "测试单位")])
-    assert status(report) == {"001": WARNED}
+    assert status(report) == {"001": Status.WARNED}
 
 
 def test_a_reason_without_a_reference_explains_nothing(
@@ -590,7 +591,7 @@ def test_a_reason_without_a_reference_explains_nothing(
     path = edit(clean["gb2021"], tmp_path / "x.xlsx", unprotect_and_note)
     report = collect_in(tmp_path, {"a.xlsx": path}, [("001", "测试单位")])
     assert file_findings(report, "a.xlsx") == [("protection-removed", "warning", T3, "")]
-    assert status(report) == {"001": WARNED}
+    assert status(report) == {"001": Status.WARNED}
 
 
 def test_notes_typed_by_the_clerk_are_read(tmp_path: Path) -> None:
@@ -602,7 +603,7 @@ def test_notes_typed_by_the_clerk_are_read(tmp_path: Path) -> None:
 
     path = edit(src, tmp_path / "x.xlsx", note)
     report = collect_in(tmp_path, {"a.xlsx": path}, [("001", "测试单位")])
-    assert status(report) == {"001": PASSED}
+    assert status(report) == {"001": Status.PASSED}
 
 
 # ---------------------------------------------------------------- reports in the inbox
@@ -615,7 +616,9 @@ def test_imported_when_a_unit_sends_its_published_report_as_word(tmp_path: Path)
     doc = tmp_path / "正阳街道2025年报告.docx"
     doc.write_bytes(render_report(ret, "docx"))
     report = collect_in(tmp_path, {doc.name: doc}, [("001", "示例区正阳街道办事处")])
-    assert status(report) == {"001": PASSED}  # matched by name, figures checked like a return
+    assert status(report) == {
+        "001": Status.PASSED
+    }  # matched by name, figures checked like a return
     fr = report.files[0]
     assert [f.code for f in fr.findings] == ["imported"]
     assert fr.ret is not None and fr.ret.values == ret.values

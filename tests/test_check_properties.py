@@ -17,9 +17,9 @@ from workbooks import FIXED, FORMS, YEAR
 
 from govxl.check import inspect_file
 from govxl.check.findings import Finding
+from govxl.forms import Form, load_form
+from govxl.forms.layout import a1, layout
 from govxl.samples import random_return
-from govxl.spec import Form, load_form
-from govxl.spec.layout import a1, layout
 from govxl.template.writer import render
 
 SETTINGS = settings(max_examples=20, deadline=None)

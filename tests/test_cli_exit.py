@@ -1,9 +1,11 @@
-"""The installed ``govxl`` program ends without Python's teardown (``govxl.cli.run``): these
-check that nothing a user relies on is lost on the way out — the whole of the output, the exit
-code, and the exit handlers of the libraries underneath."""
+"""What the ``govxl`` program promises its caller: the exit code says how it went (0 all good,
+1 findings, 2 a usage error or nothing readable), the whole output arrives through a pipe, and the
+everyday commands leave heavy libraries they do not need unloaded."""
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -12,57 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from govxl.cli import app
+from govxl.forms import load_form
+from govxl.samples import random_return
+from govxl.template.writer import render
 
 PROGRAM = """
-import atexit, sys
-mark = sys.argv[1]
-atexit.register(lambda: open(mark, "w", encoding="utf-8").write("ran"))
-sys.argv = ["govxl", *sys.argv[2:]]
-from govxl.cli import run
-run()
-"""
-
-
-def govxl(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], bool]:
-    mark = tmp_path / "exit-handler-ran"
-    done = subprocess.run([sys.executable, "-c", PROGRAM, str(mark), *args],
-                          capture_output=True, text=True, encoding="utf-8",
-                          env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"})
-    return done, mark.exists()
-
-
-@pytest.mark.parametrize(
-    "args, code",
-    [(["forms", "show", "gb2021"], 0), (["forms", "show", "无此表单"], 2),
-     (["collect", "无此文件夹"], 2)],
-    ids=["success", "usage-error", "missing-inbox"],
-)
-def test_the_program_keeps_its_exit_code_and_runs_exit_handlers(tmp_path, args, code):
-    done, handler_ran = govxl(tmp_path, *args)
-    assert done.returncode == code, done.stderr
-    assert handler_ran
-    assert "Traceback" not in done.stderr
-
-
-def test_a_long_output_arrives_whole_through_a_pipe(tmp_path):
-    """The cell list of a form is hundreds of lines: buffered output is flushed before the end."""
-    done, _ = govxl(tmp_path, "forms", "show", "gb2021")
-    expected = CliRunner().invoke(app, ["forms", "show", "gb2021"], env={"COLUMNS": "100"}).stdout
-    assert len(expected.splitlines()) > 100
-    assert done.stdout == expected
-
-
-def test_a_command_that_finds_problems_exits_with_1(tmp_path):
-    inbox = tmp_path / "收件箱"
-    inbox.mkdir()
-    (inbox / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
-    done, handler_ran = govxl(tmp_path, "collect", str(inbox), "--out", str(tmp_path / "结果"))
-    assert done.returncode in (1, 2), done.stderr
-    assert handler_ran
-    assert (tmp_path / "结果" / "审核结果.xlsx").is_file() or done.returncode == 2
-
-
-LOADED = """
 import atexit, json, sys
 mark = sys.argv[1]
 atexit.register(lambda: open(mark, "w", encoding="utf-8").write(json.dumps(sorted(sys.modules))))
@@ -72,29 +28,77 @@ run()
 """
 
 
-def test_collect_and_merge_load_only_what_they_use(tmp_path):
-    """Start-up is most of a small collect's time: the everyday commands leave the heavy
-    libraries they do not need unloaded (openpyxl only for --feedback copies, pandas for the
-    API, pydantic not at all: see the typer cap in pyproject.toml)."""
-    import json
+def govxl(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the program as a process; return it and the top-level modules it had loaded."""
+    mark = tmp_path / "modules.json"
+    mark.unlink(missing_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, str(mark), *args],
+        capture_output=True, text=True, encoding="utf-8",
+        env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    loaded = json.loads(mark.read_text(encoding="utf-8")) if mark.exists() else []
+    return done, {m.split(".")[0] for m in loaded}
 
-    from govxl.samples import random_return
-    from govxl.spec import load_form
-    from govxl.template.writer import render
 
+@pytest.fixture
+def district(tmp_path: Path) -> tuple[Path, Path]:
+    """An inbox with one good return and one broken file, and the roster of both units."""
     inbox = tmp_path / "收件箱"
     inbox.mkdir()
-    ret = random_return(load_form("gb2021"), __import__("random").Random(1), year=2025,
-                        code="U1", name="单位U1")
+    ret = random_return(load_form("gb2021"), random.Random(1), year=2025, code="U1", name="单位U1")
     (inbox / "U1.xlsx").write_bytes(render(ret))
     roster = tmp_path / "名册.csv"
+    roster.write_text("单位代码,单位名称\nU1,单位U1\nU2,单位U2\n", encoding="utf-8")
+    return inbox, roster
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [(["forms", "show", "gb2021"], 0), (["forms", "show", "无此表单"], 2),
+     (["collect", "无此文件夹", "--roster", "名册.csv", "-o", "结果"], 2)],
+    ids=["success", "unknown-form", "missing-inbox"],
+)  # fmt: skip
+def test_the_exit_code_says_how_the_command_went(tmp_path, args, code):
+    done, _ = govxl(tmp_path, *args)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_long_output_arrives_whole_through_a_pipe(tmp_path):
+    """The cell list of a form is hundreds of lines: all of it reaches the pipe."""
+    done, _ = govxl(tmp_path, "forms", "show", "gb2021")
+    expected = CliRunner().invoke(app, ["forms", "show", "gb2021"], env={"COLUMNS": "100"}).stdout
+    assert len(expected.splitlines()) > 100
+    assert done.stdout == expected
+
+
+def test_collect_with_a_unit_missing_exits_with_1_and_writes_its_outputs(tmp_path, district):
+    inbox, roster = district
+    out = tmp_path / "结果"
+    done, _ = govxl(tmp_path, "collect", str(inbox), "--roster", str(roster), "-o", str(out))
+    assert done.returncode == 1, done.stderr
+    assert "未报送 1" in done.stdout
+    assert (out / "审核结果.xlsx").is_file()
+
+
+def test_collect_of_a_complete_district_exits_with_0(tmp_path, district):
+    inbox, roster = district
     roster.write_text("单位代码,单位名称\nU1,单位U1\n", encoding="utf-8")
+    done, _ = govxl(tmp_path, "collect", str(inbox), "--roster", str(roster), "-o",
+                    str(tmp_path / "结果"))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_collect_and_merge_load_only_what_they_use(tmp_path, district):
+    """Start-up is most of a small collect's time: the everyday commands leave the heavy
+    libraries they do not need unloaded (openpyxl only for --feedback copies, pandas for the
+    API, python-docx for reports, pydantic not at all)."""
+    inbox, roster = district
     heavy = {"openpyxl", "pandas", "pydantic", "docx", "lxml", "numpy"}
     for args in (["collect", str(inbox), "--roster", str(roster), "--out", str(tmp_path / "结果")],
-                 ["merge", str(tmp_path / "结果"), "-o", str(tmp_path / "汇总.xlsx")]):
-        mark = tmp_path / "modules.json"
-        done = subprocess.run([sys.executable, "-c", LOADED, str(mark), *args],
-                              capture_output=True, text=True, encoding="utf-8")
+                 ["merge", str(tmp_path / "结果"), "-o", str(tmp_path / "汇总.xlsx")]):  # fmt: skip
+        done, loaded = govxl(tmp_path, *args)
         assert done.returncode in (0, 1), done.stderr
-        loaded = {m.split(".")[0] for m in json.loads(mark.read_text(encoding="utf-8"))}
+        assert loaded, "the exit handler recorded the modules"
         assert not loaded & heavy, (args[0], loaded & heavy)

@@ -40,20 +40,10 @@ from govxl.cli import app
 from govxl.collect import CollectReport, collect
 from govxl.collect.feedback import FEEDBACK_DIR, SHEET
 from govxl.collect.outputs import FINDINGS, RESULTS
-from govxl.collect.run import (
-    DUPLICATE,
-    FAILED,
-    MISSING,
-    PASSED,
-    SUPERSEDED,
-    UNMATCHED,
-    UNREADABLE,
-    USED,
-    WARNED,
-)
+from govxl.collect.status import Status, Use
+from govxl.forms import load_form
+from govxl.forms.layout import a1, layout
 from govxl.roster import read_roster, safe_filename
-from govxl.spec import load_form
-from govxl.spec.layout import a1, layout
 
 T3 = "三 依申请"
 UNITS = {
@@ -70,17 +60,17 @@ UNITS = {
     "011": "林场",
 }
 STATUS = {
-    "001": PASSED,  # clean
-    "002": FAILED,  # unbalanced
-    "003": FAILED,  # "无" in a number cell
-    "004": FAILED,  # a row inserted
-    LO_UNIT[0]: PASSED,  # re-saved by LibreOffice
-    "006": PASSED,  # the same file twice
-    "007": PASSED,  # a corrected file, saved later
-    "008": PASSED,  # a corrected file, same save time, copied in later
-    "009": MISSING,  # nothing sent
-    "010": UNREADABLE,  # a broken download named after the unit
-    "011": WARNED,  # sheet protection removed
+    "001": Status.PASSED,  # clean
+    "002": Status.FAILED,  # unbalanced
+    "003": Status.FAILED,  # "无" in a number cell
+    "004": Status.FAILED,  # a row inserted
+    LO_UNIT[0]: Status.PASSED,  # re-saved by LibreOffice
+    "006": Status.PASSED,  # the same file twice
+    "007": Status.PASSED,  # a corrected file, saved later
+    "008": Status.PASSED,  # a corrected file, same save time, copied in later
+    "009": Status.MISSING,  # nothing sent
+    "010": Status.UNREADABLE,  # a broken download named after the unit
+    "011": Status.WARNED,  # sheet protection removed
 }
 OLD, NEW = 1_767_000_000, 1_767_100_000
 """Two mtimes (seconds): a file received earlier and one received later."""
@@ -197,7 +187,13 @@ def files(run: Run) -> dict[str, tuple[str, list[tuple[str, str, str, str]]]]:
 def test_every_unit_gets_its_status(run: Run) -> None:
     assert {u.code: u.status for u in run.report.units} == STATUS
     assert run.report.year == 2025
-    assert run.report.stats() == {PASSED: 5, WARNED: 1, FAILED: 3, UNREADABLE: 1, MISSING: 1}
+    assert run.report.stats() == {
+        Status.PASSED: 5,
+        Status.WARNED: 1,
+        Status.FAILED: 3,
+        Status.UNREADABLE: 1,
+        Status.MISSING: 1,
+    }
 
 
 @pytest.mark.soffice
@@ -208,29 +204,29 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
     # the first label at or below the inserted row 8 (0-based 7) is the first one moved
     moved = next(b for b in layout(load_form("gb2021"), "t3", 2025).boxes if b.row >= 7)
     assert files(run) == {
-        "001-正阳街道.xlsx": (USED, []),
+        "001-正阳街道.xlsx": (Use.USED, []),
         "004-北湖街道.xlsx": (
-            USED,
+            Use.USED,
             [
                 ("protection-removed", "warning", T3, ""),
                 ("label-changed", "error", T3, a1(moved.row, moved.col)),
             ],
         ),
-        "005-东城街道.xlsx": (USED, []),
-        "006-城关镇.xlsx": (USED, []),
-        "007-河西乡.xlsx": (SUPERSEDED, [("superseded", "info", "", ""), *r1]),
-        "007-河西乡（修改）.xlsx": (USED, []),
-        "008-河东乡-2.xlsx": (USED, []),
-        "008-河东乡.xlsx": (SUPERSEDED, [("superseded", "info", "", ""), *r1]),
-        "010-山后村.xlsx": (UNMATCHED, [("file-unreadable", "error", "", "")]),
-        "011-林场.xlsx": (USED, [("protection-removed", "warning", T3, "")]),
-        "999-外区单位.xlsx": (UNMATCHED, [("unknown-unit", "error", "", "")]),
+        "005-东城街道.xlsx": (Use.USED, []),
+        "006-城关镇.xlsx": (Use.USED, []),
+        "007-河西乡.xlsx": (Use.SUPERSEDED, [("superseded", "info", "", ""), *r1]),
+        "007-河西乡（修改）.xlsx": (Use.USED, []),
+        "008-河东乡-2.xlsx": (Use.USED, []),
+        "008-河东乡.xlsx": (Use.SUPERSEDED, [("superseded", "info", "", ""), *r1]),
+        "010-山后村.xlsx": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
+        "011-林场.xlsx": (Use.USED, [("protection-removed", "warning", T3, "")]),
+        "999-外区单位.xlsx": (Use.UNMATCHED, [("unknown-unit", "error", "", "")]),
         "南湖街道/报表.xlsx": (
-            USED,
+            Use.USED,
             [("not-a-number", "error", T3, place("gb2021", "t3.r1.natural")[1])],
         ),
-        "转发/006-城关镇(1).xlsx": (DUPLICATE, [("duplicate-file", "info", "", "")]),
-        "西城街道/报表.xlsx": (USED, r1),
+        "转发/006-城关镇(1).xlsx": (Use.DUPLICATE, [("duplicate-file", "info", "", "")]),
+        "西城街道/报表.xlsx": (Use.USED, r1),
     }
 
 
@@ -278,9 +274,9 @@ def test_outputs_are_the_report(run: Run) -> None:
     wb = openpyxl.load_workbook(run.out / RESULTS)
     assert wb.sheetnames[:3] == ["报送进度", "问题清单", "规则说明"]
     rows = [r for r in wb["报送进度"].iter_rows(min_row=2, values_only=True) if r[1]]
-    assert {r[0]: r[3] for r in rows[:-1]} == STATUS
+    assert {r[0]: r[3] for r in rows[:-1]} == {c: s.zh for c, s in STATUS.items()}
     # under the list, a totals line: each status and its count
-    assert rows[-1][: 6] == ("合计", *(f"{k} {v}" for k, v in run.report.stats().items()))
+    assert rows[-1][:6] == ("合计", *(f"{k.zh} {v}" for k, v in run.report.stats().items()))
     problems = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
     assert len(problems) == len(run.report.findings())
     assert ("南湖街道/报表.xlsx", "南湖街道", "强制", "不是数字", T3, "D6") == problems[
@@ -302,7 +298,8 @@ def _cells(path: Path, sheet: str) -> list[tuple[object, ...]]:
 
 @pytest.mark.soffice
 def test_results_workbook_reads_the_same_after_libreoffice_saves_it(
-        run: Run, tmp_path: Path) -> None:
+    run: Run, tmp_path: Path
+) -> None:
     """报送进度 and 问题清单 are streamed as sheet XML: a spreadsheet program must read them."""
     from govxl.office import convert
 
@@ -331,7 +328,9 @@ def test_running_collect_twice_gives_the_same_results(run: Run, tmp_path: Path) 
 
 @pytest.mark.soffice
 def test_feedback_copies_go_to_every_unit_with_problems(run: Run) -> None:
-    expected = {safe_filename(c, UNITS[c]) for c, s in STATUS.items() if s in (FAILED, WARNED)}
+    expected = {
+        safe_filename(c, UNITS[c]) for c, s in STATUS.items() if s in (Status.FAILED, Status.WARNED)
+    }
     expected.discard(safe_filename("010", UNITS["010"]))  # nothing readable to annotate
     assert {p.name for p in (run.out / FEEDBACK_DIR).iterdir()} == expected
 
@@ -341,7 +340,7 @@ def test_feedback_marks_the_bad_cells_red_with_the_message(run: Run) -> None:
     path = run.out / FEEDBACK_DIR / safe_filename("002", UNITS["002"])
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == SHEET and wb.active.title == SHEET
-    fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == USED)
+    fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == Use.USED)
     for f in fr.findings:
         cell = wb[f.sheet][f.cell]
         assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f.cell
@@ -483,7 +482,7 @@ def test_feedback_copy_opens_in_libreoffice_with_red_cells_and_comments(
     src = run.out / FEEDBACK_DIR / safe_filename("002", UNITS["002"])
     resaved = convert([src], tmp_path, "xlsx")[src]
     wb = openpyxl.load_workbook(resaved)
-    fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == USED)
+    fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == Use.USED)
     for f in fr.findings:
         cell = wb[f.sheet][f.cell]
         assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f.cell
@@ -493,8 +492,8 @@ def test_feedback_copy_opens_in_libreoffice_with_red_cells_and_comments(
 
 def test_a_unit_that_passes_on_a_later_run_loses_its_old_feedback_copy(tmp_path: Path) -> None:
     from govxl.collect.feedback import feedback_path
+    from govxl.forms import load_form
     from govxl.samples import random_return
-    from govxl.spec import load_form
     from govxl.template.writer import render
 
     form = load_form("gb2021")
@@ -522,8 +521,10 @@ def test_the_returns_cache_gives_back_every_figure_exactly(tmp_path: Path, form_
     from govxl.samples import random_return
 
     form = load_form(form_id)
-    rets = [random_return(form, random.Random(i), year=YEAR[form_id], code=f"U{i}", name=f"单位{i}")
-            for i in range(8)]
+    rets = [
+        random_return(form, random.Random(i), year=YEAR[form_id], code=f"U{i}", name=f"单位{i}")
+        for i in range(8)
+    ]
     rets[0].values = dict.fromkeys(rets[0].values)  # a return left blank
     write_cache(((f"{i}.xlsx", f"sha{i}", r) for i, r in enumerate(rets)), tmp_path)
     back = read_cache(tmp_path / "returns.jsonl")

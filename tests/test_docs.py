@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from govxl import docs
 from govxl.check.findings import CATALOGUE
 from govxl.cli import app
-from govxl.spec import form_ids, load_form
+from govxl.forms import form_ids, load_form
 
 
 def test_committed_findings_page_is_what_the_code_generates() -> None:

@@ -12,10 +12,10 @@ import yaml
 from typer.testing import CliRunner
 
 from govxl.cli import app
-from govxl.spec import SpecError, load_file, load_form
-from govxl.spec.cellmap import cell_map
-from govxl.spec.loader import build, templates_dir
-from govxl.spec.model import Form
+from govxl.forms import SpecError, load_file, load_form
+from govxl.forms.cellmap import cell_map
+from govxl.forms.loader import build, definitions_dir
+from govxl.forms.model import Form
 
 FORMS = ["gb2019", "gb2021", "jilin2020"]
 VERSION = {"gb2019": "2019", "gb2021": "2021", "jilin2020": "2019"}
@@ -117,7 +117,7 @@ def test_balance_rule_compiles_to_the_same_cells_in_excel(form_id: str) -> None:
 
 
 def test_definitions_ship_as_package_data() -> None:
-    assert sorted(p.name for p in templates_dir().glob("*.yaml")) == [
+    assert sorted(p.name for p in definitions_dir().glob("*.yaml")) == [
         f"{f}.yaml" for f in sorted(FORMS)
     ]
 
@@ -126,7 +126,7 @@ def test_definitions_ship_as_package_data() -> None:
 
 
 def _raw(form_id: str = "gb2021") -> dict:
-    return yaml.safe_load((templates_dir() / f"{form_id}.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((definitions_dir() / f"{form_id}.yaml").read_text(encoding="utf-8"))
 
 
 def _build(raw: dict) -> Form:
@@ -196,64 +196,30 @@ def test_digest_changes_with_the_definition() -> None:
     assert _build(raw).digest != before
 
 
-# ---------------------------------------------------------------- the kept parse of a definition
-def test_a_shipped_form_is_built_from_its_kept_parse_without_yaml(tmp_path):
-    """The second command finds the parse of the YAML kept beside it and never imports PyYAML;
-    the form it builds is the same (same digest, same cells)."""
+# ---------------------------------------------------------------- nothing written at run time
+def test_loading_every_form_writes_nothing_into_the_installed_package(tmp_path):
+    """A command run from a read-only installation behaves as one from a checkout: loading a
+    form parses its YAML and keeps nothing under the package (no cache beside the definitions)."""
+    import os
     import subprocess
     import sys
 
-    probe = ("import sys; from govxl.spec import load_form; f = load_form('jilin2020'); "
-             "print(f.digest, len(f.cells), 'yaml' in sys.modules)")
-    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                           check=True).stdout.split() for _ in range(2)]
-    assert runs[0][:2] == runs[1][:2]
-    assert runs[1][2] == "False"
+    import govxl
 
+    root = Path(govxl.__file__).parent
 
-def _counting(calls: list[bytes]):  # type: ignore[no-untyped-def]
-    def parse(raw: bytes) -> object:
-        calls.append(raw)
-        import json
-        return json.loads(raw)
-    return parse
+    def snapshot() -> dict[str, float]:
+        # every file but Python's own bytecode (which PYTHONDONTWRITEBYTECODE turns off anyway)
+        return {str(p): p.stat().st_mtime for p in root.rglob("*") if p.suffix != ".pyc"}
 
-
-def test_an_edited_definition_is_parsed_again_and_the_old_parse_dropped(tmp_path):
-    from govxl.spec import parsed
-
-    path, calls = tmp_path / "表.yaml", []
-    for text, parses in ((b'{"id": "a"}', 1), (b'{"id": "a"}', 1), (b'{"id": "b"}', 2)):
-        path.write_bytes(text)
-        assert parsed.load(path, text, _counting(calls)) == {"id": text[8:9].decode()}
-        assert len(calls) == parses
-    assert len(list((tmp_path / "__pycache__").glob("表.*.json"))) == 1
-
-
-@pytest.mark.parametrize("trouble", ["unwritable", "corrupt", "not-json"])
-def test_the_kept_parse_never_stands_in_the_way(tmp_path, trouble):
-    """A folder that cannot be written, a damaged kept file, a parse JSON cannot hold exactly
-    (a number as key): the definition is parsed, and loads all the same."""
-    from govxl.spec import parsed
-
-    path, calls = tmp_path / "表.yaml", []
-    text = b'{"id": "a"}'
-    path.write_bytes(text)
-    value: object = {"id": "a"}
-    parse = _counting(calls)
-    if trouble == "unwritable":
-        (tmp_path / "__pycache__").write_text("a file where the folder would be")
-    elif trouble == "corrupt":
-        parsed.load(path, text, parse)
-        kept = next((tmp_path / "__pycache__").glob("*.json"))
-        kept.write_text('{"id": "a"', encoding="utf-8")  # cut short
-        calls.clear()
-    else:
-        value = {1: "a"}  # JSON would give back {"1": "a"}
-
-        def parse(raw: bytes) -> object:  # type: ignore[no-redef]
-            calls.append(raw)
-            return {1: "a"}
-    for _ in range(2):
-        assert parsed.load(path, text, parse) == value
-    assert len(calls) == (1 if trouble == "corrupt" else 2)
+    before = snapshot()
+    probe = (
+        "from govxl.forms import form_ids, load_form; "
+        "print(sorted((i, len(load_form(i).cells)) for i in form_ids()))"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert "gb2021" in out
+    assert snapshot() == before

@@ -16,16 +16,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from govxl.cli import app
-from govxl.report.importer import import_bytes, import_report
+from govxl.forms import load_form
+from govxl.forms.compute import Value
+from govxl.forms.returns import Return
+from govxl.importer.run import import_bytes, import_report
+from govxl.importer.source import UnreadableReport
 from govxl.report.render import render_report
-from govxl.report.source import UnreadableReport
-from govxl.returns import Return
 from govxl.samples import random_return
-from govxl.spec import load_form
-from govxl.spec.compute import Value
 
 SEED = Path(__file__).resolve().parents[2] / "shared/seed/zhengyang-2020-report.txt"
-SAMPLE = Path(__file__).resolve().parents[1] / "samples/zhengyang-2020/report.txt"
+SAMPLE = Path(__file__).resolve().parents[1] / "govxl/samples/zhengyang-2020/report.txt"
 FORMS = ["gb2019", "gb2021", "jilin2020"]
 YEAR = {"gb2019": 2019, "gb2021": 2024, "jilin2020": 2020}
 FORMATS = ["md", "html", "docx"]
@@ -60,9 +60,12 @@ def test_zhengyang_imports_every_published_figure(zhengyang):
     v = ret.values
     assert set(v) == {c.id for c in ret.form.inputs()}
     published = {
-        "t2.other_services.prev_items": 386, "t2.other_services.change": -59,
-        "t2.other_services.decisions": 327, "t2.procurement.projects": 10,
-        "t2.procurement.amount": Decimal("44967.00"), "t2.published_total.value": 327,
+        "t2.other_services.prev_items": 386,
+        "t2.other_services.change": -59,
+        "t2.other_services.decisions": 327,
+        "t2.procurement.projects": 10,
+        "t2.procurement.amount": Decimal("44967.00"),
+        "t2.published_total.value": 327,
     }
     for cid, value in v.items():
         assert value == published.get(cid, 0), cid
@@ -72,8 +75,11 @@ def test_zhengyang_imports_every_published_figure(zhengyang):
     assert res.ok
     assert _codes(res.findings) == ["number-as-text", "unit-name"]
     minus = next(f for f in res.findings if f.code == "number-as-text")
-    assert (minus.cell, minus.where, minus.severity) == ("t2.other_services.change", "第 44 行",
-                                                         "info")
+    assert (minus.cell, minus.where, minus.severity) == (
+        "t2.other_services.change",
+        "第 44 行",
+        "info",
+    )
     assert "减59" in minus.message and "-59" in minus.message
     assert ret.texts["p1"].startswith("2020年，正阳街道政府信息公开工作")
     assert ret.texts["p5"].endswith("进一步提高政府信息公开工作的质量和水平。")
@@ -108,8 +114,9 @@ def test_figures_that_cannot_be_placed_are_listed_not_guessed():
     assert all("8 个数值" in f.message and "7 列" in f.message for f in unplaced)
     assert unplaced[1].where == "第 148 行"
     missing = {f.cell for f in res.findings if f.code == "missing"}
-    assert missing == {f"t3.r3_3_1.{c}" for c in
-                       ("natural", "business", "research", "nonprofit", "legal", "other")}
+    assert missing == {
+        f"t3.r3_3_1.{c}" for c in ("natural", "business", "research", "nonprofit", "legal", "other")
+    }
     assert res.ret.values["t3.r3_3_1.natural"] is None
 
 
@@ -127,12 +134,17 @@ def test_half_width_brackets_and_typos_of_the_reference_still_import():
 
 def test_heading_variants_and_a_year_first_title():
     text = _report_file(SAMPLE).read_text(encoding="utf-8")
-    text = text.replace("绿园区正阳街道2020年度政府信息公开工作报告",
-                        "2020年度绿园区正阳街道政府信息公开工作年度报告")
-    text = text.replace("四、政府信息公开行政复议、行政诉讼情况",
-                        "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况")
-    text = text.replace("五、存在的主要问题及改进情况",
-                        "五、政府信息公开工作存在的主要问题及改进情况")
+    text = text.replace(
+        "绿园区正阳街道2020年度政府信息公开工作报告",
+        "2020年度绿园区正阳街道政府信息公开工作年度报告",
+    )
+    text = text.replace(
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况",
+    )
+    text = text.replace(
+        "五、存在的主要问题及改进情况", "五、政府信息公开工作存在的主要问题及改进情况"
+    )
     res = import_bytes(text.encode("utf-8"), "report.txt")
     assert (res.ret.year, res.ret.unit_name) == (2020, "绿园区正阳街道")
     assert res.ret.texts == import_report(SAMPLE).ret.texts
@@ -143,12 +155,23 @@ def test_heading_variants_and_a_year_first_title():
 
 
 _TEXT = st.text(
-    alphabet=st.sampled_from(list("政府信息公开工作年度报告本单位认真贯彻落实条例，。；：“”《》（）、"
-                                  "0123456789abcXYZ<>&|*_#-+=`[]()\\!~\"'")),
-    min_size=1, max_size=40,
+    alphabet=st.sampled_from(
+        list(
+            "政府信息公开工作年度报告本单位认真贯彻落实条例，。；：“”《》（）、"
+            "0123456789abcXYZ<>&|*_#-+=`[]()\\!~\"'"
+        )
+    ),
+    min_size=1,
+    max_size=40,
 ).filter(lambda s: not re.match(r"[一二三四五六七八九十]+、", s))
-_NAMES = st.sampled_from(["长春市绿园区正阳街道办事处", "示例区<b>数据</b>局",
-                          "某县*人民政府*办公室", "A&B 区 | 政务服务中心"])
+_NAMES = st.sampled_from(
+    [
+        "长春市绿园区正阳街道办事处",
+        "示例区<b>数据</b>局",
+        "某县*人民政府*办公室",
+        "A&B 区 | 政务服务中心",
+    ]
+)
 
 
 def _assert_round_trip(ret: Return, fmt: str) -> None:
@@ -164,8 +187,11 @@ def _assert_round_trip(ret: Return, fmt: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("form_id", FORMS)
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32), name=_NAMES,
-       texts=st.lists(st.lists(_TEXT, min_size=1, max_size=3), min_size=3, max_size=3))
+@given(
+    seed=st.integers(0, 2**32),
+    name=_NAMES,
+    texts=st.lists(st.lists(_TEXT, min_size=1, max_size=3), min_size=3, max_size=3),
+)
 def test_render_then_import_gives_the_same_return(form_id, fmt, seed, name, texts):
     ret = random_return(load_form(form_id), random.Random(seed), year=YEAR[form_id], name=name)
     ret.texts = {p: "\n".join(t) for p, t in zip(("p1", "p5", "p6"), texts, strict=True)}
@@ -183,8 +209,15 @@ class _Shown(Return):
 
 def _shown(form_id: str, shown: dict[str, Value]) -> _Shown:
     base = random_return(load_form(form_id), random.Random(7), year=YEAR[form_id], name="某局")
-    ret = _Shown(base.form, base.year, base.unit_code, base.unit_name, base.values, base.texts,
-                 info=base.info)
+    ret = _Shown(
+        base.form,
+        base.year,
+        base.unit_code,
+        base.unit_name,
+        base.values,
+        base.texts,
+        info=base.info,
+    )
     ret.shown = shown
     return ret
 
@@ -201,8 +234,15 @@ def test_a_changed_total_gives_exactly_one_finding(fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_blank_cells_and_worded_changes_become_findings(fmt):
-    ret = _shown("gb2019", {"t2.licensing.change": "减59", "t3.r4.natural": None,
-                            "t3.r4.total": 0, "t3.r3_7.natural": 0})
+    ret = _shown(
+        "gb2019",
+        {
+            "t2.licensing.change": "减59",
+            "t3.r4.natural": None,
+            "t3.r4.total": 0,
+            "t3.r3_7.natural": 0,
+        },
+    )
     res = import_bytes(render_report(ret, fmt), f"r.{fmt}")
     got = res.ret.values
     assert got["t2.licensing.change"] == -59
@@ -239,17 +279,24 @@ def test_hostile_html_is_bounded_and_never_run():
     ret = random_return(load_form("gb2021"), random.Random(2), year=2023, name="某局")
     page = render_report(ret, "html").decode("utf-8")
     deep = "<div>" * 5000 + "x" + "</div>" * 5000
-    junk = ('<script>document.write("一、总体情况")</script><table><tr>'
-            '<td colspan="99999999" rowspan="-3">1</td></tr></table>')
+    junk = (
+        '<script>document.write("一、总体情况")</script><table><tr>'
+        '<td colspan="99999999" rowspan="-3">1</td></tr></table>'
+    )
     wrapped = f"<table><tr><td>{page}</td></tr></table>{deep}{junk}"
     res = import_bytes(wrapped.encode("utf-8"), "r.html")
     assert res.ret.values == ret.values
     assert [f.code for f in res.findings] == ["unknown-table"]
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("r.docx", b"not a zip"), ("r.doc", b"\xd0\xcf\x11\xe0"), ("r.pdf", b"%PDF-1.4"),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("r.docx", b"not a zip"),
+        ("r.doc", b"\xd0\xcf\x11\xe0"),
+        ("r.pdf", b"%PDF-1.4"),
+    ],
+)
 def test_unreadable_files_are_refused(name, data):
     with pytest.raises(UnreadableReport):
         import_bytes(data, name)

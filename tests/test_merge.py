@@ -18,14 +18,15 @@ from typer.testing import CliRunner
 import govxl
 from govxl.check import inspect_file
 from govxl.cli import app
+from govxl.collect.status import Status
+from govxl.forms import load_form
+from govxl.forms.compute import compute
+from govxl.forms.layout import layout
 from govxl.merge import MergeError, merge, write_summary
 from govxl.merge.write import ISSUES_SHEET, STATUS_SHEET, TEXTS_SHEET, UNCHECKED
 from govxl.office import convert
 from govxl.roster import read_roster
 from govxl.samples import random_return
-from govxl.spec import load_form
-from govxl.spec.compute import compute
-from govxl.spec.layout import layout
 from govxl.template.writer import render
 
 FORMS = ["gb2019", "gb2021", "jilin2020"]
@@ -96,7 +97,7 @@ def test_demo_status_sheet_shows_every_unit(demo):
     status = {u.code: u.status for u in demo.report.units}
     assert set(rows) == set(status)
     for code, shown in rows.items():
-        expected = {"已通过": "已汇总", "有警告": "已汇总", "未报送": "未报送"}.get(
+        expected = {Status.PASSED: "已汇总", Status.WARNED: "已汇总", Status.MISSING: "未报送"}.get(
             status[code], "未汇总"
         )
         assert shown == expected, code
@@ -260,22 +261,33 @@ def test_merge_with_roster_lists_missing_units(tmp_path):
     assert [u.code for u in result.missing] == ["U2"]
 
 
-@given(st.lists(st.one_of(st.integers(-10**12, 10**12), st.none(), st.booleans(),
-                          st.decimals(allow_nan=False, allow_infinity=False, places=2),
-                          st.text(max_size=5)), min_size=4, max_size=4))
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-(10**12), 10**12),
+            st.none(),
+            st.booleans(),
+            st.decimals(allow_nan=False, allow_infinity=False, places=2),
+            st.text(max_size=5),
+        ),
+        min_size=4,
+        max_size=4,
+    )
+)
 def test_a_detail_row_of_whole_numbers_is_written_as_cell_by_cell(values: list) -> None:
     """The one-template path for rows of whole numbers writes exactly what the cell-by-cell
     path writes; anything else in the row (a blank, money, True, text) takes that path."""
+    from govxl.forms.returns import Member
     from govxl.merge.detail import Contribution, _other, _rows_xml
-    from govxl.returns import Member
 
     ids, letters = ["a", "b", "c", "d"], ["A", "B", "C", "D", "E", "F", "G", "H", "I"]
     row = Contribution(Member("U1", "单位"), dict(zip(ids, values, strict=True)))
     got = next(_rows_xml([row], ids, letters, 1, 2, 3))
     r = 5  # HEAD_ROWS + 1
     expected = "".join(
-        f'<c r="{col}{r}" s="2"><v>{v}</v></c>' if v.__class__ is int
+        f'<c r="{col}{r}" s="2"><v>{v}</v></c>'
+        if v.__class__ is int
         else _other(f"{col}{r}", v, 1, 2, 3)
-        for col, v in zip(letters[5:9], values, strict=True))
+        for col, v in zip(letters[5:9], values, strict=True)
+    )
     assert got.endswith(expected + "</row>")
-

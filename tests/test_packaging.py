@@ -1,20 +1,45 @@
-"""The wheel must carry every package and the form definitions (``pip install .`` works)."""
+"""The wheel carries every package, the form definitions and the sample district."""
 
 from __future__ import annotations
 
-import tomllib
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_every_package_is_listed_in_pyproject():
-    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-        "setuptools"]
-    listed = set(conf["packages"])
-    on_disk = {"govxl"} | {
-        "govxl." + ".".join(p.parent.relative_to(ROOT / "govxl").parts)
-        for p in (ROOT / "govxl").rglob("__init__.py") if p.parent != ROOT / "govxl"}
-    assert on_disk <= listed, sorted(on_disk - listed)
-    assert conf["package-dir"]["govxl.templates"] == "templates"
-    assert "*.yaml" in conf["package-data"]["govxl.templates"]
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out), str(ROOT)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (path,) = out.glob("govxl-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_the_wheel_holds_every_module_of_the_checkout(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "govxl").rglob("*.py")}
+    assert on_disk <= names, sorted(on_disk - names)
+
+
+def test_the_wheel_holds_the_form_definitions_and_the_sample_district(
+    wheel: zipfile.ZipFile,
+) -> None:
+    names = set(wheel.namelist())
+    for data in (ROOT / "govxl/forms/definitions").glob("*.yaml"):
+        assert str(data.relative_to(ROOT)) in names
+    assert "govxl/samples/roster.csv" in names
+    assert "govxl/samples/zhengyang-2020/report.txt" in names
+
+
+def test_nothing_outside_the_govxl_package_is_installed(wheel: zipfile.ZipFile) -> None:
+    tops = {n.split("/")[0] for n in wheel.namelist()}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"govxl"}

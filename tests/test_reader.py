@@ -515,15 +515,36 @@ _DTD = '<!DOCTYPE x [<!ENTITY a "b">]>'
         ("<styleSheet/>", False),
         ('<?xml version="1.0"?>' + _DTD + "<styleSheet/>", True),
         ('<?xml version="1.0"?><!-- a comment -->' + _DTD + "<styleSheet/>", True),
-        (("\ufeff" + '<?xml version="1.0" encoding="UTF-16"?>' + _DTD + "<styleSheet/>")
-         .encode("utf-16-le"), True),
-        (('<?xml version="1.0" encoding="ISO-8859-1"?>' + _DTD + "<styleSheet/>")
-         .encode("latin-1"), True),
-        (('<?xml version="1.0" encoding="UTF-8"?>\n<?pi <styleSheet/> ?>' + _DTD
-          + "<styleSheet/>"), True),
+        (
+            ("\ufeff" + '<?xml version="1.0" encoding="UTF-16"?>' + _DTD + "<styleSheet/>").encode(
+                "utf-16-le"
+            ),
+            True,
+        ),
+        (
+            ('<?xml version="1.0" encoding="ISO-8859-1"?>' + _DTD + "<styleSheet/>").encode(
+                "latin-1"
+            ),
+            True,
+        ),
+        (
+            (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<?pi <styleSheet/> ?>'
+                + _DTD
+                + "<styleSheet/>"
+            ),
+            True,
+        ),
     ],
-    ids=["plain", "no-declaration", "doctype", "after-a-comment", "utf-16", "latin-1",
-         "instruction-that-looks-like-a-root"],
+    ids=[
+        "plain",
+        "no-declaration",
+        "doctype",
+        "after-a-comment",
+        "utf-16",
+        "latin-1",
+        "instruction-that-looks-like-a-root",
+    ],
 )
 def test_a_dtd_in_a_part_we_do_not_parse_is_found_however_it_is_written(
     tmp_path: Path, xw_book: Path, styles: str | bytes, refused: bool
@@ -722,8 +743,9 @@ def test_either_inflater_reads_the_same_and_refuses_the_same(
     lying = tmp_path / "说谎.xlsx"
     lying.write_bytes(patch_declared_size(data, "xl/worksheets/sheet1.xml", 1000))
     expect_error(lying, "zip-bomb")
-    damaged = _corrupt_deflate(tmp_path / "src.xlsx", tmp_path / "损坏.xlsx",
-                               "xl/worksheets/sheet1.xml")
+    damaged = _corrupt_deflate(
+        tmp_path / "src.xlsx", tmp_path / "损坏.xlsx", "xl/worksheets/sheet1.xml"
+    )
     expect_error(damaged, "corrupt-zip")
 
 
@@ -767,8 +789,11 @@ def _both_paths(path: Path) -> tuple[object, object]:
 
     def slow():  # type: ignore[no-untyped-def]
         arc = Archive(load_file(path, limits), limits)
-        sst = (xlsx._stream_shared_strings(arc, "xl/sharedStrings.xml")
-               if arc.has("xl/sharedStrings.xml") else [])
+        sst = (
+            xlsx._stream_shared_strings(arc, "xl/sharedStrings.xml")
+            if arc.has("xl/sharedStrings.xml")
+            else []
+        )
         return xlsx._stream_sheet(arc, "xl/worksheets/sheet1.xml", "表1", sst, 10**6).cells
 
     def expat():  # type: ignore[no-untyped-def]
@@ -782,15 +807,18 @@ def _both_paths(path: Path) -> tuple[object, object]:
     return fast, expat()
 
 
-SST = ('<sst xmlns="' + MAIN_NS + '" count="1" uniqueCount="1"><si><t>{}</t></si></sst>')
+SST = '<sst xmlns="' + MAIN_NS + '" count="1" uniqueCount="1"><si><t>{}</t></si></sst>'
 
 
 @pytest.mark.parametrize(
     "cells, sst",
     [
         ('<row r="1"><c r="A1"><v>1</v></c></row><?pi <c r="B1"><v>666</v></c>?>', None),
-        ('<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="' + MAIN_NS + '" r="B1"><x:v>2</x:v>'
-         "</x:c></row>", None),
+        (
+            '<row r="1"><c r="A1"><v>1</v></c><x:c xmlns:x="' + MAIN_NS + '" r="B1"><x:v>2</x:v>'
+            "</x:c></row>",
+            None,
+        ),
         ('<row r="1"><c r="A1" t="str"><v>a&nbsp;b</v></c></row>', None),
         ('<row r="1"><c r="A1" t="str"><v>&#128;</v></c></row>', None),
         ('<row r="1"><c r="A1" t="str"><v>a & b</v></c></row>', None),
@@ -800,14 +828,27 @@ SST = ('<sst xmlns="' + MAIN_NS + '" count="1" uniqueCount="1"><si><t>{}</t></si
         ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', SST.format("a&#95;x000D_b")),
         ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', SST.format("a&#x5F;x0041_b")),
         ('<row r="1"><c r="A1" t="str"><v>_xD800_</v></c></row>', None),
-        ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
-         SST.format('a</t><x:t xmlns:x="' + MAIN_NS + '">b</x:t><t>c')),
+        (
+            '<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+            SST.format('a</t><x:t xmlns:x="' + MAIN_NS + '">b</x:t><t>c'),
+        ),
         ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', SST.format("a<?pi b?>c")),
     ],
-    ids=["processing-instruction", "prefixed-cell", "html-entity", "cp1252-reference",
-         "bare-ampersand", "forbidden-character", "non-ascii-digits", "carriage-return",
-         "escape-from-reference", "escape-from-hex-reference", "half-surrogate",
-         "prefixed-shared-string-run", "processing-instruction-in-shared-strings"],
+    ids=[
+        "processing-instruction",
+        "prefixed-cell",
+        "html-entity",
+        "cp1252-reference",
+        "bare-ampersand",
+        "forbidden-character",
+        "non-ascii-digits",
+        "carriage-return",
+        "escape-from-reference",
+        "escape-from-hex-reference",
+        "half-surrogate",
+        "prefixed-shared-string-run",
+        "processing-instruction-in-shared-strings",
+    ],
 )
 def test_fast_path_reads_what_expat_reads(tmp_path: Path, cells: str, sst: str | None) -> None:
     path = write_zip(tmp_path / "边角.xlsx", xlsx_parts(sheet_xml(cells), sst=sst))
@@ -826,23 +867,32 @@ def test_fast_path_reads_what_expat_reads(tmp_path: Path, cells: str, sst: str |
         '<conditionalFormatting sqref="A1"><cfRule type="expression" priority="1">'
         "<formula>A1&lt;0</formula></cfRule></conditionalFormatting>",
     ],
-    ids=["cell-after-sheet-data", "empty-cell-after-sheet-data", "cell-after-newline",
-         "prefixed-cell-after-sheet-data", "processing-instruction-after-sheet-data",
-         "conditional-format"],
+    ids=[
+        "cell-after-sheet-data",
+        "empty-cell-after-sheet-data",
+        "cell-after-newline",
+        "prefixed-cell-after-sheet-data",
+        "processing-instruction-after-sheet-data",
+        "conditional-format",
+    ],
 )
 def test_what_follows_the_cells_is_read_as_expat_reads_it(tmp_path: Path, extra: str) -> None:
     """The cell pattern runs over <sheetData> only; anything after it that expat would take for
     a cell sends the part to expat, and the usual tail does not."""
-    path = write_zip(tmp_path / "尾部.xlsx", xlsx_parts(
-        sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', extra=extra)))
+    path = write_zip(
+        tmp_path / "尾部.xlsx",
+        xlsx_parts(sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', extra=extra)),
+    )
     fast, slow = _both_paths(path)
     assert fast == slow
 
 
 def test_the_last_sheet_protection_counts_as_in_expat(tmp_path: Path) -> None:
     extra = '<sheetProtection sheet="1"/><sheetProtectionX sheet="0"/>'
-    path = write_zip(tmp_path / "保护.xlsx",
-                     xlsx_parts(sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', extra=extra)))
+    path = write_zip(
+        tmp_path / "保护.xlsx",
+        xlsx_parts(sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>', extra=extra)),
+    )
     assert read_workbook(path).sheets["表1"].protected
 
 
@@ -862,9 +912,12 @@ def test_a_broken_header_of_a_part_never_parsed_is_skipped_as_before(
 def test_what_the_shared_parse_keeps_is_bounded(tmp_path: Path, xw_book: Path) -> None:
     from govxl.reader import core
 
-    big = ('<?xml version="1.0"?><Properties xmlns="http://schemas.openxmlformats.org/'
-           'officeDocument/2006/extended-properties"><Application>'
-           + "x" * 200_000 + "</Application></Properties>")
+    big = (
+        '<?xml version="1.0"?><Properties xmlns="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/extended-properties"><Application>'
+        + "x" * 200_000
+        + "</Application></Properties>"
+    )
     path = rewrite_zip(xw_book, tmp_path / "大属性.xlsx", {"docProps/app.xml": big})
     read_workbook(path)
     assert all(key[2] <= core._MEMO_PART_BYTES for key in core._MEMO)

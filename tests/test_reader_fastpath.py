@@ -9,12 +9,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from govxl.forms import load_form
 from govxl.office import convert
 from govxl.reader import Limits
 from govxl.reader import xlsx as reader
 from govxl.reader.core import Archive, load_file
 from govxl.samples import random_return
-from govxl.spec import load_form
 from govxl.template.writer import render
 
 
@@ -27,11 +27,15 @@ def _both(path: Path) -> list[tuple[str, object, object]]:
         arc = Archive(load_file(path, limits), limits)
         if not arc.has(part):
             break
-        sst = reader._shared_strings(arc, "xl/sharedStrings.xml") if arc.has(
-            "xl/sharedStrings.xml") else []
+        sst = (
+            reader._shared_strings(arc, "xl/sharedStrings.xml")
+            if arc.has("xl/sharedStrings.xml")
+            else []
+        )
         fast = reader._parse_sheet(arc, part, part, sst, 10**6)
-        slow = reader._stream_sheet(Archive(load_file(path, limits), limits), part, part, sst,
-                                    10**6)
+        slow = reader._stream_sheet(
+            Archive(load_file(path, limits), limits), part, part, sst, 10**6
+        )
         out.append((part, fast, slow))
     return out
 
@@ -41,8 +45,9 @@ def files(tmp_path_factory, soffice):
     tmp = tmp_path_factory.mktemp("fast")
     made = []
     for form_id, year in (("gb2019", 2020), ("gb2021", 2025)):
-        ret = random_return(load_form(form_id), random.Random(5), year=year, code="1",
-                            name="单位 & <测试>")
+        ret = random_return(
+            load_form(form_id), random.Random(5), year=year, code="1", name="单位 & <测试>"
+        )
         ret.texts["p1"] = "第一行\n第二行 “引号” & <尖括号>"
         p = tmp / f"{form_id}.xlsx"
         p.write_bytes(render(ret, generated=datetime(2026, 1, 1)))
@@ -70,7 +75,7 @@ def test_fast_path_equals_expat_path(files):
 def test_fast_path_declines_what_it_does_not_know():
     from govxl.reader import fastsheet
 
-    assert fastsheet.scan(b'<!DOCTYPE x><worksheet></worksheet>') is None
+    assert fastsheet.scan(b"<!DOCTYPE x><worksheet></worksheet>") is None
     assert fastsheet.scan(b'<x:worksheet><x:c r="A1"/></x:worksheet>') is None
     assert fastsheet.scan(b'<worksheet><c t="s"><v>0</v></c></worksheet>') is None  # no r=
     shared = b'<worksheet><c r="B1"><f t="shared" si="0"/></c></worksheet>'
@@ -85,8 +90,9 @@ def test_fast_shared_strings_equal_expat(files):
         if not arc.has("xl/sharedStrings.xml"):
             continue  # a writer that keeps its strings inline
         fast = reader._shared_strings(arc, "xl/sharedStrings.xml")
-        slow = reader._stream_shared_strings(Archive(load_file(path, limits), limits),
-                                             "xl/sharedStrings.xml")
+        slow = reader._stream_shared_strings(
+            Archive(load_file(path, limits), limits), "xl/sharedStrings.xml"
+        )
         assert fast == slow and len(fast) > 50, path.name
 
 
@@ -94,8 +100,18 @@ def _zipfile_view(data: bytes) -> list[tuple[object, ...]]:
     import io
     import zipfile
 
-    return [(i.filename, i.flag_bits, i.compress_type, i.CRC, i.compress_size, i.file_size,
-             i.header_offset) for i in zipfile.ZipFile(io.BytesIO(data)).infolist()]
+    return [
+        (
+            i.filename,
+            i.flag_bits,
+            i.compress_type,
+            i.CRC,
+            i.compress_size,
+            i.file_size,
+            i.header_offset,
+        )
+        for i in zipfile.ZipFile(io.BytesIO(data)).infolist()
+    ]
 
 
 def test_plain_zip_directory_equals_zipfiles(files):
@@ -123,4 +139,3 @@ def test_plain_zip_directory_declines_the_unusual(files):
     assert _plain_directory(b"junk" + data) is None
     assert _plain_directory(data[:-30] + data[-22:]) is None
     assert _plain_directory(b"") is None
-

@@ -15,14 +15,14 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from govxl.forms import CellType, load_form
+from govxl.forms.layout import layout
+from govxl.forms.returns import Return
+from govxl.mdtext import md_escape, md_unescape
 from govxl.report.render import build_document, render_report
 from govxl.report.tables import show, table_model
 from govxl.report.to_docx import TEXT_CM
-from govxl.report.to_md import md_escape, md_unescape
-from govxl.returns import Return
 from govxl.samples import random_return
-from govxl.spec import CellType, load_form
-from govxl.spec.layout import layout
 
 FORMS = ["gb2019", "gb2021", "jilin2020"]
 YEAR = {"gb2019": 2019, "gb2021": 2024, "jilin2020": 2020}
@@ -96,9 +96,11 @@ def test_title_parts_in_order_and_closing_at_the_end(fmt):
         text = "\n".join(p.text for p in d.paragraphs)
         last = [p for p in d.paragraphs if p.text.strip()][-2:]
         assert [p.text for p in last] == [ret.unit_name, ret.info["signed"]]
-        assert all(p.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT or
-                   p.style.paragraph_format.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
-                   for p in last)
+        assert all(
+            p.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
+            or p.style.paragraph_format.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
+            for p in last
+        )
     else:
         text = data.decode("utf-8")
     title = "长春市绿园区正阳街道办事处2024年政府信息公开工作年度报告"
@@ -125,9 +127,25 @@ def test_html_escapes_everything_a_unit_typed():
     ret.texts["p1"] = HOSTILE + "\n第二段"
     html = render_report(ret, "html")
     tags = _tags(html)
-    assert {t for t, _ in tags.tags} <= {"html", "head", "meta", "title", "style", "body",
-                                         "article", "h1", "h2", "p", "table", "thead", "tbody",
-                                         "tr", "th", "td", "br"}
+    assert {t for t, _ in tags.tags} <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "article",
+        "h1",
+        "h2",
+        "p",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "br",
+    }
     assert HOSTILE in "".join(tags.text)
     assert b"Content-Security-Policy" in html
 
@@ -188,8 +206,9 @@ def test_docx_page_fonts_and_real_merged_cells():
 
 
 def _png_script():
-    spec = importlib.util.spec_from_file_location("make_report_pngs",
-                                                  ROOT / "docs" / "make_report_pngs.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_report_pngs", ROOT / "docs" / "make_report_pngs.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -205,8 +224,9 @@ def test_docx_converts_to_pdf_and_the_tables_fit_the_page(soffice, tmp_path):
         assert all(p.stat().st_size > 1000 for p in pngs[form_id])
         pdf = tmp_path / f"report-{form_id}.pdf"
         assert 2 <= script.page_count(pdf) <= 5
-        bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        bbox = subprocess.run(
+            ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         found = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', bbox)
         # A full stop may hang into the margin at the end of a text line, as in Word.
         words = [(float(a), float(b)) for a, b, w in found if not w.endswith(tuple("。，；：、"))]

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from xlsxwriter.workbook import Workbook
 
 from govxl.reader import read_workbook
-from govxl.sheetxml import dimension, rows_xml, style
+from govxl.template.sheetxml import dimension, rows_xml, style
 from govxl.template.writer import patch_workbook
 
 ROWS = [
-    ("U1", "=HYPERLINK(\"http://x\",\"点我\")", 3, None, True),
+    ("U1", '=HYPERLINK("http://x","点我")', 3, None, True),
     ("U2", "含\x07控制字符 & <尖括号>", 0, "", "+1+1"),
     ("U3", "第一行\n第二行", 12345678901, "x", False),
 ]
@@ -43,15 +43,18 @@ def _book(total_row: int | None) -> tuple[bytes, int, int]:
 @pytest.mark.parametrize("total_row", [None, len(ROWS) + 2])
 def test_streamed_rows_read_back_as_written(total_row: int | None, tmp_path: Path) -> None:
     data, _, s = _book(total_row)
-    rows = {"xl/worksheets/sheet1.xml": (rows_xml(ROWS, 1, [s] * 5),
-                                         dimension(1, len(ROWS) + 2, 5))}
+    rows = {
+        "xl/worksheets/sheet1.xml": (rows_xml(ROWS, 1, [s] * 5), dimension(1, len(ROWS) + 2, 5))
+    }
     out = patch_workbook(data, rows)
     path = tmp_path / "表.xlsx"
     path.write_bytes(out)
     # govxl's reader undoes Excel's _xHHHH_ escapes as Excel does (openpyxl leaves them)
     cells = read_workbook(path).sheets["表"].cells
-    got = [tuple(cells[f"{col}{r}"].value if f"{col}{r}" in cells else None for col in "ABCDE")
-           for r in (2, 3, 4)]
+    got = [
+        tuple(cells[f"{col}{r}"].value if f"{col}{r}" in cells else None for col in "ABCDE")
+        for r in (2, 3, 4)
+    ]
     assert got == [
         ("U1", '=HYPERLINK("http://x","点我")', 3, None, "True"),
         ("U2", "含\x07控制字符 & <尖括号>", 0, None, "+1+1"),
@@ -82,8 +85,9 @@ def test_text_keeps_literal_escapes_carriage_returns_and_fits_a_cell(tmp_path: P
     return survives XML's line-end rule, and text is cut to the 32,767 units a cell holds."""
     data, _, s = _book(None)
     rows = [("_x003D_1+1", "a\rb", "长" * 40_000, "😀" * 20_000, "")]
-    patched = patch_workbook(data, {"xl/worksheets/sheet1.xml": (rows_xml(rows, 1, [s] * 5),
-                                                                 dimension(1, 1, 5))})
+    patched = patch_workbook(
+        data, {"xl/worksheets/sheet1.xml": (rows_xml(rows, 1, [s] * 5), dimension(1, 1, 5))}
+    )
     path = tmp_path / "边界.xlsx"
     path.write_bytes(patched)
     cells = read_workbook(path).sheets["表"].cells
@@ -93,8 +97,10 @@ def test_text_keeps_literal_escapes_carriage_returns_and_fits_a_cell(tmp_path: P
     assert len(cells["D2"].value.encode("utf-16-le")) // 2 <= 32_767  # emoji count twice
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
-       | st.from_regex(r"[a-z_]{0,4}_x[0-9A-Fa-f]{4}_[\x00-\x1f\ufffe]?", fullmatch=True))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+    | st.from_regex(r"[a-z_]{0,4}_x[0-9A-Fa-f]{4}_[\x00-\x1f\ufffe]?", fullmatch=True)
+)
 def test_escaping_skips_the_pattern_only_where_it_would_change_nothing(text: str) -> None:
     from govxl.xmltext import _CONTROL, escape
 

@@ -15,13 +15,14 @@ from structure import structure
 from typer.testing import CliRunner
 
 from govxl.cli import app
-from govxl.returns import Return
+from govxl.forms import load_form
+from govxl.forms.cellmap import cell_map
+from govxl.forms.layout import layout
+from govxl.forms.returns import Return
+from govxl.forms.workbook import ID_KEYS, SHEET_ID
 from govxl.samples import random_return
-from govxl.spec import load_form
-from govxl.spec.cellmap import cell_map
-from govxl.spec.layout import layout
 from govxl.template import write_template
-from govxl.template.writer import ID_KEYS, SHEET_ID, render
+from govxl.template.writer import render
 
 FORMS = ["gb2019", "gb2021", "jilin2020"]
 YEAR = {"gb2019": 2020, "gb2021": 2025, "jilin2020": 2020}
@@ -140,12 +141,16 @@ def test_cells_with_the_same_rule_and_prompt_share_one_validation(tmp_path, form
     per cell made the validations two thirds of every sheet's XML, read again in each return."""
     wb = openpyxl.load_workbook(_template(tmp_path, form_id))
     for ws in wb.worksheets:
-        rules = [(dv.type, dv.operator, dv.formula1, dv.formula2, dv.promptTitle, dv.prompt)
-                 for dv in ws.data_validations.dataValidation]
+        rules = [
+            (dv.type, dv.operator, dv.formula1, dv.formula2, dv.promptTitle, dv.prompt)
+            for dv in ws.data_validations.dataValidation
+        ]
         assert len(rules) == len(set(rules)), ws.title
-        inputs = sum(r.size["rows"] * r.size["columns"]
-                     for dv in ws.data_validations.dataValidation
-                     for r in MultiCellRange(str(dv.sqref)).ranges)
+        inputs = sum(
+            r.size["rows"] * r.size["columns"]
+            for dv in ws.data_validations.dataValidation
+            for r in MultiCellRange(str(dv.sqref)).ranges
+        )
         if ws.title.startswith("三"):
             assert len(rules) * 3 < inputs, "most rows share one validation"
     wb.close()
@@ -223,10 +228,13 @@ def test_patched_personal_copy_is_byte_identical_to_a_full_render(form_id, code,
     from govxl.template.personalise import CODE_TOKEN, NAME_TOKEN, personalise
 
     form = load_form(form_id)
-    base = render(Return(form, year=YEAR[form_id], unit_code=CODE_TOKEN, unit_name=NAME_TOKEN),
-                  generated=FIXED)
-    direct = render(Return(form, year=YEAR[form_id], unit_code=code, unit_name=name),
-                    generated=FIXED)
+    base = render(
+        Return(form, year=YEAR[form_id], unit_code=CODE_TOKEN, unit_name=NAME_TOKEN),
+        generated=FIXED,
+    )
+    direct = render(
+        Return(form, year=YEAR[form_id], unit_code=code, unit_name=name), generated=FIXED
+    )
     assert personalise(base, code, name) == direct
 
 
@@ -236,6 +244,12 @@ def test_a_blank_template_has_blank_cells_not_empty_strings(tmp_path, form_id):
     costs every return a string to read. (The hidden identity sheet keeps its key/value pairs,
     which personalised copies patch in place.)"""
     wb = openpyxl.load_workbook(_template(tmp_path, form_id))
-    empty = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets if ws.sheet_state == "visible"
-             for row in ws.iter_rows() for c in row if c.value == ""]
+    empty = [
+        f"{ws.title}!{c.coordinate}"
+        for ws in wb.worksheets
+        if ws.sheet_state == "visible"
+        for row in ws.iter_rows()
+        for c in row
+        if c.value == ""
+    ]
     assert empty == []

@@ -18,14 +18,15 @@ import openpyxl
 import pytest
 from structure import covered, structure
 
+from govxl.forms import load_form
+from govxl.forms.compute import Value, compute, display
+from govxl.forms.formulas import overall_value, status_value
+from govxl.forms.layout import STATUS_ROW, a1, layout
+from govxl.forms.returns import Return
+from govxl.forms.workbook import SHEET_INFO
 from govxl.office import convert
-from govxl.returns import Return
 from govxl.samples import random_values
-from govxl.spec import load_form
-from govxl.spec.compute import Value, compute, display
-from govxl.spec.layout import STATUS_ROW, a1, layout
-from govxl.template.formulas import overall_value, status_value
-from govxl.template.writer import SHEET_INFO, render
+from govxl.template.writer import render
 
 pytestmark = pytest.mark.soffice
 
@@ -162,6 +163,7 @@ def test_libreoffice_round_trip_keeps_protection_inputs_validation_merges(round_
         assert a["unlocked"] == b["unlocked"], sheet
         assert a["merged"] == b["merged"], sheet
         assert {covered(v[0]) for v in a["validations"]} == {
-            covered(v[0]) for v in b["validations"]}, sheet
+            covered(v[0]) for v in b["validations"]
+        }, sheet
     # LibreOffice turns "very hidden" into "hidden": the reader accepts both.
     assert after["_govxl"]["state"] in ("hidden", "veryHidden")

@@ -19,11 +19,11 @@ from pathlib import Path
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
+from govxl.forms import load_form
+from govxl.forms.layout import a1, layout
+from govxl.forms.returns import Return
 from govxl.office import convert
-from govxl.returns import Return
 from govxl.samples import random_return
-from govxl.spec import load_form
-from govxl.spec.layout import a1, layout
 from govxl.template.writer import render
 
 FORMS = ("gb2019", "gb2021", "jilin2020")

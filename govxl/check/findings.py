@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from govxl.spec import Severity
+from govxl.forms import Severity
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,19 @@ CATALOGUE: dict[str, Kind] = {
             "同一单位报送了多份文件，以最新的一份为准，这一份不再使用。",
         ),
         _k("duplicate-file", "重复文件", "info", "与另一份文件内容完全相同，按一份处理。"),
-        _k("import-problem", "报告导入问题", "warning",
-       "从已发布的报告（Word、网页或文本）导入数字时，有内容无法对应到表格中，或标签与官方格式不同。"),
-    _k("imported", "由报告导入", "info",
-       "该单位报送的是报告文本而非填报模板，数字是从报告表格中导入的，请核对。"),
-    # identity
+        _k(
+            "import-problem",
+            "报告导入问题",
+            "warning",
+            "从已发布的报告（Word、网页或文本）导入数字时，有内容无法对应到表格中，或标签与官方格式不同。",
+        ),
+        _k(
+            "imported",
+            "由报告导入",
+            "info",
+            "该单位报送的是报告文本而非填报模板，数字是从报告表格中导入的，请核对。",
+        ),
+        # identity
         _k("unknown-unit", "名册中没有该单位", "error", "文件中的单位代码不在本次名册中。"),
         _k("wrong-year", "报告年度不符", "error", "文件的报告年度与本次收集的年度不一致。"),
         _k("wrong-form", "表格格式不符", "error", "文件使用的表格格式不适用于本次收集的年度。"),

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from govxl.spec import Cell, Form
-from govxl.spec.layout import STATUS_ROW, SheetLayout, a1, layout
-from govxl.template import formulas
+from govxl.forms import Cell, Form, formulas
+from govxl.forms.layout import STATUS_ROW, SheetLayout, a1, layout
 from govxl.values import Kind
 
 _SPACE = re.compile(r"[\s\u3000]+")
@@ -79,16 +78,24 @@ def _table_plan(form: Form, table_id: str, year: int | None) -> TablePlan:
         if cell.computed:
             f = formulas.define_formula(form.definition_of(cell.id), lay)
             totals.append(
-                TotalSlot(cell, lay.a1(cell.id), f, norm_formula(f), row_label, col_label,
-                          f.removeprefix("="))
+                TotalSlot(
+                    cell,
+                    lay.a1(cell.id),
+                    f,
+                    norm_formula(f),
+                    row_label,
+                    col_label,
+                    f.removeprefix("="),
+                )
             )
         else:
             inputs.append(
                 InputSlot(cell, lay.a1(cell.id), Kind(cell.type.value), row_label, col_label)
             )
     by_key = {i.key: i for i in form.instances}
-    written = [(a1(*place), formulas.check_formula(by_key[k], lay))
-               for k, place in lay.checks.items()]
+    written = [
+        (a1(*place), formulas.check_formula(by_key[k], lay)) for k, place in lay.checks.items()
+    ]
     written.append((a1(STATUS_ROW, 0), formulas.status_formula(form, lay)))
     checks = [(where, norm_formula(f), f.removeprefix("=")) for where, f in written]
     return TablePlan(

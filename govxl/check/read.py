@@ -16,12 +16,11 @@ from govxl.check.findings import finding
 from govxl.check.plan import TablePlan, plan
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_rules
-from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
-from govxl.returns import INFO_FIELDS, Member, Return
-from govxl.spec import Form, form_ids, load_form
-from govxl.spec.compute import Value
-from govxl.spec.layout import a1
-from govxl.template.writer import (
+from govxl.forms import Form, form_ids, load_form
+from govxl.forms.compute import Value
+from govxl.forms.layout import a1
+from govxl.forms.returns import INFO_FIELDS, Member, Return
+from govxl.forms.workbook import (
     ID_KEYS,
     NOTE_FIRST_ROW,
     NOTE_ROWS,
@@ -32,6 +31,7 @@ from govxl.template.writer import (
     info_cell,
     text_cells,
 )
+from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
 from govxl.values import MAX_COUNT, Kind, parse_value
 
 
@@ -112,7 +112,7 @@ def _text(sheet: RawSheet | None, row: int, col: int) -> str:
         return ""
     v = raw.value
     if v.__class__ is str:
-        return v.strip()  # type: ignore[union-attr]
+        return v.strip()
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return str(v).strip()
@@ -236,8 +236,11 @@ def _read_into(
             )
             continue
         label_findings = list(tamper.labels(sheet, tp, name))
-        if label_findings and year is not None and not any(
-                tamper.labels(sheet, plan(form, None)[k], name)):  # the blank plan, when needed
+        if (
+            label_findings
+            and year is not None
+            and not any(tamper.labels(sheet, plan(form, None)[k], name))
+        ):  # the blank plan, when needed
             label_findings = []
         res.findings.extend(label_findings)
         if label_findings:
@@ -264,7 +267,7 @@ def _values(
             continue
         cell = slot.cell
         parsed = parse_value(rawv, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
-        value: Value = parsed.value  # type: ignore[assignment]
+        value: Value = parsed.value
         if value is None and rawv not in (None, ""):
             value = str(rawv)  # unreadable text stays text, never becomes 0
         ret.values[cell.id] = value

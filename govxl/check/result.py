@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from govxl.check.findings import Finding
-from govxl.returns import Return
+from govxl.forms.returns import Return
 
 
 @dataclass

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from govxl.check.findings import Finding, finding
-from govxl.returns import Return
-from govxl.spec import Form, Instance, Severity
-from govxl.spec.compute import Outcome, Value, compute, is_number, run
-from govxl.spec.layout import a1, layout
+from govxl.forms import Form, Instance, Severity
+from govxl.forms.compute import Outcome, Value, compute, is_number, run
+from govxl.forms.layout import a1, layout
+from govxl.forms.returns import Return
 
 JUMP_HIGH, JUMP_LOW = 5, Decimal("0.2")
 
@@ -67,9 +67,14 @@ def check_rules(
 def _this_year(form: Form) -> tuple[tuple[Instance, frozenset[str]], ...]:
     """The instances that need no last-year figures, each with the tables it reads (per form,
     once: collect runs this for every return)."""
-    return form._memo("this_year_rules", lambda: tuple(
-        (inst, frozenset(form.cells[r].table for r in inst.refs))
-        for inst in form.instances if not inst.uses_prev))
+    return form._memo(
+        "this_year_rules",
+        lambda: tuple(
+            (inst, frozenset(form.cells[r].table for r in inst.refs))
+            for inst in form.instances
+            if not inst.uses_prev
+        ),
+    )
 
 
 def _typed_total(
@@ -80,7 +85,7 @@ def _typed_total(
     parsed = parse_value(reported, Kind.DELTA)
     if parsed.value is None or not is_number(parsed.value):
         return []
-    outcome = run(inst, {**values, inst.target or "": parsed.value})  # type: ignore[dict-item]
+    outcome = run(inst, {**values, inst.target or "": parsed.value})
     if outcome.status != "fail":
         return []
     msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
@@ -107,9 +112,16 @@ def _note_key(text: str) -> str:
 def _failed(ret: Return, inst: Instance, outcome: Outcome, file: str) -> Finding:
     """A failed rule, its message filled with the two sides, at the cell the clerk sees."""
     msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
-    return finding("rule-failed", msg, severity=inst.rule.severity, rule=inst.key,
-                   value=_fmt(outcome.lhs), expected=_fmt(outcome.rhs), file=file,
-                   **_place(ret, inst))
+    return finding(
+        "rule-failed",
+        msg,
+        severity=inst.rule.severity,
+        rule=inst.key,
+        value=_fmt(outcome.lhs),
+        expected=_fmt(outcome.rhs),
+        file=file,
+        **_place(ret, inst),
+    )
 
 
 def explain(ret: Return, found: list[Finding]) -> None:

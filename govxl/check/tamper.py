@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 from govxl.check.findings import Finding, finding
 from govxl.check.plan import TablePlan, norm_formula, norm_label
+from govxl.forms.layout import a1
 from govxl.reader import RawSheet, RawWorkbook
-from govxl.spec.layout import a1
 
 
 def labels(sheet: RawSheet, tp: TablePlan, file: str) -> Iterator[Finding]:

@@ -15,9 +15,9 @@ from typing import Any
 
 from govxl.check.findings import Finding
 from govxl.fileio import atomic_open
-from govxl.returns import Return, pack_values, unpack_values
-from govxl.spec import Severity, load_form
-from govxl.spec.compute import Value
+from govxl.forms import Severity, load_form
+from govxl.forms.compute import Value
+from govxl.forms.returns import Return, pack_values, unpack_values
 
 CACHE = "returns.jsonl"
 
@@ -36,12 +36,24 @@ def write_cache(rows: Iterator[tuple[str, str, Return]], out: Path) -> Path:
     path = out / CACHE
     with atomic_open(path) as fh:
         for file, sha, ret in rows:
-            line = json.dumps({
-                "file": file, "sha256": sha, "form": ret.form.id, "digest": ret.form.digest,
-                "year": ret.year, "unit_code": ret.unit_code, "unit_name": ret.unit_name,
-                "kind": ret.kind, "values": pack_values(ret.form, ret.values),
-                "texts": ret.texts, "notes": ret.notes, "info": ret.info},
-                ensure_ascii=False, default=_enc)  # the C encoder calls _enc for Decimals only
+            line = json.dumps(
+                {
+                    "file": file,
+                    "sha256": sha,
+                    "form": ret.form.id,
+                    "digest": ret.form.digest,
+                    "year": ret.year,
+                    "unit_code": ret.unit_code,
+                    "unit_name": ret.unit_name,
+                    "kind": ret.kind,
+                    "values": pack_values(ret.form, ret.values),
+                    "texts": ret.texts,
+                    "notes": ret.notes,
+                    "info": ret.info,
+                },
+                ensure_ascii=False,
+                default=_enc,
+            )  # the C encoder calls _enc for Decimals only
             fh.write(line.encode("utf-8") + b"\n")
     return path
 
@@ -64,10 +76,17 @@ def _read_lines(lines: Iterable[str]) -> dict[str, tuple[str, Return]]:
         values = d["values"]
         if '{"decimal"' in line:  # money: lines without any skip the walk
             values = [v if v.__class__ is not dict else _dec(v) for v in values]
-        ret = Return(form, year=d["year"], unit_code=d["unit_code"],
-                     unit_name=d["unit_name"], kind=d["kind"],
-                     values=unpack_values(form, values),
-                     texts=d["texts"], notes=[tuple(n) for n in d["notes"]], info=d["info"])
+        ret = Return(
+            form,
+            year=d["year"],
+            unit_code=d["unit_code"],
+            unit_name=d["unit_name"],
+            kind=d["kind"],
+            values=unpack_values(form, values),
+            texts=d["texts"],
+            notes=[tuple(n) for n in d["notes"]],
+            info=d["info"],
+        )
         out[d["file"]] = (d["sha256"], ret)
     return out
 

@@ -69,10 +69,10 @@ def write_feedback(fr: FileResult, out: Path) -> Path | None:
         c.font = Font(bold=True)
     ws.protection.sheet = True
     wb.active = 0
-    for sheet in wb.worksheets:
+    for each in wb.worksheets:
         # The template opens on its guide sheet, selected; left selected beside the new first
         # sheet, Excel would open the two as a group and copy every keystroke into both.
-        sheet.sheet_view.tabSelected = sheet is ws
+        each.sheet_view.tabSelected = each is ws
     wb.security = wb.security or WorkbookProtection()
     wb.security.lockStructure = True
     buf = io.BytesIO()

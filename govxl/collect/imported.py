@@ -12,16 +12,26 @@ from pathlib import Path
 from govxl.check.findings import finding
 from govxl.check.read import ReadResult, sha256_of
 from govxl.check.rules import check_rules
-from govxl.spec.layout import layout
+from govxl.forms.layout import layout
 
 ADVICE = "请核对报告原文，或请该单位用下发的填报模板重新报送。"
-VALUE_CODES = {"blank", "blank-as-zero", "number-as-text", "not-a-number", "fraction", "negative",
-               "too-large", "unit-converted", "unit-unclear", "total-mismatch"}
+VALUE_CODES = {
+    "blank",
+    "blank-as-zero",
+    "number-as-text",
+    "not-a-number",
+    "fraction",
+    "negative",
+    "too-large",
+    "unit-converted",
+    "unit-unclear",
+    "total-mismatch",
+}
 
 
 def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
-    from govxl.report.importer import import_report
-    from govxl.report.source import UnreadableReport
+    from govxl.importer.run import import_report
+    from govxl.importer.source import UnreadableReport
 
     name = label or path.name
     res = ReadResult(path)
@@ -29,14 +39,20 @@ def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
         res.sha256 = sha256_of(path)
         result = import_report(path)
     except (UnreadableReport, OSError) as e:
-        res.findings.append(finding("file-unreadable", f"{name}：{e}", file=name,
-                                    detail={"reason": "report"}))
+        res.findings.append(
+            finding("file-unreadable", f"{name}：{e}", file=name, detail={"reason": "report"})
+        )
         return res
     ret = result.ret
     res.ret = ret
-    res.findings.append(finding(
-        "imported", f"{name} 是报告文本（{result.form_reason}），数字由报告表格导入；"
-        "建议该单位改用下发的填报模板。", file=name))
+    res.findings.append(
+        finding(
+            "imported",
+            f"{name} 是报告文本（{result.form_reason}），数字由报告表格导入；"
+            "建议该单位改用下发的填报模板。",
+            file=name,
+        )
+    )
     for issue in result.findings:
         code = issue.code if issue.code in VALUE_CODES else "import-problem"
         where: dict[str, str] = {}
@@ -44,14 +60,25 @@ def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
             cell = ret.form.cells[issue.cell]
             lay = layout(ret.form, cell.table, ret.year)
             row_label, col_label = cell.labels(ret.year)
-            where = {"sheet": lay.table.sheet, "cell": lay.a1(cell.id), "row_label": row_label,
-                     "column_label": col_label}
+            where = {
+                "sheet": lay.table.sheet,
+                "cell": lay.a1(cell.id),
+                "row_label": row_label,
+                "column_label": col_label,
+            }
         message = f"{issue.message}" + (f"（{issue.where}）" if issue.where else "")
         if code == "import-problem":
             message = message.rstrip("。") + f"。{ADVICE}"
-        res.findings.append(finding(code, message, severity=issue.severity, file=name,
-                                    detail={"import_code": issue.code, "where": issue.where},
-                                    **where))
+        res.findings.append(
+            finding(
+                code,
+                message,
+                severity=issue.severity,
+                file=name,
+                detail={"import_code": issue.code, "where": issue.where},
+                **where,
+            )
+        )
     trusted = {t.id for t in ret.form.tables}
     res.findings.extend(check_rules(ret, trusted, {}, file=name))
     return res

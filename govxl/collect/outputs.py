@@ -14,20 +14,21 @@ from xlsxwriter.workbook import Workbook
 
 from govxl.check.findings import CATALOGUE
 from govxl.collect.cache import write_cache
-from govxl.collect.run import FAILED, MISSING, PASSED, UNREADABLE, USED, WARNED, CollectReport
+from govxl.collect.run import CollectReport
+from govxl.collect.status import Status, Use
 from govxl.fileio import atomic_open, atomic_write, ensure_dir
-from govxl.sheetxml import dimension, rows_xml, style
-from govxl.spec import load_form
+from govxl.forms import load_form
+from govxl.template.sheetxml import dimension, rows_xml, style
 from govxl.template.writer import patch_workbook
 
 RESULTS = "审核结果.xlsx"
 FINDINGS = "findings.json"
 STATUS_COLOURS = {
-    PASSED: "#C6EFCE",
-    WARNED: "#FFEB9C",
-    FAILED: "#FFC7CE",
-    UNREADABLE: "#FFC7CE",
-    MISSING: "#D9D9D9",
+    Status.PASSED: "#C6EFCE",
+    Status.WARNED: "#FFEB9C",
+    Status.FAILED: "#FFC7CE",
+    Status.UNREADABLE: "#FFC7CE",
+    Status.MISSING: "#D9D9D9",
 }
 
 
@@ -39,8 +40,14 @@ def write_outputs(report: CollectReport, out: Path) -> list[Path]:
     with atomic_open(findings) as fh:
         for chunk in report.json_chunks():
             fh.write(chunk.encode("utf-8"))
-    write_cache(((f.relative, f.sha256, f.ret) for f in report.files
-                 if f.use == USED and f.ret is not None and f.ret.kind == "return"), out)
+    write_cache(
+        (
+            (f.relative, f.sha256, f.ret)
+            for f in report.files
+            if f.use == Use.USED and f.ret is not None and f.ret.kind == "return"
+        ),
+        out,
+    )
     return [results, findings]
 
 
@@ -73,7 +80,7 @@ def results_workbook(report: CollectReport) -> bytes:
     }
     colours = {s: by_colour[c] for s, c in STATUS_COLOURS.items()}
     ws = wb.add_worksheet("报送进度")
-    cols = (
+    cols: tuple[str, ...] = (
         "单位代码",
         "单位名称",
         "上级代码",
@@ -87,7 +94,7 @@ def results_workbook(report: CollectReport) -> bytes:
         "收到时间",
         "来源",
     )
-    widths = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
+    widths: tuple[int, ...] = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
     _table(ws, head, cols, widths)
     n, n_progress_cols = len(report.units), len(cols)
     ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
@@ -95,13 +102,24 @@ def results_workbook(report: CollectReport) -> bytes:
     # index for the streamed rows above it).
     ws.write_string(n + 2, 0, "合计", cell)
     for j, (status, count) in enumerate(report.stats().items(), 1):
-        ws.write_string(n + 2, j, f"{status} {count}", colours.get(status, cell))
+        ws.write_string(n + 2, j, f"{status.zh} {count}", colours.get(status, cell))
 
     def progress_rows() -> Iterator[tuple[object, ...]]:
         for u in report.units:
-            yield (u.code, u.name, u.parent or "", u.status, u.errors, u.warnings,
-                   u.explained, u.infos, u.file, u.sha256[:16], u.received,
-                   "导入报告" if u.imported else "")
+            yield (
+                u.code,
+                u.name,
+                u.parent or "",
+                u.status.zh,
+                u.errors,
+                u.warnings,
+                u.explained,
+                u.infos,
+                u.file,
+                u.sha256[:16],
+                u.received,
+                "导入报告" if u.imported else "",
+            )
 
     ws = wb.add_worksheet("问题清单")
     cols = (
@@ -128,9 +146,22 @@ def results_workbook(report: CollectReport) -> bytes:
     def finding_rows() -> Iterator[tuple[object, ...]]:
         for fr in report.files:
             for f in fr.findings:
-                yield (fr.relative, f.unit or fr.unit_name, f.severity.zh, f.title, f.sheet,
-                       f.cell, f.row_label, f.column_label, f.value, f.expected, f.message,
-                       "是" if f.explained else "", f.code, f.rule)
+                yield (
+                    fr.relative,
+                    f.unit or fr.unit_name,
+                    f.severity.zh,
+                    f.title,
+                    f.sheet,
+                    f.cell,
+                    f.row_label,
+                    f.column_label,
+                    f.value,
+                    f.expected,
+                    f.message,
+                    "是" if f.explained else "",
+                    f.code,
+                    f.rule,
+                )
 
     ws = wb.add_worksheet("规则说明")
     _table(ws, head, ("代码", "类别", "名称", "说明"), (18, 8, 24, 70))
@@ -150,31 +181,35 @@ def results_workbook(report: CollectReport) -> bytes:
                 _write(ws, row, j, v.replace("（{lhs}）", "").replace("（{rhs}）", ""), cell)
             row += 1
     wb.close()
-    # the two long lists, streamed into their sheets as XML (see govxl.sheetxml); styles are
+    # the two long lists, streamed into their sheets as XML (govxl.template.sheetxml); styles are
     # known now that XlsxWriter has closed the workbook
     plain = style(cell)
-    by_status = {s: style(f) for s, f in colours.items()}
+    by_status = {s.zh: style(f) for s, f in colours.items()}
 
     def progress_styles(row: Sequence[object]) -> list[int]:
         return [plain] * 3 + [by_status.get(str(row[3]), plain)] + [plain] * 8
 
     rows = {
-        "xl/worksheets/sheet1.xml": (rows_xml(progress_rows(), 1, progress_styles),
-                                     dimension(1, n + 2, n_progress_cols)),
-        "xl/worksheets/sheet2.xml": (rows_xml(finding_rows(), 1, [plain] * 14),
-                                     dimension(1, n_findings, 14)),
+        "xl/worksheets/sheet1.xml": (
+            rows_xml(progress_rows(), 1, progress_styles),
+            dimension(1, n + 2, n_progress_cols),
+        ),
+        "xl/worksheets/sheet2.xml": (
+            rows_xml(finding_rows(), 1, [plain] * 14),
+            dimension(1, n_findings, 14),
+        ),
     }
     return patch_workbook(buf.getvalue(), rows)
 
 
-def _table(ws, head, cols, widths) -> None:  # type: ignore[no-untyped-def]
+def _table(ws, head, cols, widths) -> None:
     for j, (c, w) in enumerate(zip(cols, widths, strict=True)):
         ws.write_string(0, j, c, head)
         ws.set_column(j, j, w)
     ws.freeze_panes(1, 0)
 
 
-def _write(ws, row: int, col: int, value: object, fmt) -> None:  # type: ignore[no-untyped-def]
+def _write(ws, row: int, col: int, value: object, fmt) -> None:
     if isinstance(value, bool):
         ws.write_string(row, col, "是" if value else "", fmt)
     elif isinstance(value, int):

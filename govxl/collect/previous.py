@@ -6,7 +6,7 @@ from pathlib import Path
 
 from govxl.collect.run import read_all
 from govxl.collect.scan import scan
-from govxl.spec.compute import Value
+from govxl.forms.compute import Value
 
 
 class PreviousError(ValueError):
@@ -28,7 +28,7 @@ def load_previous(path: Path) -> dict[str, dict[str, Value]]:
         if ret is None:
             continue
         if ret.kind == "summary":
-            from govxl.merge.detail import read_detail
+            from govxl.check.summary import read_detail
 
             out.update(read_detail(res.path))
         if ret.unit_code:

@@ -21,13 +21,11 @@ from govxl.check.findings import Finding, finding
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_previous
 from govxl.collect.scan import Entry, scan
-from govxl.returns import Return
+from govxl.collect.status import Status, Use
+from govxl.forms import Severity
+from govxl.forms.compute import Value
+from govxl.forms.returns import Return
 from govxl.roster import Roster, Unit
-from govxl.spec import Severity
-from govxl.spec.compute import Value
-
-PASSED, WARNED, FAILED, MISSING, UNREADABLE = "已通过", "有警告", "未通过", "未报送", "无法读取"
-USED, SUPERSEDED, DUPLICATE, UNMATCHED = "采用", "已被替代", "重复文件", "未匹配"
 
 
 @dataclass
@@ -37,7 +35,7 @@ class FileResult:
     sha256: str = ""
     unit_code: str = ""
     unit_name: str = ""
-    use: str = UNMATCHED
+    use: Use = Use.UNMATCHED
     findings: list[Finding] = field(default_factory=list)
     received: str = ""
     saved: datetime | None = None
@@ -54,7 +52,7 @@ class UnitStatus:
     code: str
     name: str
     parent: str | None
-    status: str = MISSING
+    status: Status = Status.MISSING
     file: str = ""
     sha256: str = ""
     received: str = ""
@@ -75,23 +73,26 @@ class CollectReport:
 
     @property
     def valid(self) -> bool:
-        return all(u.status == PASSED for u in self.units)
+        return all(u.status == Status.PASSED for u in self.units)
 
     def findings(self) -> list[Finding]:
         return [f for fr in self.files for f in fr.findings]
 
     def accepted(self, include_errors: bool = False) -> list[tuple[UnitStatus, FileResult]]:
-        ok = {PASSED, WARNED} | ({FAILED} if include_errors else set())
+        ok = {Status.PASSED, Status.WARNED} | ({Status.FAILED} if include_errors else set())
         by_file = {fr.relative: fr for fr in self.files}
         return [(u, by_file[u.file]) for u in self.units if u.status in ok]
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[Status, int]:
         counts = Counter(u.status for u in self.units)
-        return {s: counts.get(s, 0) for s in (PASSED, WARNED, FAILED, UNREADABLE, MISSING)}
+        return {s: counts.get(s, 0) for s in Status}
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self._head(), "files": [_file_dict(f) for f in self.files],
-                "ignored": self.ignored}
+        return {
+            **self._head(),
+            "files": [_file_dict(f) for f in self.files],
+            "ignored": self.ignored,
+        }
 
     def json_chunks(self) -> Iterator[str]:
         """``json.dumps(self.to_dict())`` in pieces, one per file: findings.json of a province
@@ -109,7 +110,7 @@ class CollectReport:
             "year": self.year,
             "valid": self.valid,
             "stats": self.stats(),
-            "units": [dict(u.__dict__) for u in self.units],
+            "units": [{**u.__dict__, "status_zh": u.status.zh} for u in self.units],
         }
 
 
@@ -120,6 +121,7 @@ def _file_dict(f: FileResult) -> dict[str, Any]:
         "unit_code": f.unit_code,
         "unit_name": f.unit_name,
         "use": f.use,
+        "use_zh": f.use.zh,
         "received": f.received,
         "imported": f.imported,
         "findings": [x.to_dict() for x in f.findings],
@@ -208,17 +210,17 @@ def collect(
     _choose(files)
     if previous:
         for fr in files:
-            if fr.use == USED and fr.ret and fr.unit_code in previous:
+            if fr.use == Use.USED and fr.ret and fr.unit_code in previous:
                 fr.findings.extend(check_previous(fr.ret, previous[fr.unit_code], file=fr.relative))
-    by_code = {fr.unit_code: fr for fr in files if fr.use == USED}
+    by_code = {fr.unit_code: fr for fr in files if fr.use == Use.USED}
     broken = {fr.unit_code: fr for fr in files if not fr.readable and fr.unit_code}
     for u in units:
-        fr = by_code.get(u.code)
-        if fr is not None:
-            _decide(u, fr)
+        chosen = by_code.get(u.code)
+        if chosen is not None:
+            _decide(u, chosen)
         elif u.code in broken:
             _decide(u, broken[u.code])
-            u.status = UNREADABLE
+            u.status = Status.UNREADABLE
     for fr in files:
         for f in fr.findings:
             f.unit = f.unit or fr.unit_name
@@ -272,9 +274,7 @@ def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
                 fr.unit_code, fr.unit_name = code, by_code[code].name
             continue
         unit = by_code.get(ret.unit_code) or (
-            _by_number(ret.unit_code, roster)
-            if ret.unit_code
-            else _by_name(ret.unit_name, by_name)
+            _by_number(ret.unit_code, roster) if ret.unit_code else _by_name(ret.unit_name, by_name)
         )
         if unit is None:
             who = f"单位代码“{ret.unit_code}”" if ret.unit_code else f"单位“{ret.unit_name}”"
@@ -289,7 +289,7 @@ def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
             )
             continue
         fr.unit_code, fr.unit_name = unit.code, unit.name
-        fr.use = USED
+        fr.use = Use.USED
         if year and ret.year != year:
             fr.findings.append(
                 finding(
@@ -341,10 +341,10 @@ def _choose(files: list[FileResult]) -> None:
     """Identical bytes count once; otherwise the newest return of a unit counts."""
     seen: dict[str, FileResult] = {}
     for fr in files:
-        if fr.use != USED:
+        if fr.use != Use.USED:
             continue
         if fr.sha256 in seen:
-            fr.use = DUPLICATE
+            fr.use = Use.DUPLICATE
             fr.findings = [
                 finding(
                     "duplicate-file",
@@ -356,7 +356,7 @@ def _choose(files: list[FileResult]) -> None:
         seen[fr.sha256] = fr
     groups: dict[str, list[FileResult]] = {}
     for fr in files:
-        if fr.use == USED:
+        if fr.use == Use.USED:
             groups.setdefault(fr.unit_code, []).append(fr)
     for group in groups.values():
         if len(group) == 1:  # the usual case: nothing to choose, no file to stat again
@@ -370,7 +370,7 @@ def _choose(files: list[FileResult]) -> None:
             reverse=True,
         )
         for old in group[1:]:
-            old.use = SUPERSEDED
+            old.use = Use.SUPERSEDED
             old.findings.insert(
                 0,
                 finding(
@@ -389,8 +389,8 @@ def _decide(u: UnitStatus, fr: FileResult) -> None:
     u.explained = sum(f.severity is Severity.WARNING and f.explained for f in fr.findings)
     u.infos = sev.count(Severity.INFO)
     if u.errors:
-        u.status = FAILED
+        u.status = Status.FAILED
     elif u.warnings:
-        u.status = WARNED
+        u.status = Status.WARNED
     else:
-        u.status = PASSED
+        u.status = Status.PASSED

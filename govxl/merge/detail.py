@@ -7,52 +7,39 @@ back exactly (for a roll-up one level up, or as last year's figures) without mat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from types import NoneType
 
-from govxl.reader import read_workbook
-from govxl.returns import Member
-from govxl.spec import CellType, Form
-from govxl.spec.compute import Value, compute
-from govxl.spec.layout import a1
-from govxl.values import Kind, parse_value
+from govxl.check.summary import Contribution
+from govxl.forms import CellType, Form
+from govxl.forms.compute import Value
+from govxl.forms.layout import a1
+from govxl.forms.workbook import (
+    DETAIL_FIRST,
+    DETAIL_FIXED,
+    DETAIL_HEAD_ROWS,
+    DETAIL_ID_ROW,
+    DETAIL_KEYS,
+    SHEET_DETAIL,
+)
 from govxl.xmltext import escape
-
-SHEET = "明细"
-FIXED = ("单位代码", "单位名称", "经由", "文件", "sha256")
-HEAD_ROWS = 4
-"""Table, row label, column label, then the hidden row of cell ids."""
-ID_ROW = 3
-FIRST = len(FIXED)
-
-
-@dataclass
-class Contribution:
-    """One unit's figures as they enter a summary."""
-
-    member: Member
-    values: dict[str, Value]
-    findings: list = field(default_factory=list)
-    status: str = ""
 
 
 def column_of(form: Form, cell_id: str) -> int:
-    return FIRST + form.input_index()[cell_id]
+    return DETAIL_FIRST + form.input_index()[cell_id]
 
 
 def sum_formula(form: Form, cell_id: str, n: int) -> str:
     col = column_of(form, cell_id)
     if n == 0:
         return "=0"
-    return f"=SUM('{SHEET}'!{a1(HEAD_ROWS, col)}:{a1(HEAD_ROWS + n - 1, col)})"
+    return f"=SUM('{SHEET_DETAIL}'!{a1(DETAIL_HEAD_ROWS, col)}:{a1(DETAIL_HEAD_ROWS + n - 1, col)})"
 
 
-def write_detail(b, form: Form, rows: list[Contribution], year: int | None) -> None:  # type: ignore[no-untyped-def]
+def write_detail(b, form: Form, rows: list[Contribution], year: int | None) -> None:
     wb = b.wb
-    ws = wb.add_worksheet(SHEET)
+    ws = wb.add_worksheet(SHEET_DETAIL)
     head = wb.add_format(
         {
             "bold": True,
@@ -68,29 +55,31 @@ def write_detail(b, form: Form, rows: list[Contribution], year: int | None) -> N
     num = wb.add_format({"border": 1, "font_name": "宋体", "num_format": "0"})
     money = text  # the same look: one Format object, so it gets a style index of its own
     tables = {t.id: t.title.split("、", 1)[-1] for t in form.tables}
-    for j, label in enumerate(FIXED):
+    for j, label in enumerate(DETAIL_FIXED):
         ws.merge_range(0, j, 2, j, label, head)
-        ws.write_string(ID_ROW, j, ["code", "name", "via", "file", "sha256"][j])
+        ws.write_string(DETAIL_ID_ROW, j, DETAIL_KEYS[j])
     for cell in form.inputs():
         col = column_of(form, cell.id)
         row_label, col_label = cell.labels(year)
         ws.write_string(0, col, tables[cell.table], head)
         ws.write_string(1, col, row_label, head)
         ws.write_string(2, col, col_label, head)
-        ws.write_string(ID_ROW, col, cell.id)
+        ws.write_string(DETAIL_ID_ROW, col, cell.id)
     ws.set_row(1, 60)
     ws.set_row(2, 30)
-    ws.set_row(ID_ROW, None, None, {"hidden": True})
+    ws.set_row(DETAIL_ID_ROW, None, None, {"hidden": True})
     # Make sure each cell format gets its style index, then render the data rows as XML.
-    ws.write_string(ID_ROW, 0, "code", text)
-    ws.write_string(ID_ROW, FIRST, form.inputs()[0].id, num)
-    b.row_patches[SHEET] = lambda: detail_rows(form, rows, text, num, money)
+    ws.write_string(DETAIL_ID_ROW, 0, "code", text)
+    ws.write_string(DETAIL_ID_ROW, DETAIL_FIRST, form.inputs()[0].id, num)
+    b.row_patches[SHEET_DETAIL] = lambda: detail_rows(form, rows, text, num, money)
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 4, 12)
-    ws.set_column(FIRST, FIRST + len(form.inputs()) - 1, 11)
-    ws.freeze_panes(HEAD_ROWS, 2)
-    ws.autofilter(ID_ROW, 0, ID_ROW + max(len(rows), 1), FIRST + len(form.inputs()) - 1)
+    ws.set_column(DETAIL_FIRST, DETAIL_FIRST + len(form.inputs()) - 1, 11)
+    ws.freeze_panes(DETAIL_HEAD_ROWS, 2)
+    ws.autofilter(
+        DETAIL_ID_ROW, 0, DETAIL_ID_ROW + max(len(rows), 1), DETAIL_FIRST + len(form.inputs()) - 1
+    )
     ws.protect(
         "",
         {
@@ -103,19 +92,24 @@ def write_detail(b, form: Form, rows: list[Contribution], year: int | None) -> N
     )
 
 
-def detail_rows(form: Form, rows: list[Contribution], text, num, money  # type: ignore[no-untyped-def]
-                ) -> tuple[Iterator[str], str]:
+def detail_rows(
+    form: Form,
+    rows: list[Contribution],
+    text,
+    num,
+    money,
+) -> tuple[Iterator[str], str]:
     """The member rows of 明细 as sheet XML (one string per row, made as it is written), and
     the sheet's dimension."""
 
-    from govxl.spec.layout import a1
+    from govxl.forms.layout import a1
 
     st, sn, sm = text.xf_index, num.xf_index, money.xf_index
     if None in (st, sn, sm):
         raise RuntimeError("明细 formats were not used before closing")
-    letters = [a1(0, col)[:-1] for col in range(FIRST + len(form.inputs()))]
+    letters = [a1(0, col)[:-1] for col in range(DETAIL_FIRST + len(form.inputs()))]
     ids = list(form.input_index())
-    last = a1(HEAD_ROWS + max(len(rows), 1) - 1, len(letters) - 1)
+    last = a1(DETAIL_HEAD_ROWS + max(len(rows), 1) - 1, len(letters) - 1)
     return _rows_xml(rows, ids, letters, st, sn, sm), f"A1:{last}"
 
 
@@ -124,12 +118,19 @@ def _other(ref: str, v: Value, st: int, sn: int, sm: int) -> str:
         return f'<c r="{ref}" s="{sm}"><v>{float(v)!r}</v></c>'
     if v is None:
         return f'<c r="{ref}" s="{sn}"/>'
-    return (f'<c r="{ref}" s="{st}" t="inlineStr"><is><t xml:space="preserve">'
-            f"{escape(str(v))}</t></is></c>")
+    return (
+        f'<c r="{ref}" s="{st}" t="inlineStr"><is><t xml:space="preserve">'
+        f"{escape(str(v))}</t></is></c>"
+    )
 
 
-def _row_template(types: tuple[type, ...], letters: list[str], sn: int, sm: int
-                  ) -> tuple[str, tuple[int, ...]] | None:
+_UNSEEN = ("", ())
+"""A row pattern not met yet (``None`` is a pattern that has no template)."""
+
+
+def _row_template(
+    types: tuple[type, ...], letters: list[str], sn: int, sm: int
+) -> tuple[str, tuple[int, ...]] | None:
     """A row's figures as one template, for rows of counts, blanks and money: "\0" stands for
     the row number, %d for a count, %s for money (written as its float), and a blank is just
     a styled cell. Also the places of the money among the figures. None for other values
@@ -140,7 +141,7 @@ def _row_template(types: tuple[type, ...], letters: list[str], sn: int, sm: int
         if t is int:
             parts.append(f'<c r="{col}\0" s="{sn}"><v>%d</v></c>')
         elif t is Decimal:
-            money.append(len(parts) - types[:len(parts)].count(NoneType))  # among the non-blank
+            money.append(len(parts) - types[: len(parts)].count(NoneType))  # among the non-blank
             parts.append(f'<c r="{col}\0" s="{sm}"><v>%s</v></c>')
         elif t is NoneType:
             parts.append(f'<c r="{col}\0" s="{sn}"/>')
@@ -149,26 +150,28 @@ def _row_template(types: tuple[type, ...], letters: list[str], sn: int, sm: int
     return "".join(parts), tuple(money)
 
 
-def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: int, sn: int,
-              sm: int) -> Iterator[str]:
-    value_letters = letters[FIRST:FIRST + len(ids)]
+def _rows_xml(
+    rows: list[Contribution], ids: list[str], letters: list[str], st: int, sn: int, sm: int
+) -> Iterator[str]:
+    value_letters = letters[DETAIL_FIRST : DETAIL_FIRST + len(ids)]
     # A row is two C-level string operations on a template (see _row_template), one per
     # pattern of value types: units mostly share a few patterns, so rows cost little Python.
     templates: dict[tuple[type, ...], tuple[str, tuple[int, ...]] | None] = {}
     for i, c in enumerate(rows):
-        r = HEAD_ROWS + i + 1
+        r = DETAIL_HEAD_ROWS + i + 1
         cells = []
         m = c.member
         for j, v in enumerate((m.code, m.name, m.via, m.file, m.sha256)):
             if not v:  # an empty text is a blank cell, as spreadsheet programs write it
                 cells.append(f'<c r="{letters[j]}{r}" s="{st}"/>')
                 continue
-            cells.append(f'<c r="{letters[j]}{r}" s="{st}" t="inlineStr"><is><t>{escape(v)}'
-                         "</t></is></c>")
+            cells.append(
+                f'<c r="{letters[j]}{r}" s="{st}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+            )
         values = tuple(map(c.values.get, ids))
         types = tuple(map(type, values))
-        template = templates.get(types, False)
-        if template is False:
+        template = templates.get(types, _UNSEEN)
+        if template is _UNSEEN:
             template = _row_template(types, value_letters, sn, sm)
             if len(templates) < 1024:  # bounded: a pattern per unit at worst
                 templates[types] = template
@@ -179,66 +182,13 @@ def _rows_xml(rows: list[Contribution], ids: list[str], letters: list[str], st: 
                 args[k] = repr(float(args[k]))
             cells.append(text.replace("\0", str(r)) % tuple(args))
         else:  # text or True among the figures: cell by cell
-            cells += [f'<c r="{col}{r}" s="{sn}"><v>{v}</v></c>' if v.__class__ is int
-                      else _other(f"{col}{r}", v, st, sn, sm)
-                      for col, v in zip(value_letters, values, strict=True)]
+            cells += [
+                f'<c r="{col}{r}" s="{sn}"><v>{v}</v></c>'
+                if v.__class__ is int
+                else _other(f"{col}{r}", v, st, sn, sm)
+                for col, v in zip(value_letters, values, strict=True)
+            ]
         yield f'<row r="{r}">' + "".join(cells) + "</row>"
-
-
-def read_contributions(path: Path, form: Form, via: str) -> list[Contribution]:
-    """The member rows of a summary's 明细 sheet (exact values, parsed like any input)."""
-    wb = read_workbook(path, sheets=[SHEET])
-    sheet = wb.sheets.get(SHEET)
-    if sheet is None:
-        return []
-    ids: dict[int, str] = {}
-    for col in range(0, sheet.max_col + 1):
-        raw = sheet.cells.get(a1(ID_ROW, col))
-        if raw is not None and isinstance(raw.value, str):
-            ids[col] = raw.value
-    kinds = {c.id: (Kind(c.type.value), c.unit) for c in form.inputs()}
-    out = []
-    for row in range(HEAD_ROWS, sheet.max_row + 1):
-        fixed = {}
-        values: dict[str, Value] = {}
-        for col, key in ids.items():
-            raw = sheet.cells.get(a1(row, col))
-            v = raw.value if raw else None
-            if key in kinds:
-                kind, unit = kinds[key]
-                parsed = parse_value(v, kind, unit=unit)
-                values[key] = (
-                    parsed.value
-                    if parsed.value is not None
-                    else (None if v in (None, "") else str(v))
-                )
-            else:
-                fixed[key] = "" if v is None else str(v)
-        if not fixed.get("code"):
-            continue
-        member = Member(
-            fixed["code"],
-            fixed.get("name", ""),
-            fixed.get("sha256", ""),
-            fixed.get("file", ""),
-            fixed.get("via") or via,
-        )
-        out.append(Contribution(member, values))
-    return out
-
-
-def read_detail(path: Path) -> dict[str, dict[str, Value]]:
-    """Unit code → all values (inputs and totals), for last year's figures."""
-    from govxl.check.read import inspect_file
-
-    res = inspect_file(path)
-    if res.ret is None:
-        return {}
-    form = res.ret.form
-    return {
-        c.member.code: compute(form, c.values)
-        for c in read_contributions(path, form, via=res.ret.unit_code)
-    }
 
 
 def total(form: Form, rows: list[Contribution]) -> dict[str, Value]:
@@ -250,20 +200,13 @@ def total(form: Form, rows: list[Contribution]) -> dict[str, Value]:
         zero: int | Decimal = Decimal(0) if cell.type is CellType.MONEY else 0
         column = [get(cell.id) for get in getters]
         if set(map(type, column)) <= _COUNTS:  # the usual column: whole numbers, summed in C
-            sums[cell.id] = sum(column, zero)
+            sums[cell.id] = sum(column, zero)  # type: ignore[arg-type]  # ints only, checked
             continue
         # exact classes, not isinstance: True is an int but never a count; floats are not summed
-        sums[cell.id] = sum((v for v in column if v.__class__ is int or v.__class__ is Decimal),
-                            zero)
+        sums[cell.id] = sum(
+            (v for v in column if v.__class__ is int or v.__class__ is Decimal), zero
+        )
     return sums
 
 
 _COUNTS = {int}
-
-
-def members_of(rows: list[Contribution]) -> list[Member]:
-    return [c.member for c in rows]
-
-
-def as_mapping(rows: list[Contribution]) -> Mapping[str, Contribution]:
-    return {c.member.code: c for c in rows}

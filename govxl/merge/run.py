@@ -16,14 +16,16 @@ from pathlib import Path
 
 from govxl.check.findings import Finding
 from govxl.check.result import ReadResult
+from govxl.check.summary import Contribution, read_contributions
 from govxl.collect.cache import CACHE, finding_from_dict, read_cache
-from govxl.collect.run import FAILED, PASSED, USED, WARNED, CollectReport, collect, read_all
+from govxl.collect.run import CollectReport, collect, read_all
 from govxl.collect.scan import scan
-from govxl.merge.detail import Contribution, read_contributions, total
+from govxl.collect.status import Status, Use
+from govxl.forms import Severity
+from govxl.forms.returns import Member, Return
+from govxl.merge.detail import total
 from govxl.reader import ReadError, read_bytes
-from govxl.returns import Member, Return
 from govxl.roster import Roster, Unit
-from govxl.spec import Severity
 
 
 class MergeError(ValueError):
@@ -64,18 +66,20 @@ def _contribution(res: ReadResult, file: str) -> list[Contribution]:
 def _from_report(
     report: CollectReport, include_errors: bool, out: MergeResult, results: dict[str, ReadResult]
 ) -> None:
-    used = {f.relative: f for f in report.files if f.use == USED}
+    used = {f.relative: f for f in report.files if f.use == Use.USED}
     for u in report.units:
         fr = used.get(u.file)
-        if u.status in (PASSED, WARNED) or (include_errors and u.status == FAILED and fr):
+        if u.status in (Status.PASSED, Status.WARNED) or (
+            include_errors and u.status == Status.FAILED and fr
+        ):
             assert fr is not None and fr.ret is not None
             fr.ret.unit_code, fr.ret.unit_name = fr.unit_code, fr.unit_name
             res = ReadResult(fr.path, fr.sha256, fr.ret, fr.findings)
             results[fr.relative] = res
-            if u.status == FAILED:
+            if u.status == Status.FAILED:
                 out.unchecked = True
         elif u.file:
-            reason = f"{u.status}（{u.errors} 个强制问题）"
+            reason = f"{u.status.zh}（{u.errors} 个强制问题）"
             out.left_out.append(LeftOut(u.code, u.name, u.file, reason))
 
 
@@ -163,34 +167,36 @@ def _from_collect_output(
     """Use the decisions of an earlier ``govxl collect`` run, re-reading only accepted files."""
     data = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
     inbox = Path(data["inbox"])
-    ok = {PASSED, WARNED} | ({FAILED} if include_errors else set())
+    ok = {Status.PASSED, Status.WARNED} | ({Status.FAILED} if include_errors else set())
     status = {u["file"]: u for u in data["units"] if u["file"]}
     for u in data["units"]:
         if not u["file"]:
             out.missing.append(Unit(u["code"], u["name"], u.get("parent")))
         elif u["status"] not in ok:
-            out.left_out.append(LeftOut(u["code"], u["name"], u["file"], u["status"]))
+            out.left_out.append(LeftOut(u["code"], u["name"], u["file"], Status(u["status"]).zh))
     cached = read_cache(folder / CACHE) if (folder / CACHE).is_file() else {}
     for f in data["files"]:
         unit = status.get(f["file"])
-        if f["use"] != USED or unit is None or unit["status"] not in ok:
+        if f["use"] != Use.USED or unit is None or unit["status"] not in ok:
             continue
         path = inbox / f["file"]
         if f["file"] in cached and cached[f["file"]][0] == f["sha256"]:
-            res = ReadResult(path, _sha256(path), cached[f["file"]][1],
-                             [finding_from_dict(x) for x in f["findings"]])
+            res = ReadResult(
+                path,
+                _sha256(path),
+                cached[f["file"]][1],
+                [finding_from_dict(x) for x in f["findings"]],
+            )
         else:
             from govxl.check.read import inspect_file  # not cached: read it again
 
             res = inspect_file(path, label=f["file"])
         if res.sha256 != f["sha256"]:
-            raise MergeError(
-                f"{f['file']} 在审核之后被改动过或已移走，请重新运行 govxl collect。"
-            )
+            raise MergeError(f"{f['file']} 在审核之后被改动过或已移走，请重新运行 govxl collect。")
         if res.ret is not None:  # the unit as matched to the roster (an imported report has
             res.ret.unit_code, res.ret.unit_name = f["unit_code"], f["unit_name"]  # no code)
         results[f["file"]] = res
-        out.unchecked = out.unchecked or unit["status"] == FAILED
+        out.unchecked = out.unchecked or unit["status"] == Status.FAILED
 
 
 def _sha256(path: Path) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from govxl.fileio import atomic_write
 from govxl.merge.detail import sum_formula, write_detail
 from govxl.merge.run import MergeResult
-from govxl.sheetxml import dimension, rows_xml, style
+from govxl.template.sheetxml import dimension, rows_xml, style
 from govxl.template.writer import Builder, render
 
 STATUS_SHEET = "报送情况"
@@ -38,7 +38,7 @@ def summary_bytes(result: MergeResult, *, generated: datetime | None = None) -> 
                 ws = b.wb.get_worksheet_by_name(table.sheet)
                 assert ws is not None
                 ws.set_header(f'&C&"宋体,Bold"&12{UNCHECKED}')
-                from govxl.spec.layout import layout
+                from govxl.forms.layout import layout
 
                 lay = layout(form, table.id, result.summary.year)
                 ws.write_string(lay.last_row + 2, 0, UNCHECKED, b.fmt["status"])
@@ -57,7 +57,7 @@ def write_summary(result: MergeResult, out: Path, *, generated: datetime | None 
     return out
 
 
-def _sheet(b: Builder, name: str, heads: tuple[str, ...], widths: tuple[int, ...]):  # type: ignore[no-untyped-def]
+def _sheet(b: Builder, name: str, heads: tuple[str, ...], widths: tuple[int, ...]):
     ws = b.wb.add_worksheet(name)
     for j, (h, w) in enumerate(zip(heads, widths, strict=True)):
         ws.write_string(0, j, h, b.fmt["header"])
@@ -66,12 +66,19 @@ def _sheet(b: Builder, name: str, heads: tuple[str, ...], widths: tuple[int, ...
     return ws
 
 
-def _streamed(b: Builder, sheet: str, rows: Callable[[], Iterable[Sequence[object]]], n: int,
-              formats: Sequence[Any]) -> None:
+def _streamed(
+    b: Builder,
+    sheet: str,
+    rows: Callable[[], Iterable[Sequence[object]]],
+    n: int,
+    formats: Sequence[Any],
+) -> None:
     """The sheet's data rows, from row 2, rendered as XML when the workbook closes (a city's
     thousand units would otherwise cost XlsxWriter a few microseconds a cell)."""
     b.row_patches[sheet] = lambda: (
-        rows_xml(rows(), 1, [style(f) for f in formats]), dimension(1, n, len(formats)))
+        rows_xml(rows(), 1, [style(f) for f in formats]),
+        dimension(1, n, len(formats)),
+    )
 
 
 def _status_sheet(b: Builder, result: MergeResult) -> None:
@@ -81,8 +88,7 @@ def _status_sheet(b: Builder, result: MergeResult) -> None:
     def rows() -> Iterator[tuple[str, ...]]:
         for c in result.rows:
             how = f"经由 {c.member.via} 汇总" if c.member.via else ""
-            yield (c.member.code, c.member.name, "已汇总", how, c.member.file,
-                   c.member.sha256[:16])
+            yield (c.member.code, c.member.name, "已汇总", how, c.member.file, c.member.sha256[:16])
         for lo in result.left_out:
             yield lo.code, lo.name, "未汇总", lo.reason, lo.file, ""
         for u in result.missing:

@@ -17,8 +17,9 @@ import zipfile
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, cast
 from xml.parsers import expat
 
 try:  # zlib-ng inflates the same deflate streams in about half the time of the system zlib
@@ -33,6 +34,7 @@ from defusedxml.common import (
     ExternalReferenceForbidden,
 )
 
+_InflateError = cast("type[Exception]", zlib.error)  # zlib-ng's stubs call it an instance
 Value = str | int | float | bool | None
 
 
@@ -169,8 +171,9 @@ def _plain_directory(data: bytes) -> list[Entry] | None:
     end = len(data) - 22
     if end < 0 or data[end : end + 4] != _EOCD or data[end - 20 : end - 16] == _ZIP64_LOCATOR:
         return None
-    disk, cd_disk, here, total, size, offset, comment = struct.unpack_from("<HHHHIIH", data,
-                                                                          end + 4)
+    disk, cd_disk, here, total, size, offset, comment = struct.unpack_from(
+        "<HHHHIIH", data, end + 4
+    )
     if disk or cd_disk or here != total or comment or offset + size != end:
         return None
     if total > _MAX_MEMBERS:
@@ -179,10 +182,16 @@ def _plain_directory(data: bytes) -> list[Entry] | None:
     pos, unpack = offset, _CDIR.unpack_from
     try:
         for _ in range(total):
-            (sig, version, flag, method, crc, csize, usize, nlen, xlen, clen, local
-             ) = unpack(data, pos)
-            if (sig != b"PK\x01\x02" or 0xFFFFFFFF in (csize, usize, local) or xlen or clen
-                    or version > 63):
+            (sig, version, flag, method, crc, csize, usize, nlen, xlen, clen, local) = unpack(
+                data, pos
+            )
+            if (
+                sig != b"PK\x01\x02"
+                or 0xFFFFFFFF in (csize, usize, local)
+                or xlen
+                or clen
+                or version > 63
+            ):
                 return None
             raw = data[pos + 46 : pos + 46 + nlen]
             if b"\0" in raw:
@@ -278,7 +287,7 @@ class Archive:
                 hit = _MEMO.get(key)
                 if hit is not None:
                     self.done.add(norm(part))
-                    return hit  # type: ignore[no-any-return]
+                    return cast(_T, hit)
         value = compute()
         if key is not None and len(_MEMO) < _MEMO_ENTRIES:
             _MEMO[key] = value
@@ -326,7 +335,7 @@ def _inflate(raw: memoryview, size: int) -> Iterator[bytes]:
             raise Fail("corrupt-zip", "压缩数据不完整")
         try:
             out = d.decompress(src, size)
-        except zlib.error as exc:
+        except _InflateError as exc:
             raise Fail("corrupt-zip", "压缩数据损坏") from exc
         if out:
             yield out
@@ -464,7 +473,7 @@ def check_prologs(arc: Archive) -> None:
         key = norm(info.filename)
         if key in arc.done or not key.endswith((".xml", ".rels", ".vml")):
             continue
-        arc.memo(info.filename, "prolog", lambda name=info.filename: _check_prolog(arc, name))
+        arc.memo(info.filename, "prolog", partial(_check_prolog, arc, info.filename))
         arc.done.add(key)
 
 

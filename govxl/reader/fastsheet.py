@@ -52,8 +52,12 @@ def _char(m: re.Match[str]) -> str:
     if name:
         return _NAMED[name]
     code = int(dec) if dec else int(hexa, 16)
-    if code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or (
-            0x10000 <= code <= 0x10FFFF):
+    if (
+        code in (9, 10, 13)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or (0x10000 <= code <= 0x10FFFF)
+    ):
         return chr(code)
     raise Irregular
 
@@ -68,14 +72,14 @@ def unescape(text: str) -> str:
     return _ENTITY.sub(_char, text)
 
 
-
 def _attrs(text: str) -> dict[str, str]:
-    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-            for m in _ATTR.finditer(text)}
+    return {
+        m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _ATTR.finditer(text)
+    }
 
 
-def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[str]]], bool
-                                ] | None:
+def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[str]]], bool] | None:
     """``(protected, [(ref, type, formula text, has value, value text)], escaped)`` or None.
 
     ``has value`` is truthy when a ``<v>`` was present (an empty one is a formula's real ""
@@ -95,17 +99,25 @@ def scan(data: bytes) -> tuple[bool, list[tuple[str, str, str, str, str | list[s
     except UnicodeDecodeError:
         return None
     root = _ROOT.search(text, 0, 400)
-    if root is None or root.group(1) or not (text.endswith("</worksheet>")
-                                             or text.rstrip().endswith("</worksheet>")):
+    if (
+        root is None
+        or root.group(1)
+        or not (text.endswith("</worksheet>") or text.rstrip().endswith("</worksheet>"))
+    ):
         return None  # a prefixed or cut-short document: the full parser decides
     if "\r" in text:  # XML reads a carriage return as a line feed; let expat do it
         return None
     # Cells count only inside <sheetData> (for expat too). After it come merges, conditional
     # formats and validations, often two thirds of the part: the cell pattern never sees them.
     begin = _SHEET_DATA.search(text, root.end())
-    end = text.find("</sheetData>", begin.end()) if begin else -1
-    if end == -1 or text.find("sheetData", root.end(), begin.start()) != -1 or text.find(
-            "sheetData", end + 12) != -1:
+    if begin is None:
+        return None
+    end = text.find("</sheetData>", begin.end())
+    if (
+        end == -1
+        or text.find("sheetData", root.end(), begin.start()) != -1
+        or text.find("sheetData", end + 12) != -1
+    ):
         return None  # no cells, or sheetData twice or prefixed: the full parser decides
     simple = _SIMPLE.findall(text, begin.start(), end)
     if NOT_SIMPLE not in simple:  # every cell has the simple shape
@@ -153,8 +165,15 @@ def _irregular_cells(text: str, begin: int, end: int) -> tuple[bool, _Cells, boo
         if inline is not None:
             cells.append((ref, "inlineStr", formula or "", "is", inline))
         else:
-            cells.append((ref, t.group(1) if t else "n", formula or "",
-                          "v" if value is not None else "", value or ""))
+            cells.append(
+                (
+                    ref,
+                    t.group(1) if t else "n",
+                    formula or "",
+                    "v" if value is not None else "",
+                    value or "",
+                )
+            )
     return _protected(text), cells, False
 
 
@@ -162,8 +181,11 @@ def _strings_irregular(text: str, root: int) -> bool:
     """What the regular expressions would read differently from expat in a string table: a
     carriage return (XML turns it into a line feed), a processing instruction after the prolog,
     or a prefixed element (expat reads <x:t> as <t>)."""
-    return ("\r" in text or _instruction_after(text, root)
-            or re.search(r"<\w+:(?:si|t|r|rPh)[\s>/]", text) is not None)
+    return (
+        "\r" in text
+        or _instruction_after(text, root)
+        or re.search(r"<\w+:(?:si|t|r|rPh)[\s>/]", text) is not None
+    )
 
 
 def _instruction_after(text: str, start: int) -> bool:

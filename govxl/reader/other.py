@@ -133,7 +133,11 @@ def read_ods(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) 
         _check(label, ext, limits)
     meta: dict[str, str] = {}
     if arc.has("meta.xml"):
-        walk_xml(arc, "meta.xml", _ignore, ("generator", "date"), meta.setdefault)
+
+        def keep_first(tag: str, text: str) -> None:
+            meta.setdefault(tag, text)
+
+        walk_xml(arc, "meta.xml", _ignore, ("generator", "date"), keep_first)
     parsed = set(arc.done)
     check_prologs(arc)
     for name in arc.names():  # calamine inflates these itself: prove their sizes first

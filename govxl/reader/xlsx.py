@@ -184,7 +184,7 @@ def _address(ref: str, label: str) -> tuple[str, int, int]:
 _new_cell = tuple.__new__  # RawCell(...) through its Python-level __new__ costs a frame per cell
 
 
-def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet:  # type: ignore[type-arg]
+def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet:
     """Build the sheet from the fast path's tuples; the common types are decided inline."""
     protected, found, escaped = fast
     if len(found) > limit:
@@ -207,15 +207,19 @@ def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet
                 raise Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串")
             value = sst[index] or None
             kind = "s" if value is not None else ""
-        elif (ctype == "" or ctype == "n") and vtext.isascii() and vtext.isdigit() and len(
-                vtext) <= 20:
+        elif (
+            (ctype == "" or ctype == "n")
+            and vtext.isascii()
+            and vtext.isdigit()
+            and len(vtext) <= 20
+        ):
             value, kind = int(vtext), "n"
         elif has_v == "is":
-            value, kind = _convert("inlineStr", None, vtext, sst, label)  # type: ignore[arg-type]
+            value, kind = _convert("inlineStr", None, vtext, sst, label)
         else:
             if escaped and "&" in vtext:
                 vtext = fastsheet.unescape(vtext)
-            value, kind = _convert(ctype or "n", [vtext], None, sst, label)  # type: ignore[list-item]
+            value, kind = _convert(ctype or "n", [vtext], None, sst, label)
         if ftext:
             if escaped and "&" in ftext:
                 ftext = fastsheet.unescape(ftext)
@@ -432,8 +436,10 @@ def _rels(arc: Archive, part: str) -> dict[str, tuple[str, str]]:
         return tuple(found)
 
     # targets are resolved against this archive's members, after the (shared) parse
-    return {rid: (kind, _find(arc, folder, target))
-            for rid, kind, target in arc.memo(rels_part, "rels", parse)}
+    return {
+        rid: (kind, _find(arc, folder, target))
+        for rid, kind, target in arc.memo(rels_part, "rels", parse)
+    }
 
 
 def _by_type(rels: dict[str, tuple[str, str]], kind: str, default: str) -> str:

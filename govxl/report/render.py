@@ -9,37 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Literal
 
-from govxl.report.tables import TableModel, TCell, show, table_model
-from govxl.returns import Return
+from govxl.forms.returns import Return
+from govxl.report.document import ReportDoc, Section
+from govxl.report.tables import show, table_model
 
 Format = Literal["docx", "html", "md"]
 FORMATS: tuple[str, ...] = ("docx", "html", "md")
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    paragraphs: tuple[str, ...] = ()
-    table: TableModel | None = None
-
-
-@dataclass(frozen=True)
-class ReportDoc:
-    title: str
-    sections: tuple[Section, ...]
-    unit: str
-    signed: str
-    shown: dict[str, str] = field(default_factory=dict)
-    """Cell id → the value as printed."""
-
-    def text(self, cell: TCell) -> str:
-        """What a table cell prints: its label, or its value as published."""
-        if cell.cell_id is not None:
-            return self.shown.get(cell.cell_id, "")
-        return cell.text
 
 
 def report_title(unit: str, year: int | None) -> str:

@@ -1,7 +1,7 @@
 """A format-neutral model of one official table, derived once from the sheet layout.
 
 The .docx, .html and .md reports all draw their tables from this model, and the model is read
-off ``govxl.spec.layout`` — the same boxes and cell addresses the workbook is written from — so
+off ``govxl.forms.layout`` — the same boxes and cell addresses the workbook is written from — so
 a merged header, a row label spanning three columns or the 勾稽 note in the corner sit in the
 same place in the report as on the sheet. Only what the sheet adds for the clerk is left out:
 the title and status rows above the table and the live check cells.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from govxl.spec import CellType, Form
-from govxl.spec.compute import Value
-from govxl.spec.layout import FIRST_ROW, layout
+from govxl.forms import CellType, Form
+from govxl.forms.compute import Value
+from govxl.forms.layout import FIRST_ROW, layout
 
 SKIPPED_ROLES = {"title", "check"}
 
@@ -63,19 +63,36 @@ def table_model(form: Form, table_id: str, year: int | None) -> TableModel:
     for box in lay.boxes:
         if box.role in SKIPPED_ROLES:
             continue
-        anchors.append(TCell(box.row - FIRST_ROW, box.col, box.text, box.role,
-                             box.last_row - box.row + 1, box.last_col - box.col + 1))
+        anchors.append(
+            TCell(
+                box.row - FIRST_ROW,
+                box.col,
+                box.text,
+                box.role,
+                box.last_row - box.row + 1,
+                box.last_col - box.col + 1,
+            )
+        )
     for cell_id, (row, col) in lay.cells.items():
-        anchors.append(TCell(row - FIRST_ROW, col, "", "value", 1,
-                             1 + lay.spans.get(cell_id, 0), cell_id))
+        anchors.append(
+            TCell(row - FIRST_ROW, col, "", "value", 1, 1 + lay.spans.get(cell_id, 0), cell_id)
+        )
     nrows = max(c.row + c.rowspan for c in anchors)
     ncols = max(c.col + c.colspan for c in anchors)
     rows = _fill(anchors, nrows, ncols)
     grid = table.layout == "grid"
     head = lay.header_rows[1] - lay.header_rows[0] + 1 if grid else 0
     label_cols = min((c.col for c in anchors if c.role == "value"), default=0)
-    return TableModel(table.id, table.title, table.layout, ncols, head, label_cols, rows,
-                      tuple(lay.widths[:ncols]))
+    return TableModel(
+        table.id,
+        table.title,
+        table.layout,
+        ncols,
+        head,
+        label_cols,
+        rows,
+        tuple(lay.widths[:ncols]),
+    )
 
 
 def _fill(anchors: list[TCell], nrows: int, ncols: int) -> tuple[tuple[TCell, ...], ...]:
@@ -88,8 +105,9 @@ def _fill(anchors: list[TCell], nrows: int, ncols: int) -> tuple[tuple[TCell, ..
                     raise ValueError(f"layout overlaps at row {r}, column {k}")
                 taken[r][k] = True
     cells = list(anchors)
-    cells += [TCell(r, k, "", "blank") for r in range(nrows) for k in range(ncols)
-              if not taken[r][k]]
+    cells += [
+        TCell(r, k, "", "blank") for r in range(nrows) for k in range(ncols) if not taken[r][k]
+    ]
     rows: list[list[TCell]] = [[] for _ in range(nrows)]
     for c in cells:
         rows[c.row].append(c)

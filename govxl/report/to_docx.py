@@ -25,7 +25,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell
 
-from govxl.report.render import ReportDoc
+from govxl.report.document import ReportDoc
 from govxl.report.tables import TableModel, TCell
 
 BODY_FONT = "仿宋_GB2312"
@@ -100,7 +100,7 @@ def _page(d: DocxDocument) -> None:
         _font(r.font, TABLE_FONT, 14.0)
 
 
-def _font(font, name: str, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _font(font, name: str, size: float, bold: bool = False) -> None:
     """Set the font for Latin *and* East Asian text, dropping theme fonts that would override."""
     font.name = name
     font.size = Pt(size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from govxl.report.render import ReportDoc
+from govxl.report.document import ReportDoc
 from govxl.report.tables import TableModel, TCell
 
 STYLE = """

@@ -15,33 +15,11 @@ Text from a unit is escaped so that it can never turn into markup, a link or raw
 
 from __future__ import annotations
 
-import re
-
-from govxl.report.render import ReportDoc
+from govxl.mdtext import md_escape
+from govxl.report.document import ReportDoc
 from govxl.report.tables import TableModel, TCell
 
 HEADER_JOIN = "·"
-_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
-_LINE_START = re.compile(r"^(?:[#+=-](?=[\s#+=-]|$)|\d{1,9}(?=[.)](?:\s|$)))")
-_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def md_escape(text: str, *, block: bool = False) -> str:
-    """Backslash-escape what could start markup inline and, for a paragraph or heading (``block``),
-    a list, heading or rule marker in front. Table cells hold inline text only, so ``-59`` or
-    ``1.属于国家秘密`` stay as they are there."""
-    text = _INLINE.sub(r"\\\1", " ".join(text.split("\n")).strip())
-    m = _LINE_START.match(text) if block else None
-    if m is None:
-        return text
-    if text[0].isdigit():
-        return text[: m.end()] + "\\" + text[m.end():]
-    return "\\" + text
-
-
-def md_unescape(text: str) -> str:
-    """The inverse of ``md_escape`` (CommonMark: a backslash before ASCII punctuation)."""
-    return _UNESCAPE.sub(r"\1", text)
 
 
 def write_md(doc: ReportDoc) -> bytes:
@@ -83,7 +61,7 @@ def _table(model: TableModel, doc: ReportDoc) -> list[str]:
     if model.layout == "blocks":
         return _blocks(model, doc)
     header = _flat_header(model, doc)
-    body = [_row(doc, model, r) for r in model.rows[model.head:]]
+    body = [_row(doc, model, r) for r in model.rows[model.head :]]
     return _emit(header, body)
 
 

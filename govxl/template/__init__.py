@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 from govxl.fileio import atomic_write
-from govxl.returns import Return
+from govxl.forms import Form
+from govxl.forms.returns import Return
 from govxl.roster import Roster, safe_filename
-from govxl.spec import Form
 from govxl.template.personalise import CODE_TOKEN, NAME_TOKEN, personalise
 from govxl.template.writer import render
 
@@ -44,8 +44,9 @@ def write_roster_templates(
     """One personalised workbook per roster unit, named ``<单位代码>-<单位名称>.xlsx``."""
     generated = generated or datetime.now().replace(microsecond=0)
     # Render once with placeholders, then patch each unit in: the same bytes as a full render.
-    base = render(Return(form, year=year, unit_code=CODE_TOKEN, unit_name=NAME_TOKEN),
-                  generated=generated)
+    base = render(
+        Return(form, year=year, unit_code=CODE_TOKEN, unit_name=NAME_TOKEN), generated=generated
+    )
     written = []
     for unit in roster.units:
         out = outdir / safe_filename(unit.code, unit.name)

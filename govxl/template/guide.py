@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from xlsxwriter.worksheet import Worksheet
 
-from govxl.spec import Form
+from govxl.forms import Form
 
 if TYPE_CHECKING:
-    from govxl.returns import Return
+    from govxl.forms.returns import Return
     from govxl.template.formats import Formats
 
 STEPS = (

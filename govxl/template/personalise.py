@@ -21,15 +21,18 @@ def personalise(base: bytes, code: str, name: str) -> bytes:
     """The base workbook (rendered with the tokens as unit) made out for one unit."""
     plain = {CODE_TOKEN: escape(code), NAME_TOKEN: escape(name)}
     # In page headers "&" starts a code (&P, &N…): a literal one is written "&&".
-    header = {CODE_TOKEN: escape(code.replace("&", "&&")),
-              NAME_TOKEN: escape(name.replace("&", "&&"))}
+    header = {
+        CODE_TOKEN: escape(code.replace("&", "&&")),
+        NAME_TOKEN: escape(name.replace("&", "&&")),
+    }
     src = zipfile.ZipFile(io.BytesIO(base))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             body = src.read(info)
-            if info.filename.endswith(".xml") and (CODE_TOKEN.encode() in body
-                                                   or NAME_TOKEN.encode() in body):
+            if info.filename.endswith(".xml") and (
+                CODE_TOKEN.encode() in body or NAME_TOKEN.encode() in body
+            ):
                 table = header if info.filename.startswith("xl/worksheets/") else plain
                 text = body.decode("utf-8")
                 for token, value in table.items():

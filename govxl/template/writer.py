@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,35 +21,25 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from govxl import __version__
-from govxl.returns import INFO_FIELDS, Return
-from govxl.sheetxml import dimension, rows_xml
-from govxl.spec import CellType, Form
-from govxl.spec.compute import Value, display
-from govxl.spec.layout import STATUS_ROW, SheetLayout, a1, layout
-from govxl.template import formulas
+from govxl.forms import CellType, formulas
+from govxl.forms.compute import Value, display
+from govxl.forms.layout import STATUS_ROW, SheetLayout, a1, layout
+from govxl.forms.returns import INFO_FIELDS, Return
+from govxl.forms.workbook import (
+    ID_KEYS,
+    NOTE_FIRST_ROW,
+    NOTE_ROWS,
+    SHEET_GUIDE,
+    SHEET_ID,
+    SHEET_INFO,
+    SHEET_NOTES,
+    SHEET_TEXT,
+    info_cell,
+    text_cells,
+)
 from govxl.template.formats import Formats
 from govxl.template.guide import write_guide
-
-SHEET_GUIDE = "填报说明"
-SHEET_INFO = "基本信息"
-SHEET_TEXT = "文字部分"
-SHEET_NOTES = "说明"
-SHEET_ID = "_govxl"
-NOTE_ROWS = 30
-
-ID_KEYS = (
-    "form",
-    "form_digest",
-    "form_title",
-    "unit_code",
-    "unit_name",
-    "year",
-    "kind",
-    "level",
-    "generated",
-    "govxl_version",
-)
-"""Rows of the very hidden identity sheet (column A key, column B value), in this order."""
+from govxl.template.sheetxml import dimension, rows_xml
 
 INPUT_ROLE = {
     CellType.COUNT: "input_count",
@@ -89,22 +79,6 @@ VALIDATION: dict[CellType, dict[str, Any]] = {
         "error_message": "这里只能填写整数，减少请填负数（如 -59），不要写“减”字。",
     },
 }
-
-NOTE_FIRST_ROW = 3
-"""Row of the first explanation on the 说明 sheet (column B: rule or cell, column C: reason)."""
-
-
-def info_cell(key: str) -> tuple[int, int]:
-    """Where the 基本信息 sheet keeps a field (0-based row, column)."""
-    keys = [k for k, _, _ in INFO_FIELDS]
-    return 2 + keys.index(key), 1
-
-
-def text_cells(form: Form) -> dict[str, tuple[int, int]]:
-    """Where the 文字部分 sheet keeps each text part."""
-    parts = [p for p in form.parts if p.kind == "text"]
-    return {p.id: (2 + i, 1) for i, p in enumerate(parts)}
-
 
 InputHook = Callable[[str], str | None]
 """For the summary: a cell id → a formula to write instead of the input value (or None)."""
@@ -246,8 +220,13 @@ class Builder:
                         },
                     )
                 continue
-            _write_value(ws, row, 1, str(value) if value else None,
-                         self.fmt["fixed" if locked else "input_text"])
+            _write_value(
+                ws,
+                row,
+                1,
+                str(value) if value else None,
+                self.fmt["fixed" if locked else "input_text"],
+            )
             if not locked and key == "phone":
                 ws.data_validation(
                     row,
@@ -353,10 +332,10 @@ class Builder:
             value = self.values.get(cell.id)
             if cell.computed:
                 inst = self.form.definition_of(cell.id)
-                from govxl.template.formulas import define_formula
-
                 role = "computed_money" if cell.type is CellType.MONEY else "computed"
-                ws.write_formula(row, col, define_formula(inst, lay), self.fmt[role], _num(value))
+                ws.write_formula(
+                    row, col, formulas.define_formula(inst, lay), self.fmt[role], _num(value)
+                )
                 continue
             hook = self.input_hook(cell.id) if self.input_hook else None
             if hook is not None:
@@ -423,8 +402,13 @@ class Builder:
             row = places[part.id][0]
             ws.write_string(row, 0, part.title, self.fmt["label"])
             text = self.ret.texts.get(part.id) or None  # not yet written: a blank cell
-            _write_value(ws, row, 1, text,
-                         self.fmt["text_area" if self.input_hook is None else "fixed_text_area"])
+            _write_value(
+                ws,
+                row,
+                1,
+                text,
+                self.fmt["text_area" if self.input_hook is None else "fixed_text_area"],
+            )
             ws.set_row(row, 220 if part.id == "p1" else 140)
         self._protect(ws)
 
@@ -476,16 +460,21 @@ class Builder:
         members = [("member", m.code, m.name, m.sha256, m.file, m.via) for m in self.ret.members]
         if members:  # a summary's units, thousands of them: streamed as XML, not cell by cell
             first = len(ID_KEYS) + 1
-            self.row_patches[SHEET_ID] = lambda: (rows_xml(members, first, [0] * 6),
-                                                  dimension(first, len(members), 6))
+            self.row_patches[SHEET_ID] = lambda: (
+                rows_xml(members, first, [0] * 6),
+                dimension(first, len(members), 6),
+            )
         ws.protect("", {})
         ws.very_hidden()
 
     def close(self) -> bytes:
         self.wb.close()
-        parts = {f"xl/worksheets/sheet{i + 1}.xml": make()
-                 for i, ws in enumerate(self.wb.worksheets())
-                 for name, make in self.row_patches.items() if ws.name == name}
+        parts = {
+            f"xl/worksheets/sheet{i + 1}.xml": make()
+            for i, ws in enumerate(self.wb.worksheets())
+            for name, make in self.row_patches.items()
+            if ws.name == name
+        }
         return lock_structure(self.buf.getvalue(), parts, level=self.compress_level)
 
 
@@ -511,8 +500,9 @@ Rows = tuple[Iterable[str], str]
 new ``<dimension>``."""
 
 
-def lock_structure(data: bytes, rows: dict[str, Rows] | None = None, *,
-                   level: int | None = None) -> bytes:
+def lock_structure(
+    data: bytes, rows: Mapping[str, Rows] | None = None, *, level: int | None = None
+) -> bytes:
     """Add ``<workbookProtection lockStructure="1"/>``, which XlsxWriter cannot write.
 
     Locking the structure stops sheets being added, deleted, renamed or unhidden. See
@@ -521,8 +511,13 @@ def lock_structure(data: bytes, rows: dict[str, Rows] | None = None, *,
     return patch_workbook(data, rows, lock=True, level=level)
 
 
-def patch_workbook(data: bytes, rows: dict[str, Rows] | None = None, *, lock: bool = False,
-                   level: int | None = None) -> bytes:
+def patch_workbook(
+    data: bytes,
+    rows: Mapping[str, Rows] | None = None,
+    *,
+    lock: bool = False,
+    level: int | None = None,
+) -> bytes:
     """Rewrite an XlsxWriter workbook: lock its structure and/or stream rows into sheets.
 
     The zip is rewritten member by member with the same fixed timestamps, so output stays
@@ -549,8 +544,12 @@ def patch_workbook(data: bytes, rows: dict[str, Rows] | None = None, *, lock: bo
                 body = text.encode("utf-8")
             elif info.filename in rows:
                 chunks, dimension = rows[info.filename]
-                text = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
-                              body.decode("utf-8"), count=1)
+                text = re.sub(
+                    r'<dimension ref="[^"]*"/>',
+                    f'<dimension ref="{dimension}"/>',
+                    body.decode("utf-8"),
+                    count=1,
+                )
                 text = text.replace("<sheetData/>", "<sheetData></sheetData>", 1)
                 stream = iter(chunks)
                 first = next(stream, "")

@@ -23,15 +23,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from govxl.returns import Return
+from govxl.forms import load_form
+from govxl.forms.layout import layout
+from govxl.forms.returns import Return
 from govxl.samples import random_return
-from govxl.spec import load_form
-from govxl.spec.layout import layout
 from govxl.template.writer import render
 
 FORM = "gb2021"
 YEAR = 2025
-PASSED, WARNED, FAILED, MISSING, UNREADABLE = "已通过", "有警告", "未通过", "未报送", "无法读取"
+from govxl.collect.status import Status  # noqa: E402
+
+PASSED, WARNED, FAILED = Status.PASSED, Status.WARNED, Status.FAILED
+MISSING, UNREADABLE = Status.MISSING, Status.UNREADABLE
 
 UNITS = {
     "001": "正阳街道",

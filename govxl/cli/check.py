@@ -1,0 +1,148 @@
+"""``govxl validate`` and ``govxl collect``: checking returns, as thin commands over the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from govxl.check import inspect_file
+from govxl.check.findings import Finding
+from govxl.cli import console
+from govxl.cli.app import UsageError, app, fail
+from govxl.collect import collect as run_collect
+from govxl.collect.outputs import write_outputs
+from govxl.collect.previous import PreviousError, load_previous
+from govxl.collect.status import Status, Use
+from govxl.fileio import OutputError
+from govxl.roster import RosterError, read_roster
+
+
+def _finding_rows(findings: list[Finding]) -> list[tuple[str, ...]]:
+    return [
+        (f.severity.zh + ("（已说明）" if f.explained else ""), f.where, f.message, f.code)
+        for f in findings
+    ]
+
+
+def _styles(findings: list[Finding]) -> list[str | None]:
+    return [{"error": "red", "warning": "yellow"}.get(f.severity.value) for f in findings]
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="要审核的工作簿文件。")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出审核结果。")] = False,
+    blank_as_zero: Annotated[
+        bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
+    ] = False,
+) -> None:
+    """审核一个或多个填好的工作簿，逐格指出问题。"""
+
+    results = [inspect_file(p, blank_as_zero=blank_as_zero) for p in files]
+    if as_json:
+        console.print_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            who = f"{r.ret.unit_name}（{r.ret.unit_code}）" if r.ret and r.ret.unit_code else ""
+            if not r.findings:
+                console.info(f"✓ {r.path.name} {who}：审核通过。")
+                continue
+            console.table(
+                f"{r.path.name} {who}",
+                ("类别", "位置", "问题和处理意见", "代码"),
+                _finding_rows(r.findings),
+                _styles(r.findings),
+            )
+    if not any(r.readable for r in results):
+        raise typer.Exit(2)
+    raise typer.Exit(1 if any(r.errors for r in results) else 0)
+
+
+@app.command()
+def collect(
+    inbox: Annotated[
+        Path, typer.Argument(help="收件文件夹（各单位报送的文件）。", exists=True, file_okay=False)
+    ],
+    roster: Annotated[
+        Path, typer.Option(help="单位名册（.csv 或 .xlsx）。", exists=True, dir_okay=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出文件夹（审核结果、退回文件）。")],
+    previous: Annotated[
+        Path | None, typer.Option(help="上一年度的汇总表或报表文件夹。", exists=True)
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="收集的报告年度（默认取多数文件的年度）。")
+    ] = None,
+    feedback: Annotated[
+        bool, typer.Option("--feedback", help="为有问题的单位生成标注了问题的退回文件。")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果。")] = False,
+    blank_as_zero: Annotated[
+        bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
+    ] = False,
+    jobs: Annotated[int | None, typer.Option(help="并行进程数（默认为 CPU 核数）。")] = None,
+) -> None:
+    """收集并审核收件文件夹中的全部报表，生成审核结果和退回文件。"""
+
+    inbox_r, out_r = inbox.resolve(), out.resolve()
+    if out_r == inbox_r or inbox_r in out_r.parents:
+        raise fail(UsageError(f"输出文件夹不能放在收件文件夹里：{out}"))
+    try:
+        units = read_roster(roster)
+        prev = load_previous(previous) if previous else None
+    except (RosterError, PreviousError) as e:
+        raise fail(e) from None
+    with console.progress("正在读取和审核") as tick:
+        report = run_collect(
+            inbox,
+            units,
+            year=year,
+            previous=prev,
+            blank_as_zero=blank_as_zero,
+            jobs=jobs,
+            progress=tick,
+        )
+    try:
+        written = write_outputs(report, out)
+        returned = []
+        if feedback:
+            from govxl.collect.feedback import remove_stale, write_feedback  # openpyxl: slow
+
+            for fr in report.files:
+                status = next((u.status for u in report.units if u.file == fr.relative), None)
+                if fr.use == Use.USED and status not in (None, Status.PASSED):
+                    path = write_feedback(fr, out)
+                    if path:
+                        returned.append(path)
+            remove_stale(out, [(u.code, u.name) for u in report.units if u.status == Status.PASSED])
+    except OutputError as e:
+        raise fail(e) from None
+    if as_json:
+        console.print_json(report.to_dict())
+    else:
+        shown = report.units
+        title = f"{report.year or ''} 年度报送进度"
+        if len(shown) > console.MAX_ROWS:  # a city's thousand units: only those needing action
+            shown = [u for u in shown if u.status != Status.PASSED][: console.MAX_ROWS]
+            title += f"（只列出未通过或需处理的前 {len(shown)} 个单位，完整清单见审核结果.xlsx）"
+        rows = [(u.code, u.name, u.status.zh, u.errors, u.warnings, u.file) for u in shown]
+        styles = [
+            {Status.PASSED: "green", Status.WARNED: "yellow", Status.MISSING: "dim"}.get(
+                u.status, "red"
+            )
+            for u in shown
+        ]
+        console.table(
+            title,
+            ("代码", "单位", "状态", "强制", "核实", "文件"),
+            rows,
+            styles,
+        )
+        stats = "，".join(f"{k.zh} {v}" for k, v in report.stats().items())
+        console.info(f"共 {len(report.units)} 个单位：{stats}。")
+        console.info(f"审核结果：{written[0]}；明细：{written[1]}")
+        if feedback:
+            console.info(f"退回文件 {len(returned)} 份：{out / '退回'}")
+    raise typer.Exit(0 if report.valid else 1)

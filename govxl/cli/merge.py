@@ -1,0 +1,79 @@
+"""``govxl merge`` and ``govxl demo``: summaries, as thin commands over the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from govxl.cli import console
+from govxl.cli.app import UsageError, app, fail
+from govxl.fileio import OutputError
+from govxl.merge import MergeError, write_summary
+from govxl.merge import merge as run_merge
+from govxl.merge.tidy import rows, write_tidy
+from govxl.merge.write import STATUS_SHEET
+from govxl.roster import RosterError, read_roster
+
+
+@app.command()
+def merge(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="收件文件夹、govxl collect 的输出文件夹、单位报表或下级汇总表。", exists=True
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="汇总表文件（.xlsx）。")],
+    roster: Annotated[
+        Path | None,
+        typer.Option(help="单位名册，用于列出未报送的单位。", exists=True, dir_okay=False),
+    ] = None,
+    include_errors: Annotated[
+        bool, typer.Option("--include-errors", help="也汇总未通过审核的报表（汇总表上会注明）。")
+    ] = False,
+    tidy: Annotated[Path | None, typer.Option(help="另存明细数据（.csv 或 .parquet）。")] = None,
+    level: Annotated[str, typer.Option(help="汇总层级名称，如“区”“市”。")] = "",
+    code: Annotated[str, typer.Option(help="汇总单位的代码（供上一级汇总使用）。")] = "",
+    name: Annotated[str, typer.Option(help="汇总单位的名称。")] = "汇总",
+) -> None:
+    """把通过审核的报表（或下级汇总表）汇总成一张汇总表，每个数字都可追溯到单位。"""
+
+    if output.suffix.lower() != ".xlsx":
+        raise fail(UsageError(f"汇总表应以 .xlsx 结尾：{output}"))
+    try:
+        units = read_roster(roster) if roster else None
+        with console.progress("正在读取") as tick:
+            result = run_merge(
+                sources,
+                roster=units,
+                include_errors=include_errors,
+                level=level,
+                code=code,
+                name=name,
+                progress=tick,
+            )
+        write_summary(result, output)
+        if tidy:
+            s = result.summary
+            write_tidy(rows(s.form, s.year, result.rows), tidy)
+    except (RosterError, MergeError, OutputError, ValueError) as e:
+        raise fail(e) from None
+    s = result.summary
+    console.info(f"已汇总 {len(result.rows)} 个单位（{s.form.id}，{s.year} 年度）：{output}")
+    if result.left_out:
+        console.table(
+            "未汇总",
+            ("代码", "单位", "文件", "原因"),
+            [(x.code, x.name, x.file, x.reason) for x in result.left_out],
+            full_list=f"汇总表的“{STATUS_SHEET}”工作表",
+        )
+    if result.missing:
+        listed = "、".join(f"{u.code} {u.name}" for u in result.missing[: console.MAX_ROWS])
+        more = len(result.missing) - console.MAX_ROWS
+        if more > 0:
+            listed += f" 等，另有 {more} 个单位，完整清单见汇总表的“{STATUS_SHEET}”工作表"
+        console.info(f"未报送 {len(result.missing)} 个单位：{listed}")
+    if result.unchecked:
+        console.warn("汇总中包含未通过审核的报表数据。")

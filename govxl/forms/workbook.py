@@ -1,0 +1,59 @@
+"""The return workbook around the official tables: its sheets and where each field sits.
+
+The template writer puts every field here and the reader looks for it here, so the two cannot
+drift apart. The tables' own addresses come from :mod:`govxl.forms.layout`.
+"""
+
+from __future__ import annotations
+
+from govxl.forms.model import Form
+from govxl.forms.returns import INFO_FIELDS
+
+SHEET_GUIDE = "填报说明"
+SHEET_INFO = "基本信息"
+SHEET_TEXT = "文字部分"
+SHEET_NOTES = "说明"
+SHEET_ID = "_govxl"
+"""The very hidden identity sheet: which form, unit and year the workbook was made for."""
+
+NOTE_ROWS = 30
+NOTE_FIRST_ROW = 3
+"""Row of the first explanation on the 说明 sheet (column B: rule or cell, column C: reason)."""
+
+ID_KEYS = (
+    "form",
+    "form_digest",
+    "form_title",
+    "unit_code",
+    "unit_name",
+    "year",
+    "kind",
+    "level",
+    "generated",
+    "govxl_version",
+)
+"""Rows of the identity sheet (column A key, column B value), in this order."""
+
+
+def info_cell(key: str) -> tuple[int, int]:
+    """Where the 基本信息 sheet keeps a field (0-based row, column)."""
+    keys = [k for k, _, _ in INFO_FIELDS]
+    return 2 + keys.index(key), 1
+
+
+def text_cells(form: Form) -> dict[str, tuple[int, int]]:
+    """Where the 文字部分 sheet keeps each text part."""
+    parts = [p for p in form.parts if p.kind == "text"]
+    return {p.id: (2 + i, 1) for i, p in enumerate(parts)}
+
+
+# The 明细 sheet of a summary: one row per unit counted, one column per input cell.
+SHEET_DETAIL = "明细"
+DETAIL_FIXED = ("单位代码", "单位名称", "经由", "文件", "sha256")
+"""The columns before the figures, as printed; their keys sit in the hidden id row."""
+DETAIL_KEYS = ("code", "name", "via", "file", "sha256")
+DETAIL_HEAD_ROWS = 4
+"""Table, row label, column label, then the hidden row of cell ids."""
+DETAIL_ID_ROW = 3
+DETAIL_FIRST = len(DETAIL_FIXED)
+"""Column of the first figure."""

@@ -1,0 +1,66 @@
+"""Plain table rows written as worksheet XML, for the long lists in govxl's own workbooks.
+
+XlsxWriter keeps every cell of a workbook in Python objects and spends a few microseconds on each;
+a city's 审核结果 or summary lists a thousand units on several sheets. Those rows are plain — text
+and whole numbers in a few styles — so they are rendered here as ``<row>`` XML and streamed into
+the sheet part after XlsxWriter has written the header (``template.writer.patch_workbook``).
+
+Text is always an inline string, escaped: a unit name or message starting with ``=`` stays text
+and never becomes a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from govxl.forms.layout import a1
+from govxl.xmltext import escape
+
+
+def rows_xml(
+    rows: Iterable[Sequence[object]],
+    first_row: int,
+    styles: Sequence[int] | Callable[[Sequence[object]], Sequence[int]],
+) -> Iterator[str]:
+    """``<row>`` elements for ``rows`` from 0-based ``first_row``.
+
+    Column j gets style ``styles[j]`` (an XlsxWriter ``Format.xf_index``), or ``styles(row)[j]``
+    when the style depends on the row. Integers (not bools) are numbers, ``None`` and ``""``
+    an empty styled cell, anything else text.
+    """
+    letters: list[str] = []
+    for i, row in enumerate(rows):
+        r = first_row + i + 1
+        look = styles(row) if callable(styles) else styles
+        while len(letters) < len(row):
+            letters.append(a1(0, len(letters))[:-1])
+        cells = []
+        for j, v in enumerate(row):
+            s = look[j]
+            if v is None or v == "":
+                cells.append(f'<c r="{letters[j]}{r}" s="{s}"/>')
+            elif type(v) is int:
+                cells.append(f'<c r="{letters[j]}{r}" s="{s}"><v>{v}</v></c>')
+            else:
+                cells.append(
+                    f'<c r="{letters[j]}{r}" s="{s}" t="inlineStr"><is>'
+                    f'<t xml:space="preserve">{escape(str(v))}</t></is></c>'
+                )
+        yield f'<row r="{r}">' + "".join(cells) + "</row>"
+
+
+def style(fmt: Any) -> int:
+    """The style index XlsxWriter gave ``fmt`` when it closed the workbook.
+
+    A format gets one only if some cell XlsxWriter wrote uses it, and only the first of two
+    formats with the same properties does: write one such cell, with one Format object per look.
+    """
+    if fmt.xf_index is None:
+        raise RuntimeError("a format used by streamed rows was not used by any written cell")
+    return int(fmt.xf_index)
+
+
+def dimension(first_row: int, n_rows: int, n_cols: int) -> str:
+    """The ``<dimension>`` of a sheet whose header starts at A1 and whose rows end here."""
+    return f"A1:{a1(max(first_row + n_rows - 1, 0), max(n_cols - 1, 0))}"
