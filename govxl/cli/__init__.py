@@ -8,10 +8,10 @@ through :mod:`govxl.cli.console`, the one module that imports rich.
 
 from __future__ import annotations
 
-from govxl.cli import check, demo, forms, merge, report, rules, template  # noqa: I001
+from govxl.cli import check, demo, desk, forms, merge, report, rules, template  # noqa: I001
 from govxl.cli.app import app
 
-__all__ = ["app", "check", "demo", "forms", "merge", "report", "rules", "run", "template"]
+__all__ = ["app", "check", "demo", "desk", "forms", "merge", "report", "rules", "run", "template"]
 
 
 def run() -> None:

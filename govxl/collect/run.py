@@ -204,6 +204,25 @@ def collect(
         strict=True,
     ):
         files.append(_file_result(entry, res))
+    return judge(inbox, files, roster, year=year, previous=previous, ignored=ignored)
+
+
+def judge(
+    inbox: Path,
+    files: list[FileResult],
+    roster: Roster,
+    *,
+    year: int | None = None,
+    previous: Mapping[str, Mapping[str, Value]] | None = None,
+    ignored: list[str] | None = None,
+) -> CollectReport:
+    """Match files that were read to the roster and decide every unit.
+
+    The second half of :func:`collect`, for files that were read elsewhere: the intake desk reads
+    each upload as it arrives and judges its whole store with this, so the desk and
+    ``govxl collect`` over the same store always give the same statuses. Findings are added to
+    the ``FileResult`` objects given.
+    """
     year = year or _common_year(files)
     units = [UnitStatus(u.code, u.name, u.parent_code) for u in roster.units]
     _match(files, roster, year)
@@ -217,14 +236,14 @@ def collect(
     for u in units:
         chosen = by_code.get(u.code)
         if chosen is not None:
-            _decide(u, chosen)
+            decide(u, chosen)
         elif u.code in broken:
-            _decide(u, broken[u.code])
+            decide(u, broken[u.code])
             u.status = Status.UNREADABLE
     for fr in files:
         for f in fr.findings:
             f.unit = f.unit or fr.unit_name
-    return CollectReport(inbox, year, units, files, ignored)
+    return CollectReport(inbox, year, units, files, ignored or [])
 
 
 def _mtime(path: Path) -> float | None:
@@ -381,7 +400,8 @@ def _choose(files: list[FileResult]) -> None:
             )
 
 
-def _decide(u: UnitStatus, fr: FileResult) -> None:
+def decide(u: UnitStatus, fr: FileResult) -> None:
+    """A unit's status from the file that counts for it."""
     u.file, u.sha256, u.received, u.imported = fr.relative, fr.sha256, fr.received, fr.imported
     sev = [f.severity for f in fr.findings]
     u.errors = sev.count(Severity.ERROR)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +89,12 @@ def gather(
     roster: Roster | None,
     include_errors: bool,
     progress: Callable[[int, int], None] | None = None,
+    reports: Sequence[CollectReport] = (),
 ) -> MergeResult:
     results: dict[str, ReadResult] = {}
     out = MergeResult(Return.__new__(Return), [], roster=roster)
+    for report in reports:  # decided already (the intake desk's store)
+        _from_report(report, include_errors, out, results)
     for src in sources:
         if src.is_dir() and (src / "findings.json").is_file():
             _from_collect_output(src, include_errors, out, results)
@@ -216,8 +219,13 @@ def merge(
     code: str = "",
     name: str = "",
     progress: Callable[[int, int], None] | None = None,
+    reports: Sequence[CollectReport] = (),
 ) -> MergeResult:
-    result = gather(sources, roster=roster, include_errors=include_errors, progress=progress)
+    """Sum the sources; ``reports`` are inboxes already collected (what ``merge`` of their
+    folder with the roster would collect), summed exactly as such a folder would be."""
+    result = gather(
+        sources, roster=roster, include_errors=include_errors, progress=progress, reports=reports
+    )
     s = result.summary
     s.values = total(s.form, result.rows)
     s.unit_code, s.unit_name, s.level = code, name or "汇总", level

@@ -1,0 +1,370 @@
+"""The desk without the web: receive an upload, check it, judge the whole store, keep the record.
+
+Each upload is read once, when it arrives, by collect's own reader (``read_all``); the verdicts
+are collect's own ``judge`` over every file in the store, in the order ``govxl collect`` scans
+them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. What the office did
+(confirm, return, choose a version) is laid over that from the action ledger.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from govxl.check.result import ReadResult
+from govxl.collect.run import (
+    CollectReport,
+    FileResult,
+    UnitStatus,
+    decide,
+    judge,
+    read_all,
+)
+from govxl.collect.scan import REPORT_SUFFIXES, WORKBOOK_SUFFIXES, Entry, scan
+from govxl.collect.status import Status, Use
+from govxl.desk.archive import Action, Archive, Upload, now, sha256_hex
+from govxl.desk.overlay import Judged, overlay
+from govxl.forms import Form, load_form
+from govxl.forms.compute import Value
+from govxl.roster import Roster, read_roster
+
+MAX_UPLOAD = 20 * 1024 * 1024
+"""Bytes per file: a filled return is about 25 KB, a WPS one with pictures a few MB."""
+SUFFIXES = WORKBOOK_SUFFIXES | REPORT_SUFFIXES
+
+
+class Refused(Exception):
+    """A request the desk answers with a clear no: HTTP status and a Chinese message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SetupError(ValueError):
+    """The working folder cannot be opened as asked; Chinese message."""
+
+
+@dataclass
+class Stored:
+    """A file in the store, as read."""
+
+    relative: str
+    path: Path
+    res: ReadResult
+    mtime: float
+    kind: str = "workbook"
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return tuple(self.relative.split("/"))  # the order in which ``scan`` walks the store
+
+
+@dataclass
+class Outcome:
+    """What one upload gets back: its row, the file as judged, and its unit's standing."""
+
+    upload: Upload
+    file: FileResult
+    unit: UnitStatus
+    judged: Judged
+
+
+@dataclass
+class Settings:
+    form: Form
+    year: int
+    deadline: date | None
+    roster: Roster
+    previous: dict[str, dict[str, Value]] | None = field(default=None, repr=False)
+
+
+class Desk:
+    """One district's desk over one working folder."""
+
+    def __init__(self, folder: Path, archive: Archive, settings: Settings) -> None:
+        self.folder = folder
+        self.archive = archive
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.files: dict[str, Stored] = {}
+        self.uploads: list[Upload] = archive.uploads()
+        self.actions: list[Action] = archive.actions()
+        self.generation = 0
+        self._judged: Judged | None = None
+        self.links = archive.ensure_links([u.code for u in settings.roster.units])
+        self._by_token = {token: code for code, token in self.links.items()}
+        self.office_token = archive.secret("office_token")
+        self.csrf_key = archive.secret("csrf_key")
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        *,
+        roster: Path | None = None,
+        form: str | None = None,
+        year: int | None = None,
+        deadline: date | None = None,
+        previous: Path | None = None,
+        jobs: int | None = None,
+    ) -> Desk:
+        """Open (or on the first start create) a working folder and read its store."""
+        folder = Path(folder)
+        first = not (folder / "desk.db").exists()
+        if first and roster is None:
+            raise SetupError(
+                f"{folder} 还不是收件台工作目录：第一次启动请用 --roster 指定单位名册。"
+            )
+        archive = Archive(folder)
+        if roster is not None:
+            copy = folder / ("名册" + roster.suffix.lower())
+            if roster.resolve() != copy.resolve():
+                read_roster(roster)  # refuse a broken roster before it replaces a good one
+                shutil.copyfile(roster, copy)
+            archive.set_setting("roster", copy.name)
+        for key, value in (("form", form), ("year", year), ("deadline", deadline)):
+            if value is not None:
+                archive.set_setting(key, str(value))
+        if previous is not None:
+            archive.set_setting("previous", str(previous.resolve()))
+        settings = _settings(archive, folder)
+        desk = cls(folder, archive, settings)
+        desk.load(jobs=jobs)
+        return desk
+
+    def load(self, *, jobs: int | None = None) -> tuple[int, int]:
+        """Finish what a kill interrupted, then read every file in the store."""
+        moved, removed = self.archive.recover()
+        entries, _ = scan(self.archive.store, reports=True)
+        for entry, res in zip(entries, read_all(entries, jobs=jobs), strict=True):
+            self._keep(entry, res)
+        self.generation += 1
+        return moved, removed
+
+    def _keep(self, entry: Entry, res: ReadResult) -> Stored:
+        rel = entry.relative.replace("\\", "/")
+        st = Stored(rel, entry.path, res, entry.path.lstat().st_mtime, entry.kind)
+        self.files[rel] = st
+        return st
+
+    def close(self) -> None:
+        self.archive.close()
+
+    # ------------------------------------------------------------------ who is asking
+    def unit_for(self, token: str) -> str | None:
+        """The unit whose link this is; None for no unit. Looked up by dict (whose timing
+        depends on the hash, not on the token's characters), then compared in constant time."""
+        import hmac
+
+        code = self._by_token.get(token)
+        if code is None or not hmac.compare_digest(self.links[code], token):
+            return None
+        return code
+
+    def is_office(self, token: str) -> bool:
+        import hmac
+
+        return bool(token) and hmac.compare_digest(token.encode(), self.office_token.encode())
+
+    # ------------------------------------------------------------------ receiving
+    def receive(
+        self, code: str, original_name: str, data: bytes, *, client: str, link: str = "unit"
+    ) -> Outcome:
+        """Store, check and record one file sent for unit ``code``; the verdict comes back."""
+        unit = self.settings.roster.by_code()[code]
+        suffix = Path(original_name.replace("\\", "/")).suffix.lower()
+        if suffix not in SUFFIXES:
+            allowed = "、".join(sorted(WORKBOOK_SUFFIXES))
+            raise Refused(415, f"“{original_name}”不是报表文件。请上传填好的工作簿（{allowed}）。")
+        if len(data) > MAX_UPLOAD:
+            raise Refused(413, too_large())
+        sha = sha256_hex(data)
+        stored = self.archive.stored_name(unit.code, unit.name, sha, suffix)
+        at = now()
+        known = self.files.get(stored)
+        staged = None if known is not None else self.archive.stage(data, stored, at)
+        if known is None:
+            assert staged is not None
+            kind = "workbook" if suffix in WORKBOOK_SUFFIXES else "report"
+            entry = Entry(staged, stored, kind=kind)
+            res = next(read_all([entry], jobs=1))
+            res.path = self.archive.store / stored
+            candidate = Stored(stored, staged, res, at.timestamp(), kind)
+        with self.lock:
+            if known is None:
+                self.files[stored] = candidate  # judged from the staged copy until it is moved
+            judged = self._judge_now()
+            fr = judged.by_file[stored]
+            row = {
+                "at": at.isoformat(),
+                "unit": code,
+                "link": link,
+                "original_name": original_name,
+                "size": len(data),
+                "sha256": sha,
+                "stored": stored,
+                "client": client,
+                "verdict": verdict_of(fr).value,
+                "findings": _findings_json(fr),
+            }
+            try:
+                upload = self.archive.commit_upload(row, staged)
+            except BaseException:
+                if known is None:
+                    del self.files[stored]
+                raise
+            if known is None:
+                candidate.path = self.archive.store / stored
+            self.uploads.append(upload)
+            self._changed()
+            judged = self.judged()
+            return Outcome(upload, judged.by_file[stored], judged.units[code], judged)
+
+    def act(self, code: str, kind: str, upload: int | None, comment: str, client: str) -> Action:
+        """Record an office action after checking that it makes sense now."""
+        judged = self.judged()
+        u = judged.units.get(code)
+        if u is None:
+            raise Refused(404, f"名册中没有单位 {code}。")
+        ups = {x.id: x for x in self.uploads}
+        if kind == "choose":
+            up = ups.get(upload or 0)
+            fr = judged.by_file.get(up.stored) if up else None
+            if fr is None or not fr.readable or fr.unit_code != code:
+                raise Refused(409, "只能选定本单位能读取的一个版本。")
+        elif kind in ("confirm", "return"):
+            if not u.file:
+                raise Refused(
+                    409, f"{u.name} 还没有可以{'确认' if kind == 'confirm' else '退回'}的报表。"
+                )
+            if kind == "confirm" and u.status not in (Status.PASSED, Status.WARNED):
+                raise Refused(409, f"{u.name} 的报表{u.status.zh}，不能确认；可以退回并说明原因。")
+            if kind == "return" and not comment.strip():
+                raise Refused(400, "退回时请写明原因，单位会在自己的页面上看到。")
+            upload = next((x.id for x in reversed(self.uploads) if x.stored == u.file), None)
+        else:
+            raise Refused(400, f"未知的操作：{kind}")
+        with self.lock:
+            action = self.archive.record_action(code, kind, upload, comment.strip(), client)
+            self.actions.append(action)
+            self._changed()
+        return action
+
+    # ------------------------------------------------------------------ judging
+    def judged(self) -> Judged:
+        with self.lock:
+            if self._judged is None or self._judged.generation != self.generation:
+                self._judged = self._judge_now()
+            return self._judged
+
+    def _changed(self) -> None:
+        self.generation += 1
+
+    def _judge_now(self) -> Judged:
+        s = self.settings
+        files = [_file_result(x) for x in sorted(self.files.values(), key=lambda x: x.order)]
+        report = judge(
+            self.archive.store, files, s.roster, year=s.year, previous=s.previous or None
+        )
+        return overlay(report, self.uploads, self.actions, self.generation, reread=self._recheck)
+
+    def _recheck(self, fr: FileResult, u: UnitStatus) -> None:
+        """Decide a unit again from the version the office chose."""
+        prev = self.settings.previous
+        if prev and fr.ret is not None and fr.unit_code in prev:
+            from govxl.check.rules import check_previous
+
+            fr.findings.extend(check_previous(fr.ret, prev[fr.unit_code], file=fr.relative))
+        decide(u, fr)
+
+    def report(self) -> CollectReport:
+        return self.judged().report
+
+
+def _file_result(s: Stored) -> FileResult:
+    """A fresh ``FileResult`` per judging: judge adds findings to the ones it is given."""
+    ret = s.res.ret
+    received = datetime.fromtimestamp(s.mtime, UTC).astimezone().isoformat(timespec="seconds")
+    return FileResult(
+        s.relative,
+        s.path,
+        s.res.sha256,
+        ret.unit_code if ret else "",
+        ret.unit_name if ret else "",
+        findings=list(s.res.findings),
+        received=received,
+        saved=s.res.saved,
+        ret=ret,
+        imported=s.kind == "report",
+    )
+
+
+def verdict_of(fr: FileResult) -> Status:
+    """One file's own verdict: what its unit's status would be if it counted."""
+    if not fr.readable:
+        return Status.UNREADABLE
+    u = UnitStatus(fr.unit_code, fr.unit_name, None)
+    decide(u, fr)
+    return u.status
+
+
+def _findings_json(fr: FileResult) -> str:
+    import json
+
+    return json.dumps([f.to_dict() for f in fr.findings], ensure_ascii=False, default=str)
+
+
+def too_large() -> str:
+    return (
+        f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB，没有保存。"
+        "请删除工作簿中的图片或多余的工作表后再上传。"
+    )
+
+
+def _settings(archive: Archive, folder: Path) -> Settings:
+    roster_name = archive.setting("roster")
+    if not roster_name:
+        raise SetupError(f"{folder} 中没有单位名册：请用 --roster 指定。")
+    roster = read_roster(folder / roster_name)
+    form = load_form(archive.setting("form") or "gb2021")
+    year = int(archive.setting("year") or date.today().year - 1)
+    if not form.covers(year):
+        raise SetupError(f"表单 {form.id} 不适用于 {year} 年度。")
+    text = archive.setting("deadline")
+    deadline = date.fromisoformat(text) if text and text != "None" else None
+    prev_path = archive.setting("previous")
+    previous = _previous(Path(prev_path)) if prev_path else None
+    return Settings(form, year, deadline, roster, previous)
+
+
+def _previous(path: Path) -> dict[str, dict[str, Value]]:
+    """Last year's figures: a desk's working folder (its store as collect judges it), or what
+    ``govxl collect --previous`` takes (a summary or a folder of returns)."""
+    from govxl.collect.previous import load_previous
+
+    if (path / "desk.db").is_file():
+        from govxl.collect.run import collect
+
+        roster = next(iter(sorted(path.glob("名册.*"))), None)
+        if roster is not None:
+            report = collect(path / "收件箱", read_roster(roster))
+            used = {f.relative: f for f in report.files if f.use == Use.USED}
+            out: dict[str, dict[str, Value]] = {}
+            for u in report.units:
+                fr = used.get(u.file)
+                if u.status.accepted and fr is not None and fr.ret is not None:
+                    out[u.code] = fr.ret.all_values()
+            return out
+        path = path / "收件箱"
+    return load_previous(path)
+
+
+def describe(value: Any) -> str:
+    return "" if value is None else str(value)
