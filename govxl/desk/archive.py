@@ -58,7 +58,9 @@ def _guards() -> str:
 
 
 def now() -> datetime:
-    return datetime.now().astimezone().replace(microsecond=0)
+    """Local time with its offset, to the microsecond: two uploads in one second keep their
+    order (the stored file's mtime, which collect reads as its arrival, is set from it)."""
+    return datetime.now().astimezone()
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,9 @@ def _version(up: Upload, fr: FileResult | None) -> dict[str, Any]:
 
         rest = _notes(list(enumerate(fr.findings, 1)))
     explainable = [
-        f
-        for f in fr.findings
-        if f.severity is Severity.WARNING and not f.explained and f.rule and fr.ret is not None
+        {"ref": f.rule, "where": f.where, "message": f.message}
+        for f in fr.findings  # only a rule's 核实 can be explained on the 说明 sheet (check.rules)
+        if f.severity is Severity.WARNING and not f.explained and f.rule
     ]
     return {
         "upload": up,
@@ -82,7 +82,7 @@ def _version(up: Upload, fr: FileResult | None) -> dict[str, Any]:
         "use": fr.use.zh,
         "tables": tables,
         "rest": rest,
-        "explainable": explainable if up.stored.endswith((".xlsx", ".xlsm")) else [],
+        "explainable": explainable if fr.ret and up.stored.endswith((".xlsx", ".xlsm")) else [],
         "feedback": bool(fr.findings) and fr.ret is not None and up.stored.endswith(".xlsx"),
     }
 
