@@ -132,6 +132,8 @@ def stop(served: Served, sig: int = signal.SIGTERM) -> None:
     if served.proc.poll() is None:
         os.killpg(served.proc.pid, sig)
     served.proc.wait(timeout=30)
+    if served.proc.stderr is not None:
+        served.proc.stderr.close()
 
 
 @contextmanager
