@@ -28,3 +28,25 @@ def soffice() -> str:
             )
         pytest.skip("LibreOffice (soffice) 未安装：跳过需要真实电子表格程序的测试")
     return path
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, driven by Playwright (never a browser download), for the desk's pages.
+
+    Skipped without it, like the LibreOffice tests; under CI=true (.ci/run installs the Debian
+    package ``chromium``) a missing one fails.
+    """
+    path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path = None
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true 但未找到 chromium 或 playwright：.ci/run 本应安装 chromium")
+        pytest.skip("chromium（/usr/bin/chromium）或 playwright 未安装：跳过浏览器测试")
+    return path

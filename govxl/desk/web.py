@@ -84,7 +84,8 @@ class Web:
             raise Refused(403, "请求来自其他网站，已拒绝。")
         if bearer(request) is not None and scope == "office":
             return
-        if scope != "office" and wants_json(request) and "csrf" not in form:
+        scripted = "origin" not in request.headers and "csrf" not in form
+        if scope != "office" and wants_json(request) and scripted:
             return  # a script with the unit's link: the token in the path is the credential
         if not csrf_ok(self.desk.csrf_key, scope, form.get("csrf")):
             raise Refused(403, "页面已过期或不是从本系统提交的。请刷新页面后再提交一次。")
