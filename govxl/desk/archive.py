@@ -174,16 +174,22 @@ class Archive:
         return [Action(*r) for r in rows]
 
     def record_action(
-        self, unit: str, kind: str, upload: int | None, comment: str, client: str
+        self,
+        unit: str,
+        kind: str,
+        upload: int | None,
+        comment: str,
+        client: str,
+        at: datetime | None = None,
     ) -> Action:
         with self.lock:
-            at = now().isoformat()
+            at_text = (at or now()).isoformat()
             cur = self.db.execute(
                 "INSERT INTO actions(at, unit, kind, upload, comment, client) "
                 "VALUES(?, ?, ?, ?, ?, ?)",
-                (at, unit, kind, upload, comment, client),
+                (at_text, unit, kind, upload, comment, client),
             )
-            return Action(int(cur.lastrowid or 0), at, unit, kind, upload, comment, client)
+            return Action(int(cur.lastrowid or 0), at_text, unit, kind, upload, comment, client)
 
     # ------------------------------------------------------------------ files
     def stored_name(self, code: str, name: str, sha256: str, suffix: str) -> str:

@@ -47,14 +47,16 @@ def by_day(uploads: list[Upload], units: int, deadline: date | None, today: date
             n["failed" if v in (Status.FAILED, Status.UNREADABLE) else v] += 1
         n["missing"] = max(units - len(latest), 0)
         stacks.append(n)
-    w, h, left, bottom = 640, 220, 36, 28
+    w, h, left, bottom, top = 640, 230, 36, 28, 30
     bar = (w - left - 10) / max(len(days), 1)
-    scale = (h - bottom - 10) / max(units, 1)
+    scale = (h - bottom - top) / max(units, 1)
     parts = [_svg_open(w, h, "各单位报送状态（按日）")]
     for i, (day, n) in enumerate(zip(days, stacks, strict=True)):
         y: float = h - bottom
         x = left + i * bar
         for key in ("passed", "warned", "failed", "missing"):
+            if day > today:
+                break  # days still to come: nothing to draw yet
             height = n[key] * scale
             if height:
                 parts.append(
@@ -67,12 +69,14 @@ def by_day(uploads: list[Upload], units: int, deadline: date | None, today: date
             parts.append(_text(x + bar / 2, h - bottom + 14, f"{day:%m-%d}", "middle"))
         if deadline == day:
             parts.append(
-                f'<line x1="{x + bar:.1f}" x2="{x + bar:.1f}" y1="4" y2="{h - bottom}" '
+                f'<line x1="{x + bar:.1f}" x2="{x + bar:.1f}" y1="{top - 6}" y2="{h - bottom}" '
                 'stroke="#cc0000" stroke-dasharray="4 3"/>'
             )
-            parts.append(_text(x + bar - 2, 14, "截止", "end", "#cc0000"))
+            parts.append(_text(x + bar - 3, top + 6, "截止", "end", "#cc0000"))
+        if day == today:
+            parts.append(_text(x + bar / 2, h - 2, "今天", "middle", "#1f5fbf"))
     parts.append(_text(left - 4, h - bottom, "0", "end"))
-    parts.append(_text(left - 4, 16, str(units), "end"))
+    parts.append(_text(left - 4, top + 4, str(units), "end"))
     parts += _legend(w)
     parts.append("</svg>")
     return Chart("报送进度（按日）", "".join(parts))
@@ -120,7 +124,7 @@ def applications(j: Judged, cell_id: str, limit: int = 15) -> Chart:
             _text(left, h - 6, f"只画出最多的 {limit} 个单位（共 {len(items)} 个）", "start")
         )
     parts.append("</svg>")
-    return Chart("本年新收申请（按单位）", "".join(parts))
+    return Chart("本年新收申请（按单位，已通过审核的报表）", "".join(parts))
 
 
 def _svg_open(w: int, h: int, label: str) -> str:
@@ -139,7 +143,7 @@ def _text(x: float, y: float, text: str, anchor: str, fill: str = "#333") -> str
 
 def _legend(w: int) -> list[str]:
     out = []
-    x = w - 4 * 64 - 6
+    x = 40
     for key in ("passed", "warned", "failed", "missing"):
         out.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{COLOURS[key]}"/>')
         out.append(_text(x + 13, 13, LEGEND[key], "start"))

@@ -175,9 +175,18 @@ class Desk:
 
     # ------------------------------------------------------------------ receiving
     def receive(
-        self, code: str, original_name: str, data: bytes, *, client: str, link: str = "unit"
+        self,
+        code: str,
+        original_name: str,
+        data: bytes,
+        *,
+        client: str,
+        link: str = "unit",
+        at: datetime | None = None,
     ) -> Outcome:
-        """Store, check and record one file sent for unit ``code``; the verdict comes back."""
+        """Store, check and record one file sent for unit ``code``; the verdict comes back.
+
+        ``at`` is when it arrived: now, except for the sample district's history."""
         unit = self.settings.roster.by_code()[code]
         suffix = Path(original_name.replace("\\", "/")).suffix.lower()
         if suffix not in SUFFIXES:
@@ -187,7 +196,7 @@ class Desk:
             raise Refused(413, too_large())
         sha = sha256_hex(data)
         stored = self.archive.stored_name(unit.code, unit.name, sha, suffix)
-        at = now()
+        at = at or now()
         known = self.files.get(stored)
         staged = None if known is not None else self.archive.stage(data, stored, at)
         if known is None:
@@ -227,7 +236,15 @@ class Desk:
             judged = self.judged()
             return Outcome(upload, judged.by_file[stored], judged.units[code], judged)
 
-    def act(self, code: str, kind: str, upload: int | None, comment: str, client: str) -> Action:
+    def act(
+        self,
+        code: str,
+        kind: str,
+        upload: int | None,
+        comment: str,
+        client: str,
+        at: datetime | None = None,
+    ) -> Action:
         """Record an office action after checking that it makes sense now."""
         judged = self.judged()
         u = judged.units.get(code)
@@ -252,7 +269,7 @@ class Desk:
         else:
             raise Refused(400, f"未知的操作：{kind}")
         with self.lock:
-            action = self.archive.record_action(code, kind, upload, comment.strip(), client)
+            action = self.archive.record_action(code, kind, upload, comment.strip(), client, at)
             self.actions.append(action)
             self._changed()
         return action

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from govxl.check.findings import Finding
 from govxl.collect.run import FileResult
@@ -55,40 +56,59 @@ class MarkedTable:
 
 
 def marked_tables(ret: Return, findings: list[Finding]) -> tuple[list[MarkedTable], list[Note]]:
-    """The return's tables with findings on their cells, and the findings on no table cell."""
+    """The return's tables with findings on their cells, and the findings on no table cell.
+
+    A finding names its cell; a failed rule names the check cell beside the table, so the cells
+    the rule adds up are marked instead (the two sides the clerk has to compare).
+    """
     values = ret.all_values()
     numbered = [(i, f) for i, f in enumerate(findings, 1) if f.severity is not Severity.INFO]
+    rules = {inst.key: inst for inst in ret.form.instances}
     placed: set[int] = set()
     tables = []
     for table in ret.form.tables:
         lay = layout(ret.form, table.id, ret.year)
         at = {lay.a1(cid): cid for cid in lay.cells}
-        here = [(i, f) for i, f in numbered if f.sheet == table.sheet and f.cell in at]
         by_cell: dict[str, list[tuple[int, Finding]]] = {}
-        for i, f in here:
-            by_cell.setdefault(at[f.cell], []).append((i, f))
-            placed.add(i)
+        here = []
+        for i, f in numbered:
+            cells = _cells_of(f, table.sheet, at, rules, set(lay.cells))
+            for cid in cells:
+                by_cell.setdefault(cid, []).append((i, f))
+            if cells:
+                here.append((i, f))
+                placed.add(i)
         model = table_model(ret.form, table.id, ret.year)
-        rows = []
-        for row in model.rows:
-            marks = []
-            for c in row:
-                m = Mark(c.text, c.role, c.rowspan, c.colspan)
-                if c.cell_id:
-                    cell = ret.form.cells[c.cell_id]
-                    m.text = show(values.get(c.cell_id), cell.type)
-                    hits = by_cell.get(c.cell_id, [])
-                    if hits:
-                        severe = any(f.severity is Severity.ERROR for _, f in hits)
-                        live = [f for _, f in hits if not f.explained]
-                        m.severity = ("error" if severe else "warning") if live else "explained"
-                        m.numbers = [i for i, _ in hits]
-                        m.title = "\n".join(f.message for _, f in hits)
-                marks.append(m)
-            rows.append(marks)
+        rows = [[_mark(c, ret, values, by_cell) for c in row] for row in model.rows]
         tables.append(MarkedTable(table.id, table.title, model.head, rows, _notes(here)))
     rest = _notes([(i, f) for i, f in enumerate(findings, 1) if i not in placed])
     return tables, rest
+
+
+def _cells_of(
+    f: Finding, sheet: str, at: dict[str, str], rules: dict[str, Any], cells: set[str]
+) -> list[str]:
+    if f.sheet == sheet and f.cell in at:
+        return [at[f.cell]]
+    inst = rules.get(f.rule)
+    if inst is None or f.sheet != sheet:
+        return []
+    return [r for r in inst.refs if r in cells]
+
+
+def _mark(c: Any, ret: Return, values: dict[str, Any], by_cell: dict[str, list]) -> Mark:
+    m = Mark(c.text, c.role, c.rowspan, c.colspan)
+    if not c.cell_id:
+        return m
+    m.text = show(values.get(c.cell_id), ret.form.cells[c.cell_id].type)
+    hits = by_cell.get(c.cell_id, [])
+    if hits:
+        severe = any(f.severity is Severity.ERROR for _, f in hits)
+        live = [f for _, f in hits if not f.explained]
+        m.severity = ("error" if severe else "warning") if live else "explained"
+        m.numbers = [i for i, _ in hits]
+        m.title = "\n".join(f.message for _, f in hits)
+    return m
 
 
 def _notes(found: list[tuple[int, Finding]]) -> list[Note]:

@@ -54,7 +54,7 @@ def test_every_acknowledged_upload_survives_a_kill(tmp_path: Path) -> None:
         rows = archive.uploads()
         archived = [u.sha256 for u in rows]
         assert set(acknowledged) <= set(archived)
-        assert len(archived) == len(set(u.id for u in rows))
+        assert len(archived) == len({u.id for u in rows})
         for u in rows:  # every recorded upload is in the store, whole
             data = (archive.store / u.stored).read_bytes()
             from govxl.desk.archive import sha256_hex

@@ -9,7 +9,7 @@ function setupDrop() {
   if (!drop || !input) return;
   function show() {
     var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
-    chosen.textContent = names.length ? "已选择：" + names.join("、") : "";
+    chosen.textContent = names.length ? "已选择：" + names.join("、") : "尚未选择文件";
   }
   input.addEventListener("change", show);
   ["dragenter", "dragover"].forEach(function (e) {
