@@ -26,7 +26,8 @@ EVENTS_FOR = 600.0
 def _board(web: Web) -> dict[str, Any]:
     desk = web.desk
     j = desk.judged()
-    rows = board_rows(j, desk.uploads, desk.settings.deadline)
+    contacts = {u.code: u.contact for u in desk.settings.roster.units}
+    rows = board_rows(j, desk.uploads, desk.settings.deadline, contacts)
     return {
         "rows": rows,
         "counts": counts(j),

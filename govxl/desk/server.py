@@ -61,7 +61,7 @@ def run(desk: Desk, host: str, port: int) -> None:
     """Serve until interrupted (Ctrl-C): an upload in progress finishes, then it stops."""
     import uvicorn
 
-    from govxl.desk.web import create_app
+    from govxl.desk.app import create_app
 
     uvicorn.run(
         create_app(desk),

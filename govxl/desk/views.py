@@ -133,7 +133,10 @@ class BoardRow:
     comment: str
 
 
-def board_rows(j: Judged, uploads: list[Upload], deadline: date | None) -> list[BoardRow]:
+def board_rows(
+    j: Judged, uploads: list[Upload], deadline: date | None, contacts: dict[str, str]
+) -> list[BoardRow]:
+    """One row per roster unit; ``contacts`` from the roster, the return's own when it has one."""
     last: dict[str, str] = {}
     count: dict[str, int] = {}
     for up in uploads:
@@ -145,7 +148,8 @@ def board_rows(j: Judged, uploads: list[Upload], deadline: date | None) -> list[
         s = j.standing[u.code]
         fr = j.by_file.get(u.file)
         info = fr.ret.info if fr and fr.ret else {}
-        contact = " ".join(x for x in (info.get("contact", ""), info.get("phone", "")) if x)
+        given = " ".join(x for x in (info.get("contact", ""), info.get("phone", "")) if x)
+        contact = given or contacts.get(u.code, "")
         a = j.decided_by.get(u.code)
         rows.append(
             BoardRow(

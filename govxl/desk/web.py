@@ -1,11 +1,5 @@
-"""The desk's web application (Starlette): routes, pages from Jinja2 templates, static files.
-
-Starlette rather than FastAPI: the desk's API is a handful of routes whose answers the pages
-already compute, so request models and OpenAPI (pydantic) would add a large dependency and
-start-up time for nothing; Starlette is the toolkit FastAPI is built on, kept by the same
-people, with the test client, static files and streaming responses the desk needs. uvicorn
-serves it; templates and the one script and style sheet ship inside the package.
-"""
+"""What every route of the desk shares: pages from Jinja2 templates (autoescaped: nothing a
+unit typed becomes markup), refusals as a page or JSON, the office's credential, CSRF checks."""
 
 from __future__ import annotations
 
@@ -15,16 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
-from govxl.desk.intake import MAX_UPLOAD, Desk, Refused, too_large
+from govxl.desk.intake import MAX_UPLOAD, Desk, Refused
 from govxl.desk.security import (
     OFFICE_COOKIE,
-    Guard,
     bearer,
     csrf_ok,
     csrf_token,
@@ -148,20 +138,3 @@ async def office_login(web: Web, request: Request) -> Response:
         max_age=90 * 24 * 3600,
     )
     return response
-
-
-def create_app(desk: Desk) -> Starlette:
-    from govxl.desk import pages_office, pages_unit
-
-    web = Web(desk)
-    routes = [
-        Route("/", guarded(web, home)),
-        Route("/o/{token}", guarded(web, office_login)),
-        *[Route(path, guarded(web, h), methods=m) for path, h, m in pages_unit.ROUTES],
-        *[Route(path, guarded(web, h), methods=m) for path, h, m in pages_office.ROUTES],
-        Mount("/static", StaticFiles(packages=[("govxl.desk", "static")]), name="static"),
-    ]
-    app = Starlette(routes=routes)
-    app.add_middleware(Guard, limit=BODY_LIMIT, message=too_large())
-    app.state.desk = desk
-    return app

@@ -14,9 +14,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from govxl.check.read import inspect_file
+from govxl.desk.app import create_app
 from govxl.desk.intake import MAX_UPLOAD, Desk
 from govxl.desk.security import csrf_token
-from govxl.desk.web import create_app
 from govxl.template.writer import render
 from tests.desk.kit import NOT_A_NUMBER, UNITS, collect_statuses, filled, open_desk, workbook
 
@@ -457,3 +457,26 @@ def test_pages_ship_their_own_script_and_style(client: TestClient, desk: Desk) -
     assert 'src="/static/desk.js"' in page and 'href="/static/desk.css"' in page
     assert "http://" not in page and "https://" not in page  # nothing from a CDN
     assert client.get("/static/desk.js").status_code == 200
+
+
+def test_late_units_are_marked_with_whom_to_call(tmp_path: Path) -> None:
+    from datetime import date
+
+    roster = tmp_path / "名册.csv"
+    roster.write_text(
+        "单位代码,单位名称,联系人,联系电话\n"
+        + "".join(f"{c},{n},王{c},0431-{c}\n" for c, n in UNITS.items()),
+        encoding="utf-8",
+    )
+    d = Desk.open(
+        tmp_path / "工作目录", roster=roster, form="gb2021", year=2025, deadline=date(2026, 1, 20)
+    )
+    with TestClient(create_app(d)) as client:
+        upload(client, d, "A01", workbook("A01"))
+        units = {u["code"]: u for u in client.get("/api/units", headers=office(d)).json()["units"]}
+        board = client.get("/office", headers=office(d)).text
+    late = date.today() > date(2026, 1, 20)
+    assert units["A02"]["overdue"] is late and units["A01"]["overdue"] is False
+    assert "王A02 0431-A02" in board
+    assert ('<span class="late">逾期</span>' in board) is late
+    d.close()

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 
 from govxl.collect import collect
 from govxl.collect.scan import REPORT_SUFFIXES, WORKBOOK_SUFFIXES
+from govxl.desk.app import create_app
 from govxl.desk.intake import MAX_UPLOAD, Desk
-from govxl.desk.web import create_app
 from govxl.office import find_soffice
 from govxl.roster import read_roster
 from tests.desk.kit import collect_statuses
