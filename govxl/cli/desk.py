@@ -36,9 +36,10 @@ def serve(
     ] = "",
 ) -> None:
     """启动收件台：各单位在浏览器中上传报表、立即看到审核结果，办公室实时查看报送进度。"""
-    from govxl.desk.intake import Desk, SetupError
+    from govxl.desk.intake import Desk
     from govxl.desk.server import base_url as default_url
     from govxl.desk.server import is_public, run
+    from govxl.desk.settings import SetupError
     from govxl.roster import RosterError
 
     if form is not None:
@@ -85,8 +86,8 @@ def links(
 ) -> None:
     """列出各单位的专用链接和办公室的链接。"""
     from govxl.desk.exports import links_book, links_csv
-    from govxl.desk.intake import SetupError
     from govxl.desk.server import links as read_links
+    from govxl.desk.settings import SetupError
     from govxl.fileio import OutputError, atomic_write
     from govxl.roster import RosterError
 

@@ -281,6 +281,12 @@ def _common_year(files: list[FileResult]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
+def match(files: list[FileResult], roster: Roster, year: int | None) -> None:
+    """Give each file to its roster unit, on its own (the desk attributes an upload with this
+    as it arrives); findings for an unknown unit, a wrong year or form."""
+    _match(files, roster, year)
+
+
 def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
     by_code = roster.by_code()
     by_name = {u.name.replace(" ", ""): u for u in roster.units}

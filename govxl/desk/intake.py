@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import shutil
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from govxl.check.result import ReadResult
 from govxl.collect.run import (
@@ -22,15 +21,15 @@ from govxl.collect.run import (
     UnitStatus,
     decide,
     judge,
+    match,
     read_all,
 )
 from govxl.collect.scan import REPORT_SUFFIXES, WORKBOOK_SUFFIXES, Entry, scan
-from govxl.collect.status import Status, Use
+from govxl.collect.status import Status
 from govxl.desk.archive import Action, Archive, Upload, now, sha256_hex
 from govxl.desk.overlay import Judged, overlay
-from govxl.forms import Form, load_form
-from govxl.forms.compute import Value
-from govxl.roster import Roster, read_roster
+from govxl.desk.settings import Settings, SetupError, settings_of
+from govxl.roster import read_roster
 
 MAX_UPLOAD = 20 * 1024 * 1024
 """Bytes per file: a filled return is about 25 KB, a WPS one with pictures a few MB."""
@@ -46,10 +45,6 @@ class Refused(Exception):
         self.message = message
 
 
-class SetupError(ValueError):
-    """The working folder cannot be opened as asked; Chinese message."""
-
-
 @dataclass
 class Stored:
     """A file in the store, as read."""
@@ -59,6 +54,10 @@ class Stored:
     res: ReadResult
     mtime: float
     kind: str = "workbook"
+    matched: str = ""
+    """The roster unit collect gives this file to, judged on its own ("" for none)."""
+    link: str = ""
+    """The unit whose link sent it ("" for a file put into the store by hand)."""
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -73,15 +72,6 @@ class Outcome:
     file: FileResult
     unit: UnitStatus
     judged: Judged
-
-
-@dataclass
-class Settings:
-    form: Form
-    year: int
-    deadline: date | None
-    roster: Roster
-    previous: dict[str, dict[str, Value]] | None = field(default=None, repr=False)
 
 
 class Desk:
@@ -134,7 +124,7 @@ class Desk:
                 archive.set_setting(key, str(value))
         if previous is not None:
             archive.set_setting("previous", str(previous.resolve()))
-        settings = _settings(archive, folder)
+        settings = settings_of(archive, folder)
         desk = cls(folder, archive, settings)
         desk.load(jobs=jobs)
         return desk
@@ -143,16 +133,21 @@ class Desk:
         """Finish what a kill interrupted, then read every file in the store."""
         moved, removed = self.archive.recover()
         entries, _ = scan(self.archive.store, reports=True)
+        sent_by = {u.stored: u.unit for u in self.uploads}
         for entry, res in zip(entries, read_all(entries, jobs=jobs), strict=True):
-            self._keep(entry, res)
+            rel = entry.relative.replace("\\", "/")
+            st = Stored(rel, entry.path, res, entry.path.lstat().st_mtime, entry.kind)
+            st.link = sent_by.get(rel, "")
+            self._attribute(st)
+            self.files[rel] = st
         self.generation += 1
         return moved, removed
 
-    def _keep(self, entry: Entry, res: ReadResult) -> Stored:
-        rel = entry.relative.replace("\\", "/")
-        st = Stored(rel, entry.path, res, entry.path.lstat().st_mtime, entry.kind)
-        self.files[rel] = st
-        return st
+    def _attribute(self, st: Stored) -> None:
+        """Which unit collect gives the file to: decided per file, whatever else is stored."""
+        fr = _file_result(st)
+        match([fr], self.settings.roster, self.settings.year)
+        st.matched = fr.unit_code if fr.unit_code in self.links else ""
 
     def close(self) -> None:
         self.archive.close()
@@ -205,11 +200,13 @@ class Desk:
             entry = Entry(staged, stored, kind=kind)
             res = next(read_all([entry], jobs=1))
             res.path = self.archive.store / stored
-            candidate = Stored(stored, staged, res, at.timestamp(), kind)
+            candidate = Stored(stored, staged, res, at.timestamp(), kind, link=code)
+            self._attribute(candidate)
+        concerned = {code, (known or candidate).matched} - {""}
         with self.lock:
             if known is None:
                 self.files[stored] = candidate  # judged from the staged copy until it is moved
-            judged = self._judge_now()
+            judged = self.judged_for(concerned)
             fr = judged.by_file[stored]
             row = {
                 "at": at.isoformat(),
@@ -233,7 +230,7 @@ class Desk:
                 candidate.path = self.archive.store / stored
             self.uploads.append(upload)
             self._changed()
-            judged = self.judged()
+            judged = self.judged_for(concerned)
             return Outcome(upload, judged.by_file[stored], judged.units[code], judged)
 
     def act(
@@ -284,13 +281,33 @@ class Desk:
     def _changed(self) -> None:
         self.generation += 1
 
-    def _judge_now(self) -> Judged:
+    def judged_for(self, codes: set[str]) -> Judged:
+        """The store judged for these units only, exactly as the whole store judges them.
+
+        A unit's verdict depends on the files collect gives it, the files its link sent (and
+        their units' files), and any file with the same bytes (a duplicate counts once, the
+        first in the store's order). Judging just those keeps an upload's answer quick however
+        many files the store holds; the other units in the result are not to be read.
+        """
+        with self.lock:
+            stored = list(self.files.values())
+            codes = codes | {s.matched for s in stored if s.link in codes and s.matched}
+            mine = [s for s in stored if s.matched in codes or s.link in codes]
+            same = {s.res.sha256 for s in mine}
+            return self._judge_now([s for s in stored if s.res.sha256 in same], codes)
+
+    def _judge_now(
+        self, stored: list[Stored] | None = None, only: set[str] | None = None
+    ) -> Judged:
         s = self.settings
-        files = [_file_result(x) for x in sorted(self.files.values(), key=lambda x: x.order)]
+        chosen = self.files.values() if stored is None else stored
+        files = [_file_result(x) for x in sorted(chosen, key=lambda x: x.order)]
         report = judge(
             self.archive.store, files, s.roster, year=s.year, previous=s.previous or None
         )
-        return overlay(report, self.uploads, self.actions, self.generation, reread=self._recheck)
+        return overlay(
+            report, self.uploads, self.actions, self.generation, reread=self._recheck, only=only
+        )
 
     def _recheck(self, fr: FileResult, u: UnitStatus) -> None:
         """Decide a unit again from the version the office chose."""
@@ -343,45 +360,3 @@ def too_large() -> str:
         f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB，没有保存。"
         "请删除工作簿中的图片或多余的工作表后再上传。"
     )
-
-
-def _settings(archive: Archive, folder: Path) -> Settings:
-    roster_name = archive.setting("roster")
-    if not roster_name:
-        raise SetupError(f"{folder} 中没有单位名册：请用 --roster 指定。")
-    roster = read_roster(folder / roster_name)
-    form = load_form(archive.setting("form") or "gb2021")
-    year = int(archive.setting("year") or date.today().year - 1)
-    if not form.covers(year):
-        raise SetupError(f"表单 {form.id} 不适用于 {year} 年度。")
-    text = archive.setting("deadline")
-    deadline = date.fromisoformat(text) if text and text != "None" else None
-    prev_path = archive.setting("previous")
-    previous = _previous(Path(prev_path)) if prev_path else None
-    return Settings(form, year, deadline, roster, previous)
-
-
-def _previous(path: Path) -> dict[str, dict[str, Value]]:
-    """Last year's figures: a desk's working folder (its store as collect judges it), or what
-    ``govxl collect --previous`` takes (a summary or a folder of returns)."""
-    from govxl.collect.previous import load_previous
-
-    if (path / "desk.db").is_file():
-        from govxl.collect.run import collect
-
-        roster = next(iter(sorted(path.glob("名册.*"))), None)
-        if roster is not None:
-            report = collect(path / "收件箱", read_roster(roster))
-            used = {f.relative: f for f in report.files if f.use == Use.USED}
-            out: dict[str, dict[str, Value]] = {}
-            for u in report.units:
-                fr = used.get(u.file)
-                if u.status.accepted and fr is not None and fr.ret is not None:
-                    out[u.code] = fr.ret.all_values()
-            return out
-        path = path / "收件箱"
-    return load_previous(path)
-
-
-def describe(value: Any) -> str:
-    return "" if value is None else str(value)

@@ -42,7 +42,9 @@ def overlay(
     generation: int,
     *,
     reread: Callable[[FileResult, UnitStatus], None],
+    only: set[str] | None = None,
 ) -> Judged:
+    """``only``: the units whose standing is wanted (all when None)."""
     j = Judged(report, generation)
     j.units = {u.code: u for u in report.units}
     j.by_file = {f.relative: f for f in report.files}
@@ -69,6 +71,8 @@ def overlay(
         else:
             j.decided_by.pop(a.unit, None)
     for code, u in j.units.items():
+        if only is not None and code not in only:
+            continue
         last = j.decided_by.get(code)
         if last is not None and last.kind == "confirm" and u.status.accepted:
             j.standing[code] = Standing.CONFIRMED

@@ -29,7 +29,7 @@ from govxl.roster import safe_filename
 async def unit_page(web: Web, request: Request) -> Response:
     code = web.unit(request)
     desk = web.desk
-    j = desk.judged()
+    j = desk.judged_for({code})  # this unit's files: quick however large the store
     u = j.units[code]
     mine = [x for x in desk.uploads if x.unit == code]
     chosen = _pick(mine, request.query_params.get("v"))
@@ -185,7 +185,7 @@ async def unit_feedback(web: Web, request: Request) -> Response:
     """The 退回 copy of one of the unit's own uploads: its workbook with the problems marked."""
     code = web.unit(request)
     up = _own(web, code, str(request.path_params["upload"]))
-    fr = web.desk.judged().by_file.get(up.stored)
+    fr = web.desk.judged_for({code}).by_file.get(up.stored)
     if fr is None or fr.ret is None:
         raise Refused(404, "这份文件无法读取，没有可以标注的退回文件。")
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govxl.desk.archive import DB, Archive
-from govxl.desk.intake import Desk, SetupError
+from govxl.desk.intake import Desk
+from govxl.desk.settings import SetupError
 from govxl.roster import read_roster
 
 DEFAULT_PORT = 8765

@@ -480,3 +480,44 @@ def test_late_units_are_marked_with_whom_to_call(tmp_path: Path) -> None:
     assert "王A02 0431-A02" in board
     assert ('<span class="late">逾期</span>' in board) is late
     d.close()
+
+
+def test_a_units_own_answer_equals_the_whole_stores(client: TestClient, desk: Desk) -> None:
+    """An upload is judged with the files that concern its unit only: the same verdicts."""
+    same = workbook("A01", seed=3)
+    upload(client, desk, "A01", workbook("A01", seed=1))
+    upload(client, desk, "A01", same)
+    upload(client, desk, "A02", same)  # A01's file sent through A02's link
+    upload(client, desk, "A03", workbook("A03", values=NOT_A_NUMBER))
+    upload(client, desk, "A04", b"not a workbook", "A04.xlsx")
+    whole = desk.judged()
+    for code in UNITS:
+        part = desk.judged_for({code})
+        assert part.units[code] == whole.units[code]
+        assert part.standing[code] == whole.standing[code]
+        for up in desk.uploads:
+            if up.unit == code:
+                f, g = part.by_file[up.stored], whole.by_file[up.stored]
+                assert (f.use, [x.code for x in f.findings]) == (
+                    g.use,
+                    [x.code for x in g.findings],
+                )
+
+
+def test_a_unit_cannot_explain_another_units_upload(client: TestClient, desk: Desk) -> None:
+    upload(client, desk, "A01", workbook("A01"))
+    csrf = csrf_token(desk.csrf_key, "unit:A02")
+    form = {"csrf": csrf, "upload": "1", "ref": "R7[rules]", "text": "x"}
+    assert client.post(link(desk, "A02") + "/explain", data=form).status_code == 404
+    own = {**form, "csrf": csrf_token(desk.csrf_key, "unit:A01"), "text": "  "}
+    r = client.post(link(desk, "A01") + "/explain", data=own)
+    assert r.status_code == 400 and "说明" in r.text
+    assert len(desk.archive.uploads()) == 1
+
+
+def test_the_boards_rows_come_alone_for_the_live_update(client: TestClient, desk: Desk) -> None:
+    upload(client, desk, "A04", workbook("A04"))
+    r = client.get("/office/rows", headers=office(desk))
+    assert r.status_code == 200 and "<html" not in r.text
+    assert 'id="unit-A04"' in r.text and "已通过" in r.text
+    assert f'data-generation="{desk.generation}"' in r.text
