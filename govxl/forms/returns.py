@@ -6,7 +6,6 @@ published report, and the merge adds them up — one shape for all four.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,15 +61,6 @@ class Return:
 
     def get(self, cell_id: str) -> Value:
         return self.all_values()[cell_id]
-
-
-def blank(form: Form, year: int | None = None, code: str = "", name: str = "") -> Return:
-    return Return(form=form, year=year, unit_code=code, unit_name=name)
-
-
-def with_values(ret: Return, values: Mapping[str, Value]) -> Return:
-    ret.values = {c.id: values.get(c.id) for c in ret.form.inputs()}
-    return ret
 
 
 def pack_values(form: Form, values: dict[str, Value]) -> tuple[Value, ...]:
