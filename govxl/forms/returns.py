@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from govxl.forms import Form
+from govxl.forms import Form, load_form
 from govxl.forms.compute import Value, compute
 
 INFO_FIELDS: tuple[tuple[str, str, bool], ...] = (
@@ -82,8 +82,6 @@ def _return_getstate(self: Return) -> dict[str, object]:
 
 
 def _return_setstate(self: Return, state: dict[str, object]) -> None:
-    from govxl.forms import load_form
-
     state = dict(state)
     form = load_form(str(state["form"]))
     state["form"] = form

@@ -63,9 +63,7 @@ def to_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     try:
         import pandas as pd
     except ImportError as e:  # an optional extra: say how to get it, in the user's words
-        raise ImportError(
-            "to_frame() 需要 pandas：请运行 pip install 'govxl[analysis]'。"
-        ) from e
+        raise ImportError("to_frame() 需要 pandas：请运行 pip install 'govxl[analysis]'。") from e
 
     return pd.DataFrame.from_records(list(records), columns=list(COLUMNS))
 
