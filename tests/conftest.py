@@ -30,6 +30,16 @@ def soffice() -> str:
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts LibreOffice (through the ``soffice`` fixture, at any depth) carries the
+    ``soffice`` marker, so ``-m "not soffice"`` leaves out every one of them; the same for the
+    ``chromium`` fixture and marker."""
+    for item in items:
+        for name, mark in (("soffice", pytest.mark.soffice), ("chromium", pytest.mark.chromium)):
+            if name in getattr(item, "fixturenames", ()) and not item.get_closest_marker(name):
+                item.add_marker(mark)
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -11,6 +11,14 @@ import typer
 
 from govxl.cli import console
 from govxl.cli.app import UsageError, app, check_year, fail, load_form_or_fail
+from govxl.desk.exports import links_book, links_csv
+from govxl.desk.intake import Desk
+from govxl.desk.server import base_url as default_url
+from govxl.desk.server import is_public, run
+from govxl.desk.server import links as read_links
+from govxl.desk.settings import SetupError
+from govxl.fileio import OutputError, atomic_write
+from govxl.roster import RosterError
 
 
 @app.command()
@@ -36,12 +44,6 @@ def serve(
     ] = "",
 ) -> None:
     """启动收件台：各单位在浏览器中上传报表、立即看到审核结果，办公室实时查看报送进度。"""
-    from govxl.desk.intake import Desk
-    from govxl.desk.server import base_url as default_url
-    from govxl.desk.server import is_public, run
-    from govxl.desk.settings import SetupError
-    from govxl.roster import RosterError
-
     if form is not None:
         check_year(load_form_or_fail(form), year)
     try:
@@ -85,12 +87,6 @@ def links(
     ] = None,
 ) -> None:
     """列出各单位的专用链接和办公室的链接。"""
-    from govxl.desk.exports import links_book, links_csv
-    from govxl.desk.server import links as read_links
-    from govxl.desk.settings import SetupError
-    from govxl.fileio import OutputError, atomic_write
-    from govxl.roster import RosterError
-
     try:
         found = read_links(folder, base_url)
     except (SetupError, RosterError) as e:

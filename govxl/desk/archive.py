@@ -15,6 +15,7 @@ The store never holds a half-written file, and every acknowledged upload is ther
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -271,8 +272,6 @@ class Archive:
 
 
 def _cols(kind: type) -> str:
-    import dataclasses
-
     return ", ".join(f.name for f in dataclasses.fields(kind))
 
 

@@ -21,7 +21,8 @@ from govxl.collect.status import Status
 from govxl.desk.archive import Action, Upload
 from govxl.desk.overlay import Judged
 from govxl.desk.standing import ACTIONS
-from govxl.merge import MergeError, MergeResult, merge
+from govxl.merge import MergeResult, merge
+from govxl.merge.tidy import csv_text, rows, write_tidy
 from govxl.merge.write import summary_bytes
 from govxl.roster import Roster, safe_filename
 
@@ -42,8 +43,6 @@ def summary(j: Judged, roster: Roster) -> bytes:
 
 
 def tidy(j: Judged, roster: Roster, suffix: str) -> bytes:
-    from govxl.merge.tidy import rows, write_tidy
-
     result = merged(j, roster)
     s = result.summary
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,8 +157,6 @@ def links_book(office: str, units: list[tuple[str, str, str]]) -> bytes:
 
 
 def links_csv(units: list[tuple[str, str, str]]) -> bytes:
-    from govxl.merge.tidy import csv_text
-
     lines = ["单位代码,单位名称,专用链接"]
     for code, name, url in units:
         lines.append(",".join(_csv_field(csv_text(x)) for x in (code, name, url)))
@@ -168,17 +165,3 @@ def links_csv(units: list[tuple[str, str, str]]) -> bytes:
 
 def _csv_field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
-
-
-__all__ = [
-    "MergeError",
-    "XLSX",
-    "audit_trail",
-    "links_book",
-    "links_csv",
-    "merged",
-    "results",
-    "returns_zip",
-    "summary",
-    "tidy",
-]

@@ -8,6 +8,8 @@ them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. Wha
 
 from __future__ import annotations
 
+import hmac
+import json
 import shutil
 import threading
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from govxl.check.result import ReadResult
+from govxl.check.rules import check_previous
 from govxl.collect.run import (
     CollectReport,
     FileResult,
@@ -156,16 +159,12 @@ class Desk:
     def unit_for(self, token: str) -> str | None:
         """The unit whose link this is; None for no unit. Looked up by dict (whose timing
         depends on the hash, not on the token's characters), then compared in constant time."""
-        import hmac
-
         code = self._by_token.get(token)
         if code is None or not hmac.compare_digest(self.links[code], token):
             return None
         return code
 
     def is_office(self, token: str) -> bool:
-        import hmac
-
         return bool(token) and hmac.compare_digest(token.encode(), self.office_token.encode())
 
     # ------------------------------------------------------------------ receiving
@@ -313,8 +312,6 @@ class Desk:
         """Decide a unit again from the version the office chose."""
         prev = self.settings.previous
         if prev and fr.ret is not None and fr.unit_code in prev:
-            from govxl.check.rules import check_previous
-
             fr.findings.extend(check_previous(fr.ret, prev[fr.unit_code], file=fr.relative))
         decide(u, fr)
 
@@ -350,8 +347,6 @@ def verdict_of(fr: FileResult) -> Status:
 
 
 def _findings_json(fr: FileResult) -> str:
-    import json
-
     return json.dumps([f.to_dict() for f in fr.findings], ensure_ascii=False, default=str)
 
 

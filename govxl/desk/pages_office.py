@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from govxl.desk import charts, exports
 from govxl.desk.intake import Refused, verdict_of
 from govxl.desk.standing import ACTIONS, Standing
-from govxl.desk.views import board_rows, counts, history, marked_tables, versions
+from govxl.desk.views import board_rows, counts, history, marked_tables, notes_of, versions
 from govxl.desk.web import Web, client, download
 
 EVENTS_FOR = 600.0
@@ -101,9 +101,7 @@ async def office_unit(web: Web, request: Request) -> Response:
         fr, up = pair
         tables, rest = marked_tables(fr.ret, fr.findings) if fr.ret else ([], [])
         if fr.ret is None:
-            from govxl.desk.views import _notes
-
-            rest = _notes(list(enumerate(fr.findings, 1)))
+            rest = notes_of(list(enumerate(fr.findings, 1)))
         columns.append(
             {"file": fr, "upload": up, "verdict": verdict_of(fr), "tables": tables, "rest": rest}
         )
@@ -210,10 +208,8 @@ def _make(web: Web, name: str, base: str) -> bytes:
             return exports.returns_zip(j)
         if name == "单位链接.xlsx":
             return exports.links_book(*unit_links(web, base))
-    except exports.MergeError as e:
+    except ValueError as e:  # sources that cannot be merged; Parquet without pyarrow
         raise Refused(409, str(e)) from None
-    except ImportError:
-        raise Refused(404, "服务器上没有安装 pyarrow，无法导出 Parquet；请下载 CSV。") from None
     names = {u.code: u.name for u in roster.units}
     return exports.audit_trail(desk.uploads, desk.actions, names)
 

@@ -20,10 +20,12 @@ from govxl.desk.exports import XLSX
 from govxl.desk.intake import Outcome, Refused, verdict_of
 from govxl.desk.notes import add_note
 from govxl.desk.standing import Standing
-from govxl.desk.views import history, marked_tables
+from govxl.desk.views import history, marked_tables, notes_of
 from govxl.desk.web import Web, client, download
 from govxl.forms import Severity
+from govxl.forms.returns import Return
 from govxl.roster import safe_filename
+from govxl.template.writer import render
 
 
 async def unit_page(web: Web, request: Request) -> Response:
@@ -68,9 +70,7 @@ def _version(up: Upload, fr: FileResult | None) -> dict[str, Any]:
         return {"upload": up, "verdict": Status(up.verdict), "tables": [], "rest": [], "use": ""}
     tables, rest = marked_tables(fr.ret, fr.findings) if fr.ret else ([], [])
     if fr.ret is None:
-        from govxl.desk.views import _notes
-
-        rest = _notes(list(enumerate(fr.findings, 1)))
+        rest = notes_of(list(enumerate(fr.findings, 1)))
     explainable = [
         {"ref": f.rule, "where": f.where, "message": f.message}
         for f in fr.findings  # only a rule's 核实 can be explained on the 说明 sheet (check.rules)
@@ -93,9 +93,6 @@ async def unit_template(web: Web, request: Request) -> Response:
     s = web.desk.settings
 
     def make() -> bytes:
-        from govxl.forms.returns import Return
-        from govxl.template.writer import render
-
         return render(Return(s.form, year=s.year, unit_code=unit.code, unit_name=unit.name))
 
     data = await run_in_threadpool(make)
@@ -190,7 +187,7 @@ async def unit_feedback(web: Web, request: Request) -> Response:
         raise Refused(404, "这份文件无法读取，没有可以标注的退回文件。")
 
     def make() -> bytes | None:
-        from govxl.collect.feedback import write_feedback
+        from govxl.collect.feedback import write_feedback  # openpyxl: loaded when asked
 
         with tempfile.TemporaryDirectory() as tmp:
             path = write_feedback(fr, Path(tmp))

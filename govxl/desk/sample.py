@@ -16,6 +16,7 @@ from pathlib import Path
 from govxl.desk.intake import Desk
 from govxl.forms import load_form
 from govxl.forms.returns import Return
+from govxl.report.render import render_report
 from govxl.samples import random_return
 from govxl.template.writer import render
 
@@ -77,8 +78,6 @@ def seed(folder: Path, *, today: date | None = None) -> Desk:
     fee.values["t2.fees.fee_amount"] = "251000元"
     send(8, fee, 2, 10)
     send(9, ret(9), 1, 9)
-    from govxl.report.render import render_report
-
     word = ret(10)
     word.unit_code = ""
     send(

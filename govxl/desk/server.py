@@ -60,6 +60,8 @@ def links(folder: Path, base: str | None = None) -> Links:
 
 def run(desk: Desk, host: str, port: int) -> None:
     """Serve until interrupted (Ctrl-C): an upload in progress finishes, then it stops."""
+    # the web stack (uvicorn, Starlette, Jinja2) is loaded by `govxl serve` only, never by the
+    # everyday commands
     import uvicorn
 
     from govxl.desk.app import create_app

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from govxl.collect.previous import load_previous
+from govxl.collect.run import collect
 from govxl.collect.status import Use
 from govxl.desk.archive import Archive
 from govxl.forms import Form, load_form
@@ -49,11 +51,7 @@ def settings_of(archive: Archive, folder: Path) -> Settings:
 def _previous(path: Path) -> dict[str, dict[str, Value]]:
     """Last year's figures: a desk's working folder (its store as collect judges it), or what
     ``govxl collect --previous`` takes (a summary or a folder of returns)."""
-    from govxl.collect.previous import load_previous
-
     if (path / "desk.db").is_file():
-        from govxl.collect.run import collect
-
         roster = next(iter(sorted(path.glob("名册.*"))), None)
         if roster is not None:
             report = collect(path / "收件箱", read_roster(roster))

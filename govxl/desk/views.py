@@ -14,6 +14,7 @@ from typing import Any
 
 from govxl.check.findings import Finding
 from govxl.collect.run import FileResult
+from govxl.collect.status import Status
 from govxl.desk.archive import Action, Upload
 from govxl.desk.overlay import Judged
 from govxl.desk.standing import ACTIONS, Standing
@@ -80,8 +81,8 @@ def marked_tables(ret: Return, findings: list[Finding]) -> tuple[list[MarkedTabl
                 placed.add(i)
         model = table_model(ret.form, table.id, ret.year)
         rows = [[_mark(c, ret, values, by_cell) for c in row] for row in model.rows]
-        tables.append(MarkedTable(table.id, table.title, model.head, rows, _notes(here)))
-    rest = _notes([(i, f) for i, f in enumerate(findings, 1) if i not in placed])
+        tables.append(MarkedTable(table.id, table.title, model.head, rows, notes_of(here)))
+    rest = notes_of([(i, f) for i, f in enumerate(findings, 1) if i not in placed])
     return tables, rest
 
 
@@ -111,7 +112,8 @@ def _mark(c: Any, ret: Return, values: dict[str, Any], by_cell: dict[str, list])
     return m
 
 
-def _notes(found: list[tuple[int, Finding]]) -> list[Note]:
+def notes_of(found: list[tuple[int, Finding]]) -> list[Note]:
+    """Numbered findings as the notes beside a table."""
     return [
         Note(i, f.severity.value, f.severity.zh, f.where, f.message, f.explained, f.rule)
         for i, f in found
@@ -190,8 +192,6 @@ class HistoryItem:
 
 def history(code: str, uploads: list[Upload], actions: list[Action]) -> list[HistoryItem]:
     """A unit's own uploads and what the office did, newest first: what its page may show."""
-    from govxl.collect.status import Status
-
     items = [
         HistoryItem(
             short_time(u.at),

@@ -60,3 +60,11 @@ def test_the_first_start_needs_a_roster(tmp_path: Path) -> None:
     assert done.returncode == 2 and "找不到名册" in done.stderr
     done = govxl("serve", tmp_path / "x", "--roster", tmp_path / "无.csv", "--deadline", "1月20日")
     assert done.returncode == 2 and "截止日期" in done.stderr
+
+
+def test_everyday_commands_do_not_load_the_web_stack() -> None:
+    code = "import sys, govxl.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    loaded = set(
+        json.loads(subprocess.check_output([sys.executable, "-c", code]).replace(b"'", b'"'))
+    )
+    assert not loaded & {"starlette", "uvicorn", "jinja2", "multipart", "python_multipart"}
