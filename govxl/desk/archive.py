@@ -213,9 +213,10 @@ class Archive:
         os.utime(path, (at.timestamp(), at.timestamp()))
         return path
 
-    def commit_upload(self, row: dict[str, Any], staged: Path | None) -> Upload:
-        """Record the upload, then move its staged file into the store (the order that makes
-        a kill at any moment safe: see the module's docstring)."""
+    def record_upload(self, row: dict[str, Any], staged: Path | None) -> Upload:
+        """Record the upload (committed and synced). Its staged file is moved into the store
+        after this, never before (the order that makes a kill at any moment safe)."""
+        staging = staged.name if staged else ""
         with self.lock:
             cur = self.db.execute(
                 "INSERT INTO uploads(at, unit, link, original_name, size, sha256, stored, "
@@ -228,26 +229,28 @@ class Archive:
                     row["size"],
                     row["sha256"],
                     row["stored"],
-                    staged.name if staged else "",
+                    staging,
                     row["client"],
                     row["verdict"],
                     row["findings"],
                 ),
             )
-            upload = Upload(
-                int(cur.lastrowid or 0), **{**row, "staging": staged.name if staged else ""}
-            )
-            if staged is not None:
-                self._place(staged, self.store / upload.stored)
-            return upload
+            return Upload(int(cur.lastrowid or 0), **{**row, "staging": staging})
 
-    def _place(self, staged: Path, target: Path) -> None:
+    def move_in(self, staged: Path, stored: str) -> Path:
+        """Move a recorded upload's file into the store (the same bytes there already: keep
+        those). Returns its place in the store."""
+        target = self.store / stored
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():  # the same bytes from the same unit, moved in already
+        if target.exists():
             staged.unlink()
-            return
-        os.replace(staged, target)
-        fd = os.open(target.parent, os.O_RDONLY)
+        else:
+            os.replace(staged, target)
+        return target
+
+    def sync_folder(self, stored: str) -> None:
+        """Make a move into the store durable (the folder's entry, synced)."""
+        fd = os.open(self.store / Path(stored).parent, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
@@ -264,7 +267,8 @@ class Archive:
                 if up.staging in staged:
                     if not target.exists():
                         moved += 1
-                    self._place(staged.pop(up.staging), target)
+                    self.move_in(staged.pop(up.staging), up.stored)
+                    self.sync_folder(up.stored)
             for p in staged.values():  # never acknowledged: the unit saw no verdict
                 p.unlink()
                 removed += 1

@@ -15,7 +15,9 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+from govxl.check.read import wanted_sheets
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_previous
 from govxl.collect.run import (
@@ -135,6 +137,7 @@ class Desk:
     def load(self, *, jobs: int | None = None) -> tuple[int, int]:
         """Finish what a kill interrupted, then read every file in the store."""
         moved, removed = self.archive.recover()
+        wanted_sheets()  # the reader and the forms, loaded now rather than by the first upload
         entries, _ = scan(self.archive.store, reports=True)
         sent_by = {u.stored: u.unit for u in self.uploads}
         for entry, res in zip(entries, read_all(entries, jobs=jobs), strict=True):
@@ -202,35 +205,37 @@ class Desk:
             candidate = Stored(stored, staged, res, at.timestamp(), kind, link=code)
             self._attribute(candidate)
         concerned = {code, (known or candidate).matched} - {""}
+        row: dict[str, Any] = {
+            "at": at.isoformat(),
+            "unit": code,
+            "link": link,
+            "original_name": original_name,
+            "size": len(data),
+            "sha256": sha,
+            "stored": stored,
+            "client": client,
+        }
         with self.lock:
             if known is None:
                 self.files[stored] = candidate  # judged from the staged copy until it is moved
-            judged = self.judged_for(concerned)
+            # judged as it will stand once recorded: the row, without its id, is already there
+            pending = Upload(0, **row, staging="", verdict="", findings="")
+            judged = self.judged_for(concerned, pending)
             fr = judged.by_file[stored]
-            row = {
-                "at": at.isoformat(),
-                "unit": code,
-                "link": link,
-                "original_name": original_name,
-                "size": len(data),
-                "sha256": sha,
-                "stored": stored,
-                "client": client,
-                "verdict": verdict_of(fr).value,
-                "findings": _findings_json(fr),
-            }
+            row["verdict"], row["findings"] = verdict_of(fr).value, _findings_json(fr)
             try:
-                upload = self.archive.commit_upload(row, staged)
+                upload = self.archive.record_upload(row, staged)
             except BaseException:
                 if known is None:
                     del self.files[stored]
                 raise
-            if known is None:
-                candidate.path = self.archive.store / stored
+            if staged is not None:
+                candidate.path = self.archive.move_in(staged, stored)
             self.uploads.append(upload)
             self._changed()
-            judged = self.judged_for(concerned)
-            return Outcome(upload, judged.by_file[stored], judged.units[code], judged)
+        if staged is not None:
+            self.archive.sync_folder(stored)  # the move itself made durable, before the answer
+        return Outcome(upload, fr, judged.units[code], judged)
 
     def act(
         self,
@@ -280,7 +285,7 @@ class Desk:
     def _changed(self) -> None:
         self.generation += 1
 
-    def judged_for(self, codes: set[str]) -> Judged:
+    def judged_for(self, codes: set[str], pending: Upload | None = None) -> Judged:
         """The store judged for these units only, exactly as the whole store judges them.
 
         A unit's verdict depends on the files collect gives it, the files its link sent (and
@@ -293,10 +298,14 @@ class Desk:
             codes = codes | {s.matched for s in stored if s.link in codes and s.matched}
             mine = [s for s in stored if s.matched in codes or s.link in codes]
             same = {s.res.sha256 for s in mine}
-            return self._judge_now([s for s in stored if s.res.sha256 in same], codes)
+            uploads = self.uploads + [pending] if pending else self.uploads
+            return self._judge_now([s for s in stored if s.res.sha256 in same], codes, uploads)
 
     def _judge_now(
-        self, stored: list[Stored] | None = None, only: set[str] | None = None
+        self,
+        stored: list[Stored] | None = None,
+        only: set[str] | None = None,
+        uploads: list[Upload] | None = None,
     ) -> Judged:
         s = self.settings
         chosen = self.files.values() if stored is None else stored
@@ -304,9 +313,8 @@ class Desk:
         report = judge(
             self.archive.store, files, s.roster, year=s.year, previous=s.previous or None
         )
-        return overlay(
-            report, self.uploads, self.actions, self.generation, reread=self._recheck, only=only
-        )
+        ups = self.uploads if uploads is None else uploads
+        return overlay(report, ups, self.actions, self.generation, reread=self._recheck, only=only)
 
     def _recheck(self, fr: FileResult, u: UnitStatus) -> None:
         """Decide a unit again from the version the office chose."""

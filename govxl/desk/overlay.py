@@ -49,9 +49,11 @@ def overlay(
     j.units = {u.code: u for u in report.units}
     j.by_file = {f.relative: f for f in report.files}
     by_id = {u.id: u for u in uploads}
+    choosing = {a.unit for a in actions if a.kind == "choose"}
     latest_upload: dict[str, str] = {}
-    for up in uploads:
-        latest_upload[up.unit] = max(latest_upload.get(up.unit, ""), up.at)
+    for up in uploads:  # only where the office chose: a later upload ends its choice
+        if up.unit in choosing and up.at > latest_upload.get(up.unit, ""):
+            latest_upload[up.unit] = up.at
     for a in actions:
         if a.kind == "choose" and latest_upload.get(a.unit, "") <= a.at:
             j.chosen[a.unit] = a
