@@ -161,3 +161,26 @@ def _cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
             rows = [r for r in rows if r and r[0] not in ("generated",)]
         out[ws.title] = rows
     return out
+
+
+def test_the_office_filters_and_sorts_the_board(served: Served, browser) -> None:
+    for code, values in (("A01", None), ("A02", NOT_A_NUMBER), ("A03", None)):
+        httpx.post(
+            served.unit_url(code) + "/upload",
+            files={"file": (f"{code}.xlsx", workbook(code, values=values))},
+            headers={"accept": "application/json"},
+            timeout=30,
+        )
+    page = browser.new_page()
+    page.goto(f"{served.url}/o/{served.office}")
+    page.select_option("#filter-status", "failed")
+    shown = page.locator("#board-table tbody tr:visible")
+    assert shown.count() == 1 and UNITS["A02"] in shown.first.inner_text()
+    page.select_option("#filter-status", "")
+    page.fill("#filter-text", "丁乡")
+    assert page.locator("#board-table tbody tr:visible").count() == 1
+    page.fill("#filter-text", "")
+    page.click("#board-table th:has-text('强制')")
+    page.click("#board-table th:has-text('强制')")  # twice: most errors first
+    first = page.locator("#board-table tbody tr").first
+    assert first.get_attribute("id") == "unit-A02"
