@@ -110,6 +110,11 @@ class Server:
                 return int(line.split()[1]) / 1024
         return float("nan")
 
+    def cpu_s(self) -> float:
+        """CPU seconds the server has used (user + system), from /proc."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -159,9 +164,9 @@ def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, fl
     files = returns(n, 3)
     server = Server(folder, rpath)
     try:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), server.cpu_s()
         lat, answers = asyncio.run(uploaders(server, files, total // n, think))
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, server.cpu_s() - cpu0
         api = httpx.get(
             server.url + "/api/units", headers={"authorization": f"Bearer {server.office}"}
         ).json()
@@ -181,6 +186,7 @@ def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, fl
         "run": name,
         "uploads": len(lat),
         "wall_s": round(wall, 2),
+        "server_cpu_ms_per_upload": round(cpu / len(lat) * 1000, 1),
         "p50_ms": round(statistics.median(lat) * 1000, 1),
         "p95_ms": round(p95(lat) * 1000, 1),
         "max_ms": round(max(lat) * 1000, 1),

@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, unit TEXT NOT NULL, kind TEXT NOT NULL,
     upload INTEGER, comment TEXT NOT NULL, client TEXT NOT NULL);
 """
+INSERT_UPLOAD = (
+    "INSERT INTO uploads(at, unit, link, original_name, size, sha256, stored, staging, client, "
+    "verdict, findings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 LEDGERS = ("uploads", "actions", "links")
 """Tables whose rows are never changed or removed: the record of what happened."""
 
@@ -88,6 +92,16 @@ class Upload:
         return list(json.loads(self.findings))
 
 
+@dataclass
+class _Pending:
+    """An upload's row waiting for its turn in a group commit."""
+
+    row: dict[str, Any]
+    staging: str
+    upload: Upload | None = None
+    error: BaseException | None = None
+
+
 @dataclass(frozen=True)
 class Action:
     """One row of the office's ledger: ``confirm``, ``return`` or ``choose``."""
@@ -113,6 +127,9 @@ class Archive:
         with contextlib.suppress(OSError):
             os.chmod(self.folder, 0o700)  # tokens live here: the office's eyes only
         self.lock = threading.RLock()
+        self._turn = threading.Condition()
+        self._batch: list[_Pending] = []
+        self._writing = False
         self.db = sqlite3.connect(
             self.folder / DB, check_same_thread=False, isolation_level=None, timeout=30
         )
@@ -214,28 +231,64 @@ class Archive:
         return path
 
     def record_upload(self, row: dict[str, Any], staged: Path | None) -> Upload:
-        """Record the upload (committed and synced). Its staged file is moved into the store
-        after this, never before (the order that makes a kill at any moment safe)."""
-        staging = staged.name if staged else ""
+        """Record the upload, committed and synced, and return its row. Its staged file is
+        moved into the store after this, never before (the order that makes a kill at any
+        moment safe).
+
+        Group commit: rows that arrive while another thread is syncing are written together in
+        the next transaction with one sync, so concurrent uploads do not queue behind each
+        other's disk syncs.
+        """
+        mine = _Pending(row, staged.name if staged else "")
+        with self._turn:
+            self._batch.append(mine)
+            while mine.upload is None and mine.error is None:
+                if self._writing:
+                    self._turn.wait()
+                    continue
+                batch, self._batch = self._batch, []
+                self._writing = True
+                self._turn.release()
+                try:
+                    self._write(batch)
+                finally:
+                    self._turn.acquire()
+                    self._writing = False
+                    self._turn.notify_all()
+        if mine.error is not None:
+            raise mine.error
+        assert mine.upload is not None
+        return mine.upload
+
+    def _write(self, batch: list[_Pending]) -> None:
         with self.lock:
-            cur = self.db.execute(
-                "INSERT INTO uploads(at, unit, link, original_name, size, sha256, stored, "
-                "staging, client, verdict, findings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    row["at"],
-                    row["unit"],
-                    row["link"],
-                    row["original_name"],
-                    row["size"],
-                    row["sha256"],
-                    row["stored"],
-                    staging,
-                    row["client"],
-                    row["verdict"],
-                    row["findings"],
-                ),
-            )
-            return Upload(int(cur.lastrowid or 0), **{**row, "staging": staging})
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                for p in batch:
+                    r = p.row
+                    cur = self.db.execute(
+                        INSERT_UPLOAD,
+                        (
+                            r["at"],
+                            r["unit"],
+                            r["link"],
+                            r["original_name"],
+                            r["size"],
+                            r["sha256"],
+                            r["stored"],
+                            p.staging,
+                            r["client"],
+                            r["verdict"],
+                            r["findings"],
+                        ),
+                    )
+                    p.upload = Upload(int(cur.lastrowid or 0), **{**r, "staging": p.staging})
+                self.db.execute("COMMIT")
+            except BaseException as e:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+                for p in batch:
+                    p.upload, p.error = None, e
 
     def move_in(self, staged: Path, stored: str) -> Path:
         """Move a recorded upload's file into the store (the same bytes there already: keep

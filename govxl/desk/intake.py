@@ -8,6 +8,7 @@ them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. Wha
 
 from __future__ import annotations
 
+import bisect
 import hmac
 import json
 import shutil
@@ -221,17 +222,19 @@ class Desk:
             # judged as it will stand once recorded: the row, without its id, is already there
             pending = Upload(0, **row, staging="", verdict="", findings="")
             judged = self.judged_for(concerned, pending)
-            fr = judged.by_file[stored]
-            row["verdict"], row["findings"] = verdict_of(fr).value, _findings_json(fr)
-            try:
-                upload = self.archive.record_upload(row, staged)
-            except BaseException:
-                if known is None:
+        fr = judged.by_file[stored]
+        row["verdict"], row["findings"] = verdict_of(fr).value, _findings_json(fr)
+        try:  # outside the lock: rows of concurrent uploads are committed together
+            upload = self.archive.record_upload(row, staged)
+        except BaseException:
+            with self.lock:
+                if known is None and self.files.get(stored) is candidate:
                     del self.files[stored]
-                raise
+            raise
+        with self.lock:
             if staged is not None:
                 candidate.path = self.archive.move_in(staged, stored)
-            self.uploads.append(upload)
+            bisect.insort(self.uploads, upload, key=lambda u: u.id)
             self._changed()
         if staged is not None:
             self.archive.sync_folder(stored)  # the move itself made durable, before the answer

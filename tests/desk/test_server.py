@@ -100,3 +100,33 @@ def test_the_event_stream_tells_the_board_of_a_new_upload(tmp_path: Path) -> Non
 def test_only_loopback_addresses_count_as_private() -> None:
     assert not is_public("127.0.0.1") and not is_public("localhost") and not is_public("::1")
     assert is_public("0.0.0.0") and is_public("192.168.1.10") and is_public("::")
+
+
+def test_concurrent_uploads_are_each_archived_once(tmp_path: Path) -> None:
+    """Rows of concurrent uploads are committed together (group commit): none lost, none twice,
+    each answer carrying its own row."""
+    from tests.desk.kit import open_desk
+
+    desk = open_desk(tmp_path / "工作目录")
+    versions = {code: [workbook(code, seed=s) for s in range(3)] for code in UNITS}
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def clerk(code: str) -> None:
+        for k in range(6):
+            o = desk.receive(code, f"{code}-{k}.xlsx", versions[code][k % 3], client="test")
+            with lock:
+                answers.append((o.upload.id, o.upload.original_name))
+
+    threads = [threading.Thread(target=clerk, args=(c,)) for c in UNITS for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = {u.id: u.original_name for u in desk.archive.uploads()}
+    assert sorted(answers) == sorted(rows.items()) and len(rows) == 6 * len(threads)
+    assert [u.id for u in desk.uploads] == sorted(rows)
+    assert {u.code: u.status.value for u in desk.judged().report.units} == collect_statuses(
+        desk.folder
+    )
+    desk.close()
