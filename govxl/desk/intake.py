@@ -66,6 +66,11 @@ class Stored:
     """The unit whose link sent it ("" for a file put into the store by hand)."""
 
     @property
+    def claims(self) -> str:
+        """The unit code the file's content gives (a copied file claims its owner)."""
+        return self.res.ret.unit_code if self.res.ret else ""
+
+    @property
     def order(self) -> tuple[str, ...]:
         return tuple(self.relative.split("/"))  # the order in which ``scan`` walks the store
 
@@ -291,15 +296,17 @@ class Desk:
     def judged_for(self, codes: set[str], pending: Upload | None = None) -> Judged:
         """The store judged for these units only, exactly as the whole store judges them.
 
-        A unit's verdict depends on the files collect gives it, the files its link sent (and
-        their units' files), and any file with the same bytes (a duplicate counts once, the
-        first in the store's order). Judging just those keeps an upload's answer quick however
-        many files the store holds; the other units in the result are not to be read.
+        A unit's verdict depends on the files collect gives it, the files its link sent, the
+        files whose content names it (and the units of those), and any file with the same bytes
+        (a duplicate counts once, the first in the store's order). Judging just those keeps an
+        upload's answer quick however many files the store holds; the other units in the result
+        are not to be read.
         """
         with self.lock:
             stored = list(self.files.values())
-            codes = codes | {s.matched for s in stored if s.link in codes and s.matched}
-            mine = [s for s in stored if s.matched in codes or s.link in codes]
+            linked = [s for s in stored if s.link in codes]
+            codes = codes | {c for s in linked for c in (s.matched, s.claims) if c}
+            mine = [s for s in stored if codes & {s.matched, s.link, s.claims}]
             same = {s.res.sha256 for s in mine}
             uploads = self.uploads + [pending] if pending else self.uploads
             return self._judge_now([s for s in stored if s.res.sha256 in same], codes, uploads)

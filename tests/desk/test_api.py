@@ -489,6 +489,7 @@ def test_a_units_own_answer_equals_the_whole_stores(client: TestClient, desk: De
     upload(client, desk, "A01", same)
     upload(client, desk, "A02", same)  # A01's file sent through A02's link
     upload(client, desk, "A03", workbook("A03", values=NOT_A_NUMBER))
+    upload(client, desk, "A04", workbook("A03", seed=7))  # A03's template, filled by A04
     upload(client, desk, "A04", b"not a workbook", "A04.xlsx")
     whole = desk.judged()
     for code in UNITS:
