@@ -47,6 +47,9 @@ class RawCell(NamedTuple):
     value: Value
     formula: str | None
     kind: str  # "n" | "s" | "b" | "e" | "f-empty" | "blank"
+    is_date: bool = False
+    """A number shown as a date or time: a date or time number format in .xlsx, a date or
+    time value in .ods and .xls. Excel turns ``1-2`` typed into a cell into such a number."""
 
 
 @dataclass
@@ -145,65 +148,6 @@ CHUNK = 1 << 16
 _MAX_MEMBERS = 20_000  # real workbooks have dozens; a huge directory is itself an attack
 
 
-class Entry(NamedTuple):
-    """A central-directory entry, with the attribute names of ``zipfile.ZipInfo``."""
-
-    filename: str
-    flag_bits: int
-    compress_type: int
-    CRC: int  # noqa: N815 - ZipInfo's name
-    compress_size: int
-    file_size: int
-    header_offset: int
-
-
-_EOCD = b"PK\x05\x06"
-_CDIR = struct.Struct("<4s2xHHH4xIIIHHH4x4xI")
-_ZIP64_LOCATOR = b"PK\x06\x07"
-
-
-def _plain_directory(data: bytes) -> list[Entry] | None:
-    """The directory of an ordinary zip, read with ``struct`` (zipfile builds a ZipInfo object
-    per member: a tenth of the time of reading a return); None for anything unusual — comments,
-    extra fields, zip64 (or a zip64 locator where zipfile would look for one), versions zipfile
-    refuses, split archives, bytes before the zip — which zipfile then reads or refuses, so
-    both always see the same members."""
-    end = len(data) - 22
-    if end < 0 or data[end : end + 4] != _EOCD or data[end - 20 : end - 16] == _ZIP64_LOCATOR:
-        return None
-    disk, cd_disk, here, total, size, offset, comment = struct.unpack_from(
-        "<HHHHIIH", data, end + 4
-    )
-    if disk or cd_disk or here != total or comment or offset + size != end:
-        return None
-    if total > _MAX_MEMBERS:
-        raise Fail("zip-bomb", "压缩包内的文件数量异常")
-    out: list[Entry] = []
-    pos, unpack = offset, _CDIR.unpack_from
-    try:
-        for _ in range(total):
-            (sig, version, flag, method, crc, csize, usize, nlen, xlen, clen, local) = unpack(
-                data, pos
-            )
-            if (
-                sig != b"PK\x01\x02"
-                or 0xFFFFFFFF in (csize, usize, local)
-                or xlen
-                or clen
-                or version > 63
-            ):
-                return None
-            raw = data[pos + 46 : pos + 46 + nlen]
-            if b"\0" in raw:
-                return None
-            name = raw.decode("utf-8" if flag & 0x800 else "cp437")
-            out.append(Entry(name, flag, method, crc, csize, usize, local))
-            pos += 46 + nlen + xlen + clen
-    except (struct.error, UnicodeDecodeError):
-        return None
-    return out if pos == end else None
-
-
 _T = TypeVar("_T")
 _MEMO: dict[tuple[str, int, int, int, bytes], object] = {}
 _MEMO_ENTRIES, _MEMO_PART_BYTES = 512, 32768  # at most 16 MB of keys and as much in values
@@ -219,15 +163,13 @@ class Archive:
     def __init__(self, data: bytes, limits: Limits) -> None:
         self.data, self.limits, self.inflated = data, limits, 0
         self.done: set[str] = set()  # parts already parsed or checked
-        infos: list[Entry] | list[zipfile.ZipInfo] | None = _plain_directory(data)
-        if infos is None:  # anything unusual: zipfile reads the directory
-            if data.count(b"PK\x01\x02") > _MAX_MEMBERS:
-                raise Fail("zip-bomb", "压缩包内的文件数量异常")
-            try:
-                infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-            except Exception as exc:  # BadZipFile, struct.error, ValueError, ...
-                raise Fail("corrupt-zip", "压缩包目录无法识别") from exc
-        self.members: dict[str, Entry | zipfile.ZipInfo] = {}
+        if data.count(b"PK\x01\x02") > _MAX_MEMBERS:  # before zipfile builds an object each
+            raise Fail("zip-bomb", "压缩包内的文件数量异常")
+        try:
+            infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        except Exception as exc:  # BadZipFile, struct.error, ValueError, ...
+            raise Fail("corrupt-zip", "压缩包目录无法识别") from exc
+        self.members: dict[str, zipfile.ZipInfo] = {}
         total = 0
         for info in infos:
             if info.filename.endswith("/"):
@@ -251,7 +193,7 @@ class Archive:
     def names(self) -> list[str]:
         return [info.filename for info in self.members.values()]
 
-    def _payload(self, info: Entry | zipfile.ZipInfo, part: str) -> memoryview:
+    def _payload(self, info: zipfile.ZipInfo, part: str) -> memoryview:
         """The member's compressed bytes, located through its local header."""
         if info.flag_bits & 0x1:
             raise Fail("encrypted")
@@ -409,24 +351,47 @@ def run_xml(
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
 ) -> None:
-    """Stream ``part`` through hardened expat with raw handlers (the fast path for big parts)."""
+    """Stream ``part`` through hardened expat with raw handlers."""
     p = _parser()
     p.StartElementHandler = start
     if end:
         p.EndElementHandler = end
     if text:
         p.CharacterDataHandler = text
+    feed(arc, part, p)
+
+
+def hardened_parser() -> expat.XMLParserType:
+    """A hardened expat parser, for a caller that switches handlers while it parses."""
+    return _parser()
+
+
+def feed(arc: Archive, part: str, p: expat.XMLParserType) -> None:
+    """Stream ``part`` through ``p`` (from :func:`hardened_parser`); XML errors become Fail."""
     arc.done.add(norm(part))
+    pieces = arc.chunks(part)
     try:
-        for chunk in arc.chunks(part):
+        for chunk in pieces:
             p.Parse(chunk, False)
         p.Parse(b"", True)
     except DefusedXmlException as exc:
         raise Fail("xml-entity", f"位于“{part}”") from exc
     except expat.ExpatError as exc:
+        _verify_rest(pieces, exc)
         raise Fail("corrupt-file", f"“{part}”第 {exc.lineno} 行 XML 格式错误") from exc
     except (LookupError, UnicodeError) as exc:  # an encoding expat/Python does not know
+        _verify_rest(pieces, exc)
         raise Fail("corrupt-file", f"“{part}”的文字编码无法识别") from exc
+
+
+def _verify_rest(pieces: Iterator[bytes], cause: Exception) -> None:
+    """Inflate the rest of a part whose XML broke off: a member damaged in the zip (a copy cut
+    short, a flipped byte) is told as that, not as bad XML, whatever byte the parser met first."""
+    try:
+        for _ in pieces:
+            pass
+    except Fail as fail:
+        raise fail from cause
 
 
 def walk_xml(
