@@ -16,7 +16,7 @@ import struct
 import zipfile
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple, TypeVar, cast
@@ -79,6 +79,28 @@ class RawWorkbook:
     sha256: str = ""
     """Of the very bytes that were parsed: a file replaced while being read cannot mix
     one version's hash with another version's figures."""
+    date1904: bool = False
+    """Date serial numbers count from 1904 (Excel for Mac before 2011), not from 1900."""
+
+
+_EPOCHS = {False: datetime(1899, 12, 30), True: datetime(1904, 1, 1)}
+
+
+def moment(serial: float, date1904: bool = False) -> datetime | time | None:
+    """The date (with its time of day, if any) or the bare time a date serial number stands
+    for, as Excel shows it; None where no date is (negative, beyond 9999).
+
+    Excel counts 1900 as a leap year: serial 60 is the 29 February 1900 that never was, shown
+    here as 28 February, and serials below 60 are a day later than plain counting gives.
+    """
+    if not 0 <= serial < 2958466:
+        return None
+    if serial < 1:
+        seconds = round(serial * 86400)
+        return time(*divmod(seconds // 60, 60), seconds % 60) if seconds < 86400 else None
+    if not date1904 and serial < 61:
+        serial += 1 if serial < 60 else 0
+    return _EPOCHS[date1904] + timedelta(seconds=round(serial * 86400))
 
 
 class ReadError(Exception):

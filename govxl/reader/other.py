@@ -7,7 +7,8 @@ aborts the whole process, which no ``except`` can catch.  So before calamine see
 we measure each sheet's extent ourselves (content.xml for .ods, BIFF records for .xls) and
 check every CFB structure and BIFF count it would allocate from; .xls macros are hidden from
 calamine's VBA parser in an in-memory copy.  Formulas are not available on these paths
-(``formulas_known=False``); dates come back as Excel serial numbers, as in an .xlsx."""
+(``formulas_known=False``); dates come back as Excel serial numbers flagged ``is_date``, as in
+an .xlsx."""
 
 from __future__ import annotations
 
@@ -490,4 +491,6 @@ def _cell(value: object) -> RawCell | None:
         days = value / timedelta(days=1)
     else:
         return RawCell(str(value), None, "s")
-    return RawCell(int(days) if days.is_integer() else days, None, "n")
+    # the serial number Excel would store, flagged: the cell shows a date or time (.ods
+    # office:date-value / time-value, an .xls cell with a date format)
+    return RawCell(int(days) if days.is_integer() else days, None, "n", True)

@@ -2,8 +2,8 @@
 
 Why not openpyxl: its object model is slow for thousands of returns, and its read-only mode
 trusts ``<dimension>`` (WPS writes ``A1`` there, so only A1 comes back).  We walk the zip
-ourselves (see :mod:`.core`) and stream each XML part through hardened expat, keeping only
-cells that hold a value or a formula, so a report is read in about a millisecond.
+ourselves (see :mod:`.core`) and stream each XML part through hardened expat (worksheets in
+:mod:`.worksheet`), keeping only cells that hold a value or a formula.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import posixpath
 from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from .core import (
@@ -77,15 +78,21 @@ def _states(state: str | None) -> str:
     return {"hidden": "hidden", "veryhidden": "veryHidden"}.get((state or "").lower(), "visible")
 
 
-def _workbook(
-    arc: Archive, wb_part: str
-) -> tuple[str, tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...], bool]:
-    """The workbook part: root tag, sheets (name, state, relationship id), defined names and
-    whether the structure is locked — immutable, so returns sharing the part share the parse."""
+class _Book(NamedTuple):
+    """What the workbook part says: immutable, so returns sharing the part share the parse."""
+
+    root: str
+    sheets: tuple[tuple[str, str, str], ...]  # name, state, relationship id
+    names: tuple[tuple[str, str], ...]  # defined names
+    locked: bool  # structure protected
+    date1904: bool  # serial numbers count days from 1904 (old Excel for Mac)
+
+
+def _workbook(arc: Archive, wb_part: str) -> _Book:
     order: list[tuple[str, str, str]] = []
     names: dict[str, str] = {}
     pending: list[tuple[str, str | None]] = []
-    flags = {"locked": False}
+    flags = {"locked": False, "date1904": False}
     roots: list[str] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -98,6 +105,8 @@ def _workbook(
             pending.append((attrs.get("name", ""), attrs.get("localSheetId")))
         elif tag == "workbookProtection":
             flags["locked"] = truthy(attrs.get("lockStructure"))
+        elif tag == "workbookPr":
+            flags["date1904"] = truthy(attrs.get("date1904"))
 
     def got(tag: str, text: str) -> None:
         name, local = pending[-1]
@@ -106,7 +115,8 @@ def _workbook(
         names[name] = text.strip()
 
     walk_xml(arc, wb_part, start, ("definedName",), got)
-    return (roots[0] if roots else ""), tuple(order), tuple(names.items()), flags["locked"]
+    root = roots[0] if roots else ""
+    return _Book(root, tuple(order), tuple(names.items()), flags["locked"], flags["date1904"])
 
 
 def _macro_type(arc: Archive) -> bool:
@@ -131,29 +141,10 @@ def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits)
         if any(norm(name).startswith("xl/") for name in arc.names()):
             raise Fail("missing-part", f"缺少工作簿主体“{wb_part}”")
         raise Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
-    root_tag, order, names, locked = arc.memo(wb_part, "workbook", lambda: _workbook(arc, wb_part))
-    if root_tag != "workbook":
+    book = arc.memo(wb_part, "workbook", lambda: _workbook(arc, wb_part))
+    if book.root != "workbook":
         raise Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
-    wb_rels = _rels(arc, wb_part)
-    sheets: dict[str, RawSheet] = {}
-    sst: list[str] | None = None
-    dates: frozenset[int] = frozenset()
-    for label, state, rid in order:
-        if label in sheets:
-            raise Fail("corrupt-file", f"工作表名称“{label}”重复")
-        part = wb_rels.get(rid, ("", ""))[1]
-        if not part or not arc.has(part):
-            raise Fail("missing-part", f"工作表“{label}”的数据“{part or rid}”不存在")
-        if wanted is not None and label not in wanted:
-            sheets[label] = RawSheet(label, state, False, loaded=False)
-            continue
-        if sst is None:
-            sst_part = _by_type(wb_rels, "sharedStrings", "xl/sharedStrings.xml")
-            sst = shared_strings(arc, sst_part) if arc.has(sst_part) else []
-            dates = date_styles(arc, _by_type(wb_rels, "styles", "xl/styles.xml"))
-        sheet = read_sheet(arc, part, label, sst, limits.max_cells_per_sheet, dates)
-        sheet.state = state
-        sheets[label] = sheet
+    sheets = _sheets(arc, wb_part, book.sheets, wanted, limits)
     modified: datetime | None = None
     stamp = text_of(arc, _by_type(root, "core-properties", "docProps/core.xml"), "modified")
     if stamp:
@@ -168,9 +159,42 @@ def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits)
     macro_type = arc.memo("[Content_Types].xml", "macro-type", lambda: _macro_type(arc))
     check_prologs(arc)
     fmt = "xlsm" if has_macros or macro_type or path.suffix.lower() == ".xlsm" else "xlsx"
+    names = dict(book.names)
     return RawWorkbook(
-        path, fmt, sheets, locked, has_macros, True, application, modified, dict(names)
-    )
+        path, fmt, sheets, book.locked, has_macros, True, application, modified, names,
+        date1904=book.date1904,
+    )  # fmt: skip
+
+
+def _sheets(
+    arc: Archive,
+    wb_part: str,
+    order: tuple[tuple[str, str, str], ...],
+    wanted: set[str] | None,
+    limits: Limits,
+) -> dict[str, RawSheet]:
+    """Every sheet in the workbook's order; only the ``wanted`` ones are parsed."""
+    wb_rels = _rels(arc, wb_part)
+    sheets: dict[str, RawSheet] = {}
+    sst: list[str] | None = None
+    dates: frozenset[int] = frozenset()
+    for label, state, rid in order:
+        if label in sheets:
+            raise Fail("corrupt-file", f"工作表名称“{label}”重复")
+        part = wb_rels.get(rid, ("", ""))[1]
+        if not part or not arc.has(part):
+            raise Fail("missing-part", f"工作表“{label}”的数据“{part or rid}”不存在")
+        if wanted is not None and label not in wanted:
+            sheets[label] = RawSheet(label, state, False, loaded=False)
+            continue
+        if sst is None:  # read once, and only when a sheet is
+            sst_part = _by_type(wb_rels, "sharedStrings", "xl/sharedStrings.xml")
+            sst = shared_strings(arc, sst_part) if arc.has(sst_part) else []
+            dates = date_styles(arc, _by_type(wb_rels, "styles", "xl/styles.xml"))
+        sheet = read_sheet(arc, part, label, sst, limits.max_cells_per_sheet, dates)
+        sheet.state = state
+        sheets[label] = sheet
+    return sheets
 
 
 # ---------------------------------------------------------------- entry point
