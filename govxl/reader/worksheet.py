@@ -43,14 +43,14 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 def unescape(text: str) -> str:
     """Excel writes control characters as ``_x000D_``; undo it like Excel does on load. A
-    half of a surrogate pair (``_xD800_``) is no character: it becomes U+FFFD, not a string
-    that cannot be written out again."""
+    half of a surrogate pair (``_xD800_``) is no character, and U+FFFE and U+FFFF are none XML
+    may hold: they become U+FFFD, not a string that cannot be written out again."""
     return _ESCAPE.sub(_escaped_char, text) if "_x" in text else text
 
 
 def _escaped_char(m: re.Match[str]) -> str:
     code = int(m.group(1), 16)
-    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
+    return "\ufffd" if 0xD800 <= code <= 0xDFFF or code >= 0xFFFE else chr(code)
 
 
 def shared_strings(arc: Archive, part: str) -> list[str]:
