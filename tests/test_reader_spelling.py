@@ -109,6 +109,12 @@ def text(value: str) -> dict[str, RawCell]:
         ),
         (FIRST_STRING, SST1.format("a<?pi b?>c"), text("ac")),
         (FIRST_STRING, SST1.format("a</t><rPh><t>ア</t></rPh><t>b"), text("ab")),
+        (
+            '<row r="1"><c r="C1" s="1"/><c><v>1</v></c></row><row r="2"><c r="B2" s="1"/>'
+            '</row><row r="3"><c><v>2</v></c></row>',
+            None,
+            {"D1": RawCell(1, None, "n"), "A3": RawCell(2, None, "n")},
+        ),
     ],
     ids=[
         "processing-instruction",
@@ -126,6 +132,7 @@ def text(value: str) -> dict[str, RawCell]:
         "prefixed-shared-string-run",
         "processing-instruction-in-shared-strings",
         "phonetic-guide",
+        "cells-without-an-address",
     ],
 )
 def test_odd_but_legal_spellings_and_broken_ones(

@@ -159,7 +159,7 @@ def read_sheet(
         p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, text
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal buf, vals, ftext, inline, fattrs, ref, ctype, style, row, col, phonetic
+        nonlocal buf, vals, ftext, inline, fattrs, ref, ctype, style, row, col, phonetic, last
         tag = local.get(name) or local_name(name)
         if tag == "c":
             ref, ctype, style = attrs.get("r"), attrs.get("t", "n"), attrs.get("s")
@@ -172,7 +172,7 @@ def read_sheet(
         elif tag == "row":
             r = attrs.get("r", "").strip()
             row = int(r) if r.isascii() and r.isdigit() and len(r) < 8 else row + 1
-            col = 0
+            col, last = 0, None
         elif tag == "t":
             if inline is not None and not phonetic:
                 buf = inline
@@ -250,9 +250,11 @@ def read_sheet(
             if formula is None:
                 return
             kind = "f-empty"
-        store(addr, _new_cell(RawCell, (value, formula, kind, kind == "n" and dated())))
+        is_date = kind == "n" and (ctype == "d" or (style is not None and dated()))
+        store(addr, _new_cell(RawCell, (value, formula, kind, is_date)))
 
     def dated() -> bool:
+        """Whether the cell's type or style says it shows a date or time."""
         if ctype == "d":
             return True
         if not date_styles or style is None:
