@@ -712,17 +712,17 @@ def test_either_inflater_reads_the_same_and_refuses_the_same(
     the same cells, and the same refusals of a lying size or a damaged stream."""
     import zlib
 
-    from govxl.reader import core
+    from govxl.reader import archive
 
-    installed = core.zlib
+    installed = archive.zlib
     assert installed.__name__ == "zlib_ng.zlib_ng"  # a dependency of govxl
 
     def cells(inflater: object) -> dict[str, object]:
-        monkeypatch.setattr(core, "zlib", inflater)
+        monkeypatch.setattr(archive, "zlib", inflater)
         return {name: s.cells for name, s in read_workbook(xw_book).sheets.items()}
 
     assert cells(installed) == cells(zlib)  # each inflater against the other
-    monkeypatch.setattr(core, "zlib", installed if backend == "zlib-ng" else zlib)
+    monkeypatch.setattr(archive, "zlib", installed if backend == "zlib-ng" else zlib)
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 5000))
     data = write_zip(tmp_path / "src.xlsx", xlsx_parts(sheet_xml(rows))).read_bytes()
     lying = tmp_path / "说谎.xlsx"
@@ -740,7 +740,8 @@ def test_a_file_that_grows_while_it_is_read_is_read_on_within_the_limit(
     """The size seen when the file was opened is only a first guess: a file still being
     written is read to its end (and so fails its zip check, or passes whole), never past the
     size limit."""
-    from govxl.reader import core
+    from govxl.reader import archive
+    from govxl.reader.core import Fail
 
     real = xw_book.read_bytes()
     real_fstat = os.fstat
@@ -750,10 +751,10 @@ def test_a_file_that_grows_while_it_is_read_is_read_on_within_the_limit(
         st[6] = len(real) // 2
         return os.stat_result(st)
 
-    monkeypatch.setattr(core.os, "fstat", smaller)
-    assert core.load_file(xw_book, Limits()) == real
-    with pytest.raises(core.Fail) as info:
-        core.load_file(xw_book, Limits(max_file_bytes=len(real) - 1))
+    monkeypatch.setattr(archive.os, "fstat", smaller)
+    assert archive.load_file(xw_book, Limits()) == real
+    with pytest.raises(Fail) as info:
+        archive.load_file(xw_book, Limits(max_file_bytes=len(real) - 1))
     assert info.value.code == "too-large"
 
 
@@ -781,7 +782,7 @@ def test_a_broken_header_of_a_part_never_parsed_is_skipped_as_before(
 
 
 def test_what_the_shared_parse_keeps_is_bounded(tmp_path: Path, xw_book: Path) -> None:
-    from govxl.reader import core
+    from govxl.reader import archive
 
     big = (
         '<?xml version="1.0"?><Properties xmlns="http://schemas.openxmlformats.org/'
@@ -791,10 +792,10 @@ def test_what_the_shared_parse_keeps_is_bounded(tmp_path: Path, xw_book: Path) -
     )
     path = rewrite_zip(xw_book, tmp_path / "大属性.xlsx", {"docProps/app.xml": big})
     read_workbook(path)
-    assert all(key[2] <= core._MEMO_PART_BYTES for key in core._MEMO)
+    assert all(key[2] <= archive._MEMO_PART_BYTES for key in archive._MEMO)
     long_name = "xl/" + "长" * 1000
-    core.norm(long_name)
-    assert long_name not in core._NORMS
+    archive.norm(long_name)
+    assert long_name not in archive._NORMS
 
 
 def test_half_a_surrogate_pair_becomes_a_replacement_character(tmp_path: Path) -> None:

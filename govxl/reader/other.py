@@ -22,20 +22,9 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from .core import (
-    Archive,
-    Fail,
-    Limits,
-    RawCell,
-    RawSheet,
-    RawWorkbook,
-    check_prologs,
-    col_letters,
-    local_name,
-    norm,
-    run_xml,
-    walk_xml,
-)
+from .archive import Archive, norm
+from .core import Fail, Limits, RawCell, RawSheet, RawWorkbook, col_letters
+from .parsing import check_prologs, local_name, run_xml, walk_xml
 
 
 @dataclass

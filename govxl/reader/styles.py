@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .core import Archive, walk_xml
+from .archive import Archive
+from .parsing import walk_xml
 
 DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 """Built-in number formats that show dates or times: 14–22 and 45–47 everywhere, and 27–36,

@@ -16,20 +16,9 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .core import (
-    LOCAL_NAMES,
-    Archive,
-    Fail,
-    RawCell,
-    RawSheet,
-    Value,
-    col_letters,
-    feed,
-    hardened_parser,
-    local_name,
-    run_xml,
-    truthy,
-)
+from .archive import Archive
+from .core import Fail, RawCell, RawSheet, Value, col_letters, truthy
+from .parsing import LOCAL_NAMES, feed, hardened_parser, local_name, run_xml
 
 if TYPE_CHECKING:
     from openpyxl.formula.translate import Translator

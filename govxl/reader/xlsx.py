@@ -16,20 +16,9 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from .core import (
-    Archive,
-    Fail,
-    Limits,
-    RawSheet,
-    RawWorkbook,
-    ReadError,
-    check_prologs,
-    load_file,
-    norm,
-    text_of,
-    truthy,
-    walk_xml,
-)
+from .archive import Archive, load_file, norm
+from .core import Fail, Limits, RawSheet, RawWorkbook, ReadError, truthy
+from .parsing import check_prologs, text_of, walk_xml
 from .styles import date_styles
 from .worksheet import read_sheet, shared_strings
 
