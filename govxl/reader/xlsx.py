@@ -195,7 +195,7 @@ _DEFAULT_LIMITS = Limits()  # frozen, so sharing one default instance is safe
 
 def _dispatch(data: bytes, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
     if data.startswith(_OLE_MAGIC):
-        from .other import read_ole
+        from .xls import read_ole
 
         return read_ole(data, path, wanted, limits)
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -204,7 +204,7 @@ def _dispatch(data: bytes, path: Path, wanted: set[str] | None, limits: Limits) 
     if arc.has("mimetype") and arc.head("mimetype", 256).startswith(
         b"application/vnd.oasis.opendocument.spreadsheet"
     ):
-        from .other import read_ods
+        from .ods import read_ods
 
         return read_ods(arc, path, wanted, limits)
     return read_xlsx(arc, path, wanted, limits)
