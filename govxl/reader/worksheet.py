@@ -114,7 +114,8 @@ def read_sheet(
     """One worksheet: every cell inside ``<sheetData>`` that holds a value or a formula.
 
     ``date_styles`` are the style indices whose number format shows a date or time: a number
-    in such a cell is flagged ``is_date`` (Excel turned what was typed into a date).
+    in such a cell is flagged ``is_date`` (Excel turned what was typed into a date). The state
+    lives in closures over expat's handlers: this is the hot loop, a few calls per cell.
     """
     cells: dict[str, RawCell] = {}
     masters: dict[str, tuple[str, str]] = {}
@@ -233,7 +234,7 @@ def read_sheet(
                 elif si in masters:
                     formula = _translate(masters[si], addr, cache)
                 else:  # a child written before its master: rare but legal
-                    orphans.append((addr, si, RawCell(value, None, kind, dated())))
+                    orphans.append((addr, si, RawCell(value, None, kind, kind == "n" and dated())))
                     return
         if value is None:
             if formula is None:
