@@ -74,23 +74,13 @@ def run_xml(
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
 ) -> None:
-    """Stream ``part`` through hardened expat with raw handlers."""
+    """Stream ``part`` through hardened expat with raw handlers; XML errors become Fail."""
     p = _parser()
     p.StartElementHandler = start
     if end:
         p.EndElementHandler = end
     if text:
         p.CharacterDataHandler = text
-    feed(arc, part, p)
-
-
-def hardened_parser() -> expat.XMLParserType:
-    """A hardened expat parser, for a caller that switches handlers while it parses."""
-    return _parser()
-
-
-def feed(arc: Archive, part: str, p: expat.XMLParserType) -> None:
-    """Stream ``part`` through ``p`` (from :func:`hardened_parser`); XML errors become Fail."""
     arc.done.add(norm(part))
     pieces = arc.chunks(part)
     try:

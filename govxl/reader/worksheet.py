@@ -3,10 +3,7 @@
 Why expat decides and nothing else: the same sheet can be spelled in many legal ways
 (``sheet="1"`` or ``sheet='&#49;'``, prefixes, CDATA, comments), and each program that re-saves a
 return picks its own. A second, faster reading by pattern matching once read ``t="&#115;"`` as a
-number and ``sheet="&#49;"`` as unprotected; an XML parser cannot. To stay quick, the handlers
-are swapped as the parser enters and leaves ``<sheetData>``: the parts before and after the cells
-(views, merges, validations, conditional formats: often two thirds of a part) cost one light
-call per element and nothing for their text or ends.
+number and ``sheet="&#49;"`` as unprotected; an XML parser cannot.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .archive import Archive
 from .core import Fail, RawCell, RawSheet, Value, col_letters, truthy
-from .parsing import LOCAL_NAMES, feed, hardened_parser, local_name, run_xml
+from .parsing import LOCAL_NAMES, local_name, run_xml
 
 if TYPE_CHECKING:
     from openpyxl.formula.translate import Translator
@@ -133,25 +130,18 @@ def read_sheet(
     phonetic = protected = False
     depth = 0  # of <sheetData>: cells and rows count only inside it, as in Excel
     local, addresses, n_sst = LOCAL_NAMES, _ADDRESSES, len(sst)
-    p = hardened_parser()
-
-    def outside(name: str, attrs: dict[str, str]) -> None:
-        nonlocal protected
-        tag = local.get(name) or local_name(name)
-        if tag == "sheetProtection":
-            protected = truthy(attrs.get("sheet"))  # like every reader: the last one counts
-        elif tag == "sheetData":
-            enter()
-
-    def enter() -> None:
-        nonlocal depth
-        depth += 1
-        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, text
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal buf, vals, ftext, inline, fattrs, ref, ctype, style, row, col, phonetic, last
+        nonlocal protected, depth
         tag = local.get(name) or local_name(name)
-        if tag == "c":
+        if tag == "sheetData":
+            depth += 1
+        elif tag == "sheetProtection":
+            protected = truthy(attrs.get("sheet"))  # like every reader: the last one counts
+        elif not depth:
+            return
+        elif tag == "c":
             ref, ctype, style = attrs.get("r"), attrs.get("t", "n"), attrs.get("s")
             vals = ftext = inline = None
         elif tag == "v":
@@ -170,13 +160,15 @@ def read_sheet(
             inline = []
         elif tag == "rPh":
             phonetic = True
-        elif tag == "sheetData" or tag == "sheetProtection":
-            outside(name, attrs)
 
     def end(name: str) -> None:
         nonlocal buf, phonetic, depth, last
         tag = local.get(name) or local_name(name)
-        if tag == "c":
+        if tag == "sheetData":
+            depth -= 1
+        elif not depth:
+            return
+        elif tag == "c":
             if vals is None and ftext is None and inline is None:
                 last = ref  # a styled empty cell: nothing to keep, its address parsed if needed
             else:
@@ -185,11 +177,6 @@ def read_sheet(
             buf = None
         elif tag == "rPh":
             phonetic = False
-        elif tag == "sheetData":
-            depth -= 1
-            if not depth:  # after the cells: only <sheetProtection> (or more cells) matter
-                p.StartElementHandler, p.EndElementHandler = outside, None
-                p.CharacterDataHandler = None
 
     def text(data: str) -> None:
         if buf is not None:
@@ -262,8 +249,7 @@ def read_sheet(
         if len(cells) > limit:
             raise Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
 
-    p.StartElementHandler = outside
-    feed(arc, part, p)
+    run_xml(arc, part, start, end, text)
     for addr, si, cell in orphans:
         formula = _translate(masters[si], addr, cache) if si in masters else None
         if cell.value is not None or formula is not None:
