@@ -286,7 +286,7 @@ def test_hostile_html_is_bounded_and_never_run():
     wrapped = f"<table><tr><td>{page}</td></tr></table>{deep}{junk}"
     res = import_bytes(wrapped.encode("utf-8"), "r.html")
     assert res.ret.values == ret.values
-    assert [f.code for f in res.findings] == ["unknown-table"]
+    assert res.findings == []  # the stray "1" stands after 六, in no table: not a figure
 
 
 @pytest.mark.parametrize(

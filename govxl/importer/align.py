@@ -27,6 +27,7 @@ from govxl.importer.tokens import Doc, Token
 
 SENTENCE = re.compile(r"[。；;，,].*\S|\S.*[。；;]")
 SENTENCE_MIN = 15
+SWITCH_MIN = 4
 
 
 @dataclass
@@ -81,6 +82,8 @@ class Aligner:
                 self._label(tok, k)
             elif tok.kind in ("value", "blank"):
                 self._value(tok)
+            elif tok.kind == "cell" and self.row is not None:
+                self.row.slots.append(tok)
             elif tok.kind == "text" and self._sentence(tok):
                 self._close()
                 self.table = None if self.part not in self.lex.part_table else self.table
@@ -113,18 +116,26 @@ class Aligner:
             self.row = RowRead(row.table or "", row.ident or "", tok)
             return
         head = self._pick(keys, ("head", "group"))
-        if head is not None and (self.table == head.table or self._accepts(head)):
-            if self.row is not None and self.row.slots:
-                self._close()
-            if head.kind == "head" and self.table != head.table:
-                self._close()
-            self.table = head.table
+        if head is None or (self.table != head.table and not self._switches(tok)):
+            return
+        if self.row is not None and self.row.slots:
+            self._close()
+        if self.table != head.table:
+            self._close()
+        self.table = head.table
 
     def _pick(self, keys: set[Key], kinds: tuple[str, ...]) -> Key | None:
         """Of the things a label is (总计 heads tables 三 and 四), the one in this table."""
         fitting = sorted((k for k in keys if k.kind in kinds), key=lambda k: str(k.table))
         here = [k for k in fitting if k.table == self.table]
         return (here or fitting or [None])[0]
+
+    def _switches(self, tok: Token) -> bool:
+        """Another table's header starts that table, unless it is a short word (其他, 总计)
+        that the table at hand can hold as text."""
+        if self.table is None:
+            return self.part is None or self.part in self.lex.part_table
+        return tok.hit is not None and len(tok.hit.label) >= SWITCH_MIN
 
     def _accepts(self, key: Key) -> bool:
         """A row label counts in a table part or among that table's headers, not in the text."""
@@ -227,7 +238,7 @@ class Aligner:
             else:
                 self.out.placed[cell] = p
         for t in read.slots:
-            if t.kind == "value" and id(t) not in used and not self._split_used(t, chosen):
+            if t.kind in ("value", "cell") and id(t) not in used and not self._split_used(t, chosen):
                 self.out.unplaced.append(Unplaced(t, self._row_name(read) + "中无法确定其位置"))
         if read.inferred:
             self.out.notes.append(
@@ -253,7 +264,7 @@ class Aligner:
 
     def _unplace(self, read: RowRead, why: str) -> None:
         for t in read.slots:
-            if t.kind == "value":
+            if t.kind in ("value", "cell"):
                 self.out.unplaced.append(Unplaced(t, f"{self._row_name(read)}：{why}"))
 
     def _row_name(self, read: RowRead) -> str:

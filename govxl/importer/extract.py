@@ -83,4 +83,4 @@ def markdown_lines(text: str) -> list[Line]:
 
 def wrapped(kind: str, data: bytes) -> bool:
     """Text whose lines are cut at the page width (PDF, or text extracted from one)."""
-    return kind == "pdf" or b"\f" in data[:2_000_000]
+    return kind == "pdf" or (kind == "text" and b"\f" in data[:2_000_000])

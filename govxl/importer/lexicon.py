@@ -188,10 +188,11 @@ class Trie:
         node, j, end, depth = self.root, i, i, 0
         best: tuple[Node, int] | None = None
         differs = False
+        gap = False
         while j < len(text):
             ch = text[j]
             if ch in SPACE:
-                j += 1
+                j, gap = j + 1, True
                 continue
             if ch in BARS:
                 break
@@ -200,9 +201,9 @@ class Trie:
             else:
                 nxt = _step(node, fold(ch), text, j)
                 if nxt is None:
-                    differs = not (ch.isdigit() or ch in "|：:")
+                    differs = not gap and not (ch.isdigit() or ch in "|：:")
                     break
-                node, j = nxt, j + 1
+                node, j, gap = nxt, j + 1, False
             end, depth = j, depth + 1
             if node.entries:
                 best = (node, end)

@@ -163,6 +163,10 @@ def _read(
     for cid, tok in al.blank.items():
         sources[cid] = Source(doc.where(tok.start), "", doc.source(tok))
         printed[cid] = None
+        cell = form.cells[cid]
+        for prob in parse_value("", Kind(cell.type.value), unit=cell.unit).problems:
+            message = f"{cell_name(form, cell, year)}：报告中该单元格为空，{prob.message}"
+            issues.append(ImportIssue(prob.severity, prob.code, message, doc.where(tok.start), cid))
     for cid, p in al.placed.items():
         cell = form.cells[cid]
         where = doc.where(p.start)

@@ -48,8 +48,8 @@ class Line:
 @dataclass(frozen=True)
 class Token:
     kind: str
-    """``label``, ``value`` (a figure, or a dash for none), ``blank`` (an empty cell), ``text``,
-    ``para`` (an empty line: a paragraph or row boundary)."""
+    """``label``, ``value`` (a figure, or a dash for none), ``blank`` (an empty cell), ``cell``
+    (a cell of text only), ``text``, ``para`` (an empty line: a paragraph or row boundary)."""
     text: str
     start: int
     end: int
@@ -197,7 +197,7 @@ def _line_tokens(doc: Doc, n: int, line: Line, toks: list[Token]) -> list[Token]
     if bare and not bare.strip("".join(BARS) + " \t"):
         return [Token("bar", bare, start, start + len(text), n)]
     if toks:
-        return toks
+        return _as_cell(toks) if text.startswith("\t") else toks
     if not bare:
         kind = "blank" if text.startswith("\t") else "para"
         return [Token(kind, "", start, start, n)]
@@ -218,8 +218,18 @@ def _cells(doc: Doc, n: int, line: Line, toks: list[Token]) -> list[Token]:
     out: list[Token] = []
     for a, b in segments:
         inside = [t for t in toks if start + a < t.start < start + b]
-        out += inside or [Token("blank", "", start + a + 1, start + a + 1, n)]
+        out += _as_cell(inside) if inside else [Token("blank", "", start + a + 1, start + a + 1, n)]
     return out
+
+
+def _as_cell(toks: list[Token]) -> list[Token]:
+    """A cell holding only text (“三百八十六”, “数据1”) is one ``cell`` token: in a row it
+    takes its column, as an unreadable figure; among headers it is passed over."""
+    if any(t.kind != "text" for t in toks):
+        return toks
+    first, last = toks[0], toks[-1]
+    text = " ".join(t.text for t in toks)
+    return [Token("cell", text, first.start, last.end, first.line)]
 
 
 def _bar_lines(toks: list[Token]) -> list[Token]:
