@@ -37,6 +37,8 @@ class RowRead:
     label: Token | None
     slots: list[Token] = field(default_factory=list)
     inferred: bool = False
+    noise: bool = False
+    """Text with digits among the figures: when cells ran together, a reading is not safe."""
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Aligner:
                 self._value(tok)
             elif tok.kind == "cell" and self.row is not None:
                 self.row.slots.append(tok)
+            elif tok.kind == "text" and self.row is not None and _digits(tok.text):
+                self.row.noise = True
             elif tok.kind == "text" and self._sentence(tok):
                 self._close()
                 self.table = None if self.part not in self.lex.part_table else self.table
@@ -172,6 +176,9 @@ class Aligner:
         for read in reads:
             cells = self.lex.cells[(read.table, read.row)]
             options = solve.readings(read.slots, len(cells))
+            if read.noise and options and len(options) > 1:
+                self._unplace(read, "数字与文字连在一起，无法确定各列的数字")
+                continue
             if options is None:
                 self._unplace(read, f"可能的读法超过 {solve.MAX_READINGS} 种，无法确定")
                 continue
@@ -297,10 +304,11 @@ class Aligner:
         for k, read in enumerate(reads):
             n = len(self.lex.cells[(read.table, read.row)])
             order = self.lex.order[read.table]
-            lines = _lines(read.slots[n:]) if read.label is not None else []
-            if not lines or any(len(line) != n for line in lines):
+            groups = [solve._trim(g, n) for g in _lines(read.slots) if _has_value(g)]
+            if read.label is None or len(groups) < 2 or any(len(g) != n for g in groups):
                 out.append(read)
                 continue
+            lines = groups[1:]
             nxt = next((r for r in reads[k + 1 :] if r.table == read.table), None)
             here = order.index(read.row)
             stop = order.index(nxt.row) if nxt is not None else len(order)
@@ -310,7 +318,7 @@ class Aligner:
             ):
                 out.append(read)
                 continue
-            out.append(RowRead(read.table, read.row, read.label, read.slots[:n]))
+            out.append(RowRead(read.table, read.row, read.label, groups[0]))
             out += [RowRead(read.table, r, None, line, True) for r, line in zip(between, lines)]
         return out
 
@@ -320,3 +328,11 @@ def _lines(slots: list[Token]) -> list[list[Token]]:
     for t in slots:
         groups.setdefault(t.line, []).append(t)
     return list(groups.values())
+
+
+def _has_value(slots: list[Token]) -> bool:
+    return any(t.kind != "blank" for t in slots)
+
+
+def _digits(text: str) -> bool:
+    return any(c.isdigit() for c in text)

@@ -18,6 +18,7 @@ from govxl.mdtext import md_unescape
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _HTML = re.compile(r"<(?:html|body|table|tr|td|p|div)\b", re.I)
 _JS_QUOTED = re.compile(r'\\"|\\/|\\u003[cC]|\\n')
+_JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.){200,})"')
 _JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"'/\\nrt])")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
@@ -43,16 +44,22 @@ def extract(data: bytes, name: str) -> tuple[list[Line], str]:
     if suffix in (".html", ".htm", ".xhtml") or len(_HTML.findall(text[:200_000])) >= 3:
         from govxl.importer.parse_html import parse_html
 
-        if len(_JS_QUOTED.findall(text)) > 10:
-            text = _unquote_js(text)
-        return parse_html(text), "html"
+        return parse_html(_js_page(text) or text), "html"
     if suffix in (".md", ".markdown"):
         return markdown_lines(text), "md"
     return text_lines(text), "text"
 
 
+def _js_page(text: str) -> str | None:
+    """A page kept in JavaScript strings (``var content = "<table…"``): the strings, unquoted —
+    ``\\"``, ``\\/``, ``\\n`` and ``\\u003c`` undone. None when there is no such page."""
+    if len(_JS_QUOTED.findall(text[:200_000])) <= 10:
+        return None
+    found = [m.group(1) for m in _JS_STRING.finditer(text) if _HTML.search(_unquote_js(m.group(1)))]
+    return "\n".join(_unquote_js(s) for s in found) if found else None
+
+
 def _unquote_js(text: str) -> str:
-    """A page kept in a JavaScript string: ``\\"``, ``\\/``, ``\\n`` and ``\\u003c`` undone."""
 
     def one(m: re.Match[str]) -> str:
         s = m.group(1)

@@ -70,7 +70,7 @@ def import_report(path: Path) -> ImportResult:
 
 def import_bytes(data: bytes, name: str) -> ImportResult:
     lines, kind = extract(data, name)
-    lines, furniture = drop_furniture(lines) if wrapped(kind, data) else (lines, [])
+    lines, _furniture = drop_furniture(lines)
     doc = Doc(lines)
     tokens = scan(doc)
     form, reason = recognise(tokens)

@@ -106,29 +106,26 @@ def _paragraphs(text: str, joined: bool) -> list[str]:
 
 
 def _closing(paras: list[str], lay: Layout) -> list[str]:
-    """Take the date (and the unit name above it) off the end of the last part."""
+    """Take the date (and the unit name before it) off the end of the last part."""
     for k in range(len(paras) - 1, max(len(paras) - 6, -1), -1):
         text = paras[k].strip()
         m = DATE.search(text)
-        if m and m.end() == len(text) and m.start() < 40:
-            lay.signed = text[m.start() :]
-            before = text[: m.start()].strip()
-            end = k
-            if before and len(before) <= 40 and before[-1] not in _END_PUNCT:
-                lay.closing_unit, paras = before, [*paras[:k], before]
-                end = k
-            elif k >= 1 and _unit_like(paras[k - 1]):
-                lay.closing_unit = paras[k - 1].strip()
-                end = k - 1
-            return paras[:end]
-        if m and m.end() == len(text):  # a one-line copy: “……无。某局2024年1月15日”
-            lay.signed = m.group(0)
-            rest = text[: m.start()]
-            cut = max(rest.rfind(p) for p in "。；;！!")
-            if cut >= 0 and 2 <= len(rest) - cut - 1 <= 40:
-                lay.closing_unit = rest[cut + 1 :].strip()
-                return [*paras[:k], rest[: cut + 1]]
-            return [*paras[:k], rest]
+        if not m or m.end() != len(text):
+            continue
+        lay.signed = m.group(0)
+        before = text[: m.start()].strip()
+        cut = max(before.rfind(p) for p in "。；;！!")
+        unit = before[cut + 1 :].strip()
+        if unit and len(unit) <= 40 and unit[-1] not in _END_PUNCT:
+            lay.closing_unit = unit  # “……无。某局2024年1月15日”, a one-line copy
+            rest = before[: cut + 1]
+            return [*paras[:k], rest] if rest else paras[:k]
+        if before:
+            return [*paras[:k], before]
+        if k >= 1 and _unit_like(paras[k - 1]):
+            lay.closing_unit = paras[k - 1].strip()
+            return paras[: k - 1]
+        return paras[:k]
     lay.issues.append(ImportIssue("warning", "no-date", "报告末尾没有找到落款日期"))
     return paras
 

@@ -13,6 +13,7 @@ source; otherwise nothing is placed there and the reason is kept.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -75,8 +76,12 @@ def _trim(slots: list[Token], n: int) -> list[Token]:
     return out
 
 
+_RUN = re.compile(r"[+-]?[0-9]{2,}(?:\.[0-9]+)?")
+
+
 def _splittable(t: Token) -> bool:
-    return t.kind == "value" and t.text.isascii() and t.text.isdigit() and len(t.text) > 1
+    """Digits glued to a label or another figure: cells a crawler ran together."""
+    return t.kind == "value" and t.glued and _RUN.fullmatch(t.text) is not None
 
 
 def _expand(s: list[Token], n: int) -> Iterator[Reading]:
@@ -84,6 +89,8 @@ def _expand(s: list[Token], n: int) -> Iterator[Reading]:
     runs = [i for i, t in enumerate(s) if _splittable(t)]
     for extra in _compositions(missing, len(runs) + 1):
         blanks = extra[-1]
+        if blanks and any(t.glued for t in s):
+            continue  # cells ran together: none was left out, they are in the digits
         parts = {i: e for i, e in zip(runs, extra, strict=False)}
         per_slot = [
             _splits(t, parts.get(i, 0) + 1) if parts.get(i) else [(piece(t),)]
@@ -113,10 +120,12 @@ def _splits(t: Token, k: int) -> list[tuple[Piece, ...]]:
     """``t``'s digits cut into ``k`` figures, none with a leading zero."""
     digits = t.text
     out: list[tuple[Piece, ...]] = []
-    for cuts in itertools.combinations(range(1, len(digits)), k - 1):
+    first = 2 if digits[0] in "+-" else 1  # a sign stays with the first figure
+    whole = digits.find(".") if "." in digits else len(digits)  # decimals stay with the last
+    for cuts in itertools.combinations(range(first, whole), k - 1):
         bounds = (0, *cuts, len(digits))
         texts = [digits[a:b] for a, b in itertools.pairwise(bounds)]
-        if any(len(x) > 1 and x[0] == "0" for x in texts):
+        if any(_leading_zero(x) for x in texts):
             continue
         out.append(
             tuple(
@@ -131,9 +140,11 @@ def number(form: Form, cell_id: str, p: Piece | None) -> Value:
     """A piece as a number for the arithmetic: an empty cell counts 0, as SUM counts it."""
     if p is None or p.empty:
         return 0
+    if p.text.isascii() and p.text.isdigit():
+        return int(p.text)  # the common case, thousands of times for run-together digits
     cell = form.cells[cell_id]
-    v = parse_value(_core(p.text), Kind(cell.type.value), unit=cell.unit).value
-    return v if isinstance(v, int | Decimal) else None
+    parsed = parse_value(_core(p.text), Kind(cell.type.value), unit=cell.unit)
+    return parsed.value if parsed.ok and isinstance(parsed.value, int | Decimal) else None
 
 
 def _core(text: str) -> str:
@@ -164,14 +175,18 @@ def row_values(form: Form, cells: tuple[str, ...], r: Reading) -> dict[str, Valu
 
 
 def within_row(form: Form, cells: tuple[str, ...], options: list[Reading]) -> list[Reading]:
-    """Readings that break no rule made of this row's cells alone (its 总计)."""
+    """Readings whose figures their cells can hold and that break no rule made of this row's
+    cells alone (its 总计)."""
     own = set(cells)
     rules = [i for i in form.instances if not i.uses_prev and _cells_of(i) <= own]
-    return [
-        r
-        for r in options
-        if all(fits(i, row_values(form, cells, r)) is not False for i in rules)
-    ]
+    out = []
+    for r in options:
+        values = row_values(form, cells, r)
+        if any(values[c] is None for c, p in zip(cells, r, strict=True) if p is not None):
+            continue  # a figure this cell cannot hold (a sign in a count, a fraction)
+        if all(fits(i, values) is not False for i in rules):
+            out.append(r)
+    return out
 
 
 def _cells_of(inst: Instance) -> set[str]:
@@ -189,50 +204,40 @@ class Open:
 
 def across_rows(form: Form, rows: list[Open], known: dict[str, Value]) -> dict[int, set[int]]:
     """For each open row, the readings that are part of some reading of all open rows that
-    breaks no rule; rows are searched together only where a rule links them."""
-    feasible: dict[int, set[int]] = {k: set() for k in range(len(rows))}
+    breaks no rule. Each rule is checked once the last open row it reads is chosen; the search
+    gives up (keeping every reading) past ``MAX_STEPS``."""
     cell_row = {c: k for k, r in enumerate(rows) for c in r.cells}
-    rules = [i for i in form.instances if not i.uses_prev and _cells_of(i) & set(cell_row)]
-    steps = 0
-    chosen: dict[int, int] = {}
+    due: dict[int, list[Instance]] = {}
+    for inst in form.instances:
+        involved = {cell_row[c] for c in _cells_of(inst) if c in cell_row}
+        if involved and not inst.uses_prev:
+            due.setdefault(max(involved), []).append(inst)
+    options = [[row_values(form, r.cells, o) for o in r.options] for r in rows]
+    feasible: dict[int, set[int]] = {k: set() for k in range(len(rows))}
+    chosen: list[int] = []
     values = dict(known)
+    steps = 0
 
-    def search(k: int) -> bool:
+    def search(k: int) -> None:
         nonlocal steps
-        steps += 1
-        if steps > MAX_STEPS:
-            return False
         if k == len(rows):
-            for row, option in chosen.items():
+            for row, option in enumerate(chosen):
                 feasible[row].add(option)
-            return True
-        ok = True
-        for j, option in enumerate(rows[k].options):
-            values.update(row_values(form, rows[k].cells, option))
-            chosen[k] = j
-            here = {c for c in rows[k].cells}
-            if all(_decided(i, values, here, cell_row, k) is not False for i in rules):
-                ok = search(k + 1) and ok
+            return
+        for j, vals in enumerate(options[k]):
+            steps += 1
             if steps > MAX_STEPS:
-                break
-        for c in rows[k].cells:
-            values.pop(c, None)
-        chosen.pop(k, None)
-        return ok and steps <= MAX_STEPS
+                return
+            values.update(vals)
+            if all(fits(i, values) is not False for i in due.get(k, ())):
+                chosen.append(j)
+                search(k + 1)
+                chosen.pop()
 
-    if not search(0):
+    search(0)
+    if steps > MAX_STEPS:
         return {k: set(range(len(r.options))) for k, r in enumerate(rows)}
     return feasible
-
-
-def _decided(
-    inst: Instance, values: dict[str, Value], here: set[str], cell_row: dict[str, int], k: int
-) -> bool | None:
-    """Check an instance once its last open row is chosen (row ``k``)."""
-    cells = _cells_of(inst)
-    if not cells & here or any(cell_row.get(c, -1) > k for c in cells):
-        return None
-    return fits(inst, values)
 
 
 def agreed(cells: tuple[str, ...], options: list[Reading]) -> dict[str, Piece | None]:
@@ -243,3 +248,8 @@ def agreed(cells: tuple[str, ...], options: list[Reading]) -> dict[str, Piece | 
         if len(seen) == 1:
             out[c] = options[0][k]
     return out
+
+
+def _leading_zero(text: str) -> bool:
+    digits = text.lstrip("+-")
+    return len(digits) > 1 and digits[0] == "0" and not digits.startswith("0.")

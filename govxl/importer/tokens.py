@@ -55,6 +55,8 @@ class Token:
     end: int
     line: int
     hit: Hit | None = None
+    glued: bool = False
+    """A figure with no space, bar or line end on one side: cells run together."""
 
     @property
     def dash(self) -> bool:
@@ -142,7 +144,10 @@ def _raw_tokens(doc: Doc, lex: Trie) -> list[Token]:
             continue
         end = _figure(text, i, out, lex)
         if end:
-            out.append(Token("value", text[i:end], i, end, doc.line_of(i)))
+            glued = (i > 0 and not _boundary(text[i - 1])) or (
+                end < n and not _boundary(text[end])
+            )
+            out.append(Token("value", text[i:end], i, end, doc.line_of(i), glued=glued))
             i = end
             continue
         j = i + 1
@@ -161,8 +166,10 @@ def _soft(text: str, j: int) -> bool:
 
 def _figure(text: str, i: int, before: list[Token], lex: Trie) -> int:
     """The end of a figure standing on its own at ``i``, or 0."""
-    prev_label = bool(before) and before[-1].kind == "label" and before[-1].end == i
-    if i > 0 and not prev_label and not _boundary(text[i - 1]):
+    glued = bool(before) and before[-1].end == i
+    prev_label = glued and before[-1].kind == "label"
+    signed = glued and before[-1].kind == "value" and text[i] in "+-"  # “351+339”
+    if i > 0 and not (prev_label or signed) and not _boundary(text[i - 1]):
         return 0
     for pattern in (NUMBER, DASH):
         m = pattern.match(text, i)
@@ -173,6 +180,8 @@ def _figure(text: str, i: int, before: list[Token], lex: Trie) -> int:
             end = _before_numbered_label(text, i, end, lex)
         if end == len(text) or _boundary(text[end]) or lex.match(text, end) is not None:
             return end
+        if pattern is NUMBER and _signed_next(text, end):
+            return end  # “351+339”: a change with its sign, run together after a figure
     return 0
 
 
@@ -180,10 +189,15 @@ def _boundary(ch: str) -> bool:
     return ch in SPACE or ch in BARS or ch in SOFT
 
 
+def _signed_next(text: str, end: int) -> bool:
+    return text[end] in "+-" and end + 1 < len(text) and text[end + 1].isdigit()
+
+
 def _before_numbered_label(text: str, i: int, end: int, lex: Trie) -> int:
-    """“00000004.保护第三方合法权益”: the 4 begins the next row's label, not the figures."""
+    """“00000004.保护第三方合法权益”, “0010001（六）其他处理”: a label that begins inside
+    what looked like a figure ends the figure there."""
     for k in range(i + 1, end):
-        if text[k].isdigit() and not text[k - 1] in ".．" and lex.match(text, k) is not None:
+        if text[k - 1] not in ".．" and not text[k].isspace() and lex.match(text, k) is not None:
             return k
     return end
 
