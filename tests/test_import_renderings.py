@@ -7,14 +7,21 @@ each figure that could not be placed is listed in a finding, never guessed.
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govxl.forms import load_form
-from govxl.importer.run import ImportResult, import_bytes
+from govxl.forms.returns import Return
+from govxl.importer.run import ImportResult, import_bytes, import_report
+from govxl.office import convert, find_soffice
+from govxl.report.render import render_report
 from govxl.samples import random_return
 from renderings import RENDERINGS, Fixture
 
@@ -54,3 +61,64 @@ def test_a_report_in_any_rendering_imports_the_figures_it_shows(rendering, form_
     assert res.ret.form.id == form_id
     assert (res.ret.year, res.ret.unit_name) == (YEAR[form_id], "某县某局")
     assert_imported(fx, res)
+
+
+# ---------------------------------------------------------------- PDF
+
+
+PDF_FORMS = [("gb2021", 1), ("gb2021", 2), ("gb2019", 3), ("jilin2020", 4)]
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Return, Path]]:
+    """Reports rendered as .docx by govxl and printed to PDF by LibreOffice, one batch."""
+    if find_soffice() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true 但未找到 LibreOffice（soffice）")
+        pytest.skip("LibreOffice (soffice) 未安装：无法由 .docx 生成 PDF")
+    root = tmp_path_factory.mktemp("pdf")
+    made = []
+    for form_id, seed in PDF_FORMS:
+        ret = random_return(load_form(form_id), random.Random(seed), year=YEAR[form_id], name="某县某局")
+        path = root / f"{form_id}-{seed}.docx"
+        path.write_bytes(render_report(ret, "docx"))
+        made.append((ret, path))
+    out = convert([p for _, p in made], root, "pdf")
+    return [(ret, out[p]) for ret, p in made]
+
+
+def _pdftotext(pdf: Path, mode: str) -> bytes:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) 未安装")
+    return subprocess.run(
+        ["pdftotext", f"-{mode}", str(pdf), "-"], check=True, capture_output=True
+    ).stdout
+
+
+def _page_heads(text: bytes, rng: random.Random) -> bytes:
+    """Flipbook pages: a running head and a page number between the lines of a table."""
+    lines = text.decode().split("\n")
+    for k in sorted(rng.sample(range(10, len(lines) - 5), 3), reverse=True):
+        lines[k:k] = ["", f"Page {k // 10} - 某县某局政府信息公开工作年度报告", f"— {k // 10} —", ""]
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.soffice
+@pytest.mark.parametrize("how", ["pdf", "layout", "raw"])
+def test_a_pdf_report_imports_from_the_file_and_from_pdftotext(pdfs, how):
+    for k, (ret, pdf) in enumerate(pdfs):
+        if how == "pdf":
+            res = import_report(pdf)
+        else:
+            text = _page_heads(_pdftotext(pdf, how), random.Random(k))
+            res = import_bytes(text, f"{pdf.stem}.txt")
+        assert (res.ret.form.id, res.ret.year, res.ret.unit_name) == (
+            ret.form.id,
+            ret.year,
+            "某县某局",
+        )
+        assert res.ret.values == ret.values, [f.message for f in res.findings][:5]
+        assert res.ret.info["signed"].replace(" ", "") == ret.info["signed"]
+        flat = {p: "".join(t.split()) for p, t in res.ret.texts.items()}
+        assert flat == {p: "".join(t.split()) for p, t in ret.texts.items()}
+        assert {f.code for f in res.findings} <= {"label-variant"}

@@ -202,7 +202,10 @@ class Aligner:
     def _settle(self, rows: list[tuple[RowRead, Open]], fixed: dict[str, Value]) -> None:
         if not rows:
             return
-        feasible = solve.across_rows(self.form, [o for _, o in rows], fixed)
+        if self._broken(fixed):  # the report's own figures do not add up: no rule can choose
+            feasible = {k: set(range(len(o.options))) for k, (_, o) in enumerate(rows)}
+        else:
+            feasible = solve.across_rows(self.form, [o for _, o in rows], fixed)
         for k, (read, o) in enumerate(rows):
             options = [o.options[j] for j in sorted(feasible[k])]
             if read.inferred:
@@ -218,6 +221,11 @@ class Aligner:
             self._commit(read, o.cells, sure)
             if len(sure) < len(o.cells):
                 self._ambiguous(read, o.cells, sure, len(options))
+
+    def _broken(self, fixed: dict[str, Value]) -> bool:
+        return any(
+            solve.fits(i, fixed) is False for i in self.form.instances if not i.uses_prev
+        )
 
     def _confirmed(self, cells: tuple[str, ...], r: Reading, fixed: dict[str, Value]) -> bool:
         values = {**fixed, **solve.row_values(self.form, cells, r)}
