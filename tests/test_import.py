@@ -148,7 +148,7 @@ def test_heading_variants_and_a_year_first_title():
     res = import_bytes(text.encode("utf-8"), "report.txt")
     assert (res.ret.year, res.ret.unit_name) == (2020, "绿园区正阳街道")
     assert res.ret.texts == import_report(SAMPLE).ret.texts
-    assert "missing-heading" not in _codes(res.findings)
+    assert "section-missing" not in _codes(res.findings)
 
 
 # ---------------------------------------------------------------- round trips

@@ -15,6 +15,7 @@ from govxl.check import tamper
 from govxl.check.findings import finding
 from govxl.check.plan import TablePlan, plan
 from govxl.check.result import ReadResult
+from govxl.check.evaluate import evaluate
 from govxl.check.rules import check_rules
 from govxl.forms import Form, form_ids, load_form
 from govxl.forms.compute import Value
@@ -253,6 +254,7 @@ def _read_into(
         _values(sheet, tp, ret, res, blank_as_zero)
     _texts(wb, form, ret)
     res.findings.extend(check_rules(ret, trusted, typed, file=name))
+    res.findings.extend(evaluate(ret, file=name))
 
 
 def _values(

@@ -16,6 +16,7 @@ from govxl.importer.normal import CELL
 from govxl.importer.source import UnreadableReport
 from govxl.importer.tokens import Line
 
+ADVICE = "请导入报告的 Word、网页或文字版本，或另存为未加密的 PDF 后再导入"
 MAX_PAGES = 200
 """Far more than a yearly report has (they run to 5–15 pages)."""
 
@@ -26,32 +27,40 @@ def parse_pdf(data: bytes) -> list[Line]:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFSyntaxError, ValueError, TypeError, KeyError) as e:
-        raise UnreadableReport(f"无法打开 PDF 文件（文件损坏或不是 PDF）：{e}") from None
-    except Exception as e:  # pdfminer raises its own kinds for encrypted or broken files
-        raise UnreadableReport(f"无法读取 PDF 文件（可能已加密或损坏）：{e}") from None
+        with pdf:
+            return _lines(pdf)
+    except UnreadableReport:
+        raise
+    except (PDFSyntaxError, ValueError, TypeError, KeyError):
+        raise UnreadableReport(f"无法打开 PDF 文件（文件损坏或不是 PDF）。{ADVICE}") from None
+    except Exception:  # pdfminer raises its own kinds for encrypted or broken files
+        raise UnreadableReport(f"无法读取 PDF 文件（可能已加密或损坏）。{ADVICE}") from None
+
+
+def _lines(pdf: Any) -> list[Line]:
+    if len(pdf.pages) > MAX_PAGES:
+        raise UnreadableReport(f"PDF 超过 {MAX_PAGES} 页，不像一份年度报告，请只导入年度报告本身")
     lines: list[Line] = []
-    with pdf:
-        if len(pdf.pages) > MAX_PAGES:
-            raise UnreadableReport(f"PDF 超过 {MAX_PAGES} 页，不像一份年度报告")
-        tables = 0
-        for page in pdf.pages:
-            found = page.find_tables()
-            items: list[tuple[float, list[Line]]] = []
-            for t in found:
-                tables += 1
-                items.append((t.bbox[1], _table(t.extract(), tables, page.page_number)))
-            outside = page
-            for t in found:
-                outside = outside.outside_bbox(t.bbox)
-            for k, tl in enumerate(outside.extract_text_lines()):
-                where = f"第 {page.page_number} 页第 {k + 1} 行"
-                items.append((tl["top"], [Line(tl["text"], where)]))
-            for _top, group in sorted(items, key=lambda x: x[0]):
-                lines += group
-            lines.append(Line("", f"第 {page.page_number} 页"))
+    tables = 0
+    for page in pdf.pages:
+        found = page.find_tables()
+        items: list[tuple[float, list[Line]]] = []
+        for t in found:
+            tables += 1
+            items.append((t.bbox[1], _table(t.extract(), tables, page.page_number)))
+        outside = page
+        for t in found:
+            outside = outside.outside_bbox(t.bbox)
+        for k, tl in enumerate(outside.extract_text_lines()):
+            where = f"第 {page.page_number} 页第 {k + 1} 行"
+            items.append((tl["top"], [Line(tl["text"], where)]))
+        for _top, group in sorted(items, key=lambda x: x[0]):
+            lines += group
+        lines.append(Line("", f"第 {page.page_number} 页"))
     if not any(line.text.strip() for line in lines):
-        raise UnreadableReport("PDF 中没有文字（可能是扫描图片），请先用文字识别（OCR）转换")
+        raise UnreadableReport(
+            "PDF 中没有文字（可能是扫描图片），请先用文字识别（OCR）软件转换，或导入报告的 Word、网页版本"
+        )
     return lines
 
 

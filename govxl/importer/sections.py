@@ -47,11 +47,22 @@ def find_layout(
     _title(doc, body_start, lay)
     found = {p for p, _ in parts}
     missing = [p.title for p in form.parts if p.id not in found]
+    order = [p.id for p in form.parts]
+    ranks = [order.index(p) for p, _ in parts]
+    if ranks != sorted(ranks):
+        shown = "、".join(p.split("、")[0] for p in (_title_of(form, pid) for pid, _ in parts))
+        lay.issues.append(
+            ImportIssue(
+                "warning",
+                "section-order",
+                f"报告各部分的顺序为“{shown}”，与年度报告格式规定的一至六的顺序不同",
+            )
+        )
     if missing:
         lay.issues.append(
             ImportIssue(
                 "warning",
-                "missing-heading",
+                "section-missing",
                 f"没有找到部分标题“{'”“'.join(missing)}”，相应部分的文字可能未导入",
             )
         )
@@ -75,6 +86,10 @@ def find_layout(
             lay.year = int(m.group(1))
     _check_identity(lay)
     return lay
+
+
+def _title_of(form: Form, part_id: str) -> str:
+    return next(p.title for p in form.parts if p.id == part_id)
 
 
 def _title(doc: Doc, body_start: int, lay: Layout) -> None:
