@@ -236,6 +236,44 @@ def html_wrapped(ret: Return, rng: random.Random) -> Fixture:
     return Fixture(page.encode(), "r.txt" if style == "txt" else "r.htm", _expected(ret))
 
 
+def metadata_first(ret: Return, rng: random.Random) -> Fixture:
+    """Metadata lines before the body, the title without its year (the year only in
+    “统计期限为…”), the unit only as 我局 in the text."""
+    doc = build_document(ret)
+    title = doc.title.replace(f"{ret.year}年", "")
+    period = f"本报告中所列数据的统计期限为{ret.year}年1月1日至{ret.year}年12月31日。"
+    lines = [
+        f"标题：{title}",
+        f"发布机构：{ret.unit_name}",
+        f"发布日期：{(ret.year or 2023) + 1}-01-20",
+        "",
+    ]
+    body = text_report(doc, lambda rows: [" | ".join(r) for r in rows], True)
+    body = body.replace(doc.title + "\n", title + "\n", 1)
+    body = body.replace("一、总体情况\n\n", f"一、总体情况\n\n{period}我局", 1)
+    return Fixture(("\n".join(lines) + body).encode(), "r.txt", _expected(ret))
+
+
+def tables_after_text(ret: Return, rng: random.Random) -> Fixture:
+    """The narrative parts first, then the tables numbered 一/二/三, so that “二、” heads
+    table 三."""
+    doc = build_document(ret)
+    text_sections = [s for s in doc.sections if s.table is None]
+    table_sections = [s for s in doc.sections if s.table is not None]
+    numerals = "一二三四五六"
+    lines = [doc.title, ""]
+    for k, sec in enumerate([*text_sections, *table_sections]):
+        n = k if sec.table is None else k - len(text_sections)
+        lines.append(numerals[n] + "、" + sec.title.split("、", 1)[1])
+        lines += list(sec.paragraphs)
+        if sec.table is not None:
+            lines += [" | ".join(r) for r in table_rows(sec.table, doc)]
+        lines.append("")
+    lines += [doc.unit, doc.signed]
+    data = "\n".join(lines).encode()
+    return Fixture(data, "r.txt", _expected(ret), findings={"section-order"})
+
+
 RENDERINGS: dict[str, Callable[[Return, random.Random], Fixture]] = {
     "bars": bars_on_one_line,
     "cells-on-lines": cells_on_lines,
@@ -244,4 +282,6 @@ RENDERINGS: dict[str, Callable[[Return, random.Random], Fixture]] = {
     "run-together": run_together,
     "markdown-from-pdf": markdown_from_pdf,
     "html-wrapped": html_wrapped,
+    "metadata-first": metadata_first,
+    "tables-after-text": tables_after_text,
 }

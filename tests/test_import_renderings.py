@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from govxl.forms import load_form
 from govxl.forms.returns import Return
+from govxl.check.evaluate import evaluate
 from govxl.importer.run import ImportResult, import_bytes, import_report
 from govxl.office import convert, find_soffice
 from govxl.report.render import render_report
@@ -45,7 +46,7 @@ def assert_imported(fx: Fixture, res: ImportResult) -> None:
         assert any(f.code in ("ambiguous", "unplaced") for f in res.findings)
     codes = {f.code for f in res.findings}
     assert fx.findings <= codes
-    unexpected = codes - fx.findings - LISTING - {"form-year", "label-variant", "row-by-order"}
+    unexpected = codes - fx.findings - LISTING - {"label-variant", "row-by-order"}
     assert not unexpected, [f.message for f in res.findings if f.code in unexpected]
 
 
@@ -122,3 +123,30 @@ def test_a_pdf_report_imports_from_the_file_and_from_pdftotext(pdfs, how):
         flat = {p: "".join(t.split()) for p, t in res.ret.texts.items()}
         assert flat == {p: "".join(t.split()) for p, t in ret.texts.items()}
         assert {f.code for f in res.findings} <= {"label-variant"}
+
+
+@pytest.mark.parametrize("rendering", ["bars", "markdown-from-pdf", "html-wrapped"])
+def test_a_2023_report_in_the_2019_layout_imports_and_says_the_template_is_outdated(rendering):
+    rng = random.Random(9)
+    ret = random_return(load_form("gb2019"), rng, year=2023, name="某县某局")
+    fx = RENDERINGS[rendering](ret, rng)
+    res = import_bytes(fx.data, fx.name)
+    assert (res.ret.form.id, res.ret.year) == ("gb2019", 2023)
+    assert res.ret.values == fx.expected
+    assert [f.code for f in res.findings if f.code == "form-year"] == ["form-year"]
+    assert "outdated-layout" in {f.code for f in evaluate(res.ret)}
+
+
+def test_the_seed_report_imports_every_figure_whatever_the_rendering():
+    """The real 正阳街道 report, its Word 纯文本 copy, pasted into one line with bars."""
+    seed = Path(__file__).resolve().parents[2] / "shared/seed/zhengyang-2020-report.txt"
+    if not seed.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true 但缺少正阳街道 2020 年度报告：{seed}")
+        pytest.skip(f"缺少正阳街道 2020 年度报告：{seed}")
+    first = import_report(seed)
+    text = seed.read_text(encoding="utf-8")
+    rows = [" | ".join(part.strip() for part in block.split("\n\t")) for block in text.split("\n\n")]
+    res = import_bytes("\n".join(rows).encode(), "r.txt")
+    assert res.ret.values == first.ret.values
+    assert res.ret.values["t2.other_services.change"] == -59

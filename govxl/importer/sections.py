@@ -70,15 +70,13 @@ def find_layout(
     if parts:
         spans.append((parts[-1][0], parts[-1][1].end, len(doc.text)))
     text_parts = {p.id for p in form.parts if p.kind == "text"}
-    last = form.parts[-1].id if form.parts else ""
-    for pid, a, b in spans:
-        if pid not in text_parts or pid in lay.texts:
-            continue
+    for k, (pid, a, b) in enumerate(spans):
         paras = _paragraphs(doc.text[a:b], joined)
-        if pid == last:
+        if k == len(spans) - 1:  # the closing follows the last part, whichever it is
             paras = _closing(paras, lay)
-        lay.texts[pid] = "\n".join(paras)
-    if last not in found:
+        if pid in text_parts and pid not in lay.texts:
+            lay.texts[pid] = "\n".join(paras)
+    if not spans:
         _closing(_paragraphs(doc.text[body_start:], joined), lay)
     if lay.year is None:
         m = PERIOD.search(doc.text)
@@ -104,6 +102,9 @@ def _title(doc: Doc, body_start: int, lay: Layout) -> None:
             if not unit:
                 unit = text[m.end() :].split("政府信息公开")[0].strip(' 《》“”"')
             lay.unit = unit
+        elif "政府信息公开工作年度报告" in text and len(text) <= 80:  # the year only in the text
+            lay.title, lay.year = text, None
+            lay.unit = text.split("政府信息公开")[0].strip(' 《》“”"')
 
 
 def _paragraphs(text: str, joined: bool) -> list[str]:

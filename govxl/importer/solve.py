@@ -25,7 +25,8 @@ from govxl.values import Kind, parse_value
 
 MAX_READINGS = 20_000
 """Beyond this many readings of one row the figures are left unplaced."""
-MAX_STEPS = 200_000
+MAX_STEPS = 30_000
+"""Steps of one search of linked rows before it gives up (a second or two)."""
 
 
 @dataclass(frozen=True)
@@ -204,16 +205,55 @@ class Open:
 
 def across_rows(form: Form, rows: list[Open], known: dict[str, Value]) -> dict[int, set[int]]:
     """For each open row, the readings that are part of some reading of all open rows that
-    breaks no rule. Each rule is checked once the last open row it reads is chosen; the search
-    gives up (keeping every reading) past ``MAX_STEPS``."""
+    breaks no rule. Rows no rule links are searched apart; each rule is checked once the last
+    open row it reads is chosen; a search gives up (keeping every reading) past ``MAX_STEPS``."""
     cell_row = {c: k for k, r in enumerate(rows) for c in r.cells}
-    due: dict[int, list[Instance]] = {}
+    links: list[tuple[Instance, set[int]]] = []
     for inst in form.instances:
         involved = {cell_row[c] for c in _cells_of(inst) if c in cell_row}
         if involved and not inst.uses_prev:
-            due.setdefault(max(involved), []).append(inst)
+            links.append((inst, involved))
+    feasible: dict[int, set[int]] = {}
+    for group in _components(len(rows), [rs for _, rs in links]):
+        rules = [(i, rs) for i, rs in links if rs <= set(group)]
+        feasible.update(_search(form, [rows[k] for k in group], group, rules, known))
+    return feasible
+
+
+def _components(n: int, links: list[set[int]]) -> list[list[int]]:
+    parent = list(range(n))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for rs in links:
+        first, *rest = sorted(rs)
+        for k in rest:
+            parent[root(k)] = root(first)
+    groups: dict[int, list[int]] = {}
+    for k in range(n):
+        groups.setdefault(root(k), []).append(k)
+    return list(groups.values())
+
+
+def _search(
+    form: Form,
+    rows: list[Open],
+    index: list[int],
+    rules: list[tuple[Instance, set[int]]],
+    known: dict[str, Value],
+) -> dict[int, set[int]]:
+    if not rules:
+        return {k: set(range(len(r.options))) for k, r in zip(index, rows, strict=True)}
+    at = {k: pos for pos, k in enumerate(index)}
+    due: dict[int, list[Instance]] = {}
+    for inst, involved in rules:
+        due.setdefault(max(at[k] for k in involved), []).append(inst)
     options = [[row_values(form, r.cells, o) for o in r.options] for r in rows]
-    feasible: dict[int, set[int]] = {k: set() for k in range(len(rows))}
+    feasible: list[set[int]] = [set() for _ in rows]
     chosen: list[int] = []
     values = dict(known)
     steps = 0
@@ -221,8 +261,8 @@ def across_rows(form: Form, rows: list[Open], known: dict[str, Value]) -> dict[i
     def search(k: int) -> None:
         nonlocal steps
         if k == len(rows):
-            for row, option in enumerate(chosen):
-                feasible[row].add(option)
+            for pos, option in enumerate(chosen):
+                feasible[pos].add(option)
             return
         for j, vals in enumerate(options[k]):
             steps += 1
@@ -236,8 +276,8 @@ def across_rows(form: Form, rows: list[Open], known: dict[str, Value]) -> dict[i
 
     search(0)
     if steps > MAX_STEPS:
-        return {k: set(range(len(r.options))) for k, r in enumerate(rows)}
-    return feasible
+        return {k: set(range(len(r.options))) for k, r in zip(index, rows, strict=True)}
+    return dict(zip(index, feasible, strict=True))
 
 
 def agreed(cells: tuple[str, ...], options: list[Reading]) -> dict[str, Piece | None]:
