@@ -99,7 +99,10 @@ def main() -> None:
     print("engine        s/report (median)   right   wrong   not placed")
     for name in engines:
         right, wrong, missed = totals[name]
-        print(f"{name:12}  {statistics.median(times[name]):8.3f}        {right:6} {wrong:7} {missed:9}")
+        print(
+            f"{name:12}  {statistics.median(times[name]):8.3f}"
+            f"        {right:6} {wrong:7} {missed:9}"
+        )
 
 
 if __name__ == "__main__":

@@ -149,7 +149,9 @@ def local_variants(ret: Return, rng: random.Random) -> Fixture:
         "本年制发件数": f"本年({year})制发件数",
         "现行有效件数": "现行有效件数 (历史累计)",
         "采购总金额": "采购总金额(万元,保留四位小数)",
-        "四、政府信息公开行政复议、行政诉讼情况": "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况",
+        "四、政府信息公开行政复议、行政诉讼情况": (
+            "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况"
+        ),
         "五、存在的主要问题及改进情况": "五、政府信息公开工作存在的主要问题及改进情况",
     }
     expected = _expected(ret)
@@ -195,7 +197,9 @@ def markdown_from_pdf(ret: Return, rng: random.Random) -> Fixture:
     text = re.sub(r"^(?=[一二三四五六]、)", "## ", text, flags=re.M)
     lines = text.split("\n")
     for k, line in enumerate(lines):
-        for n, name in enumerate(["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构"]):
+        for n, name in enumerate(
+            ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构"]
+        ):
             line = re.sub(rf"(?<=\| )[^|]*{name}(?= \|)", f"数据{n + 1}", line)
         lines[k] = line
     header = next((k for k, line in enumerate(lines) if "数据1" in line), None)
@@ -220,8 +224,8 @@ def html_wrapped(ret: Return, rng: random.Random) -> Fixture:
     """A page kept in a JavaScript string, a .txt holding HTML, Word's HTML with header spans
     that do not line up, site chrome before the report."""
     page = render_report(ret, "html").decode()
-    page = page.replace(" colspan=\"", rng.choice([' colspan="', ' data-x="1" colspan="']))
-    page = re.sub(r'colspan="(\d+)"', lambda m: f'colspan="{int(m.group(1)) + 1}"', page, 2)
+    page = page.replace(' colspan="', rng.choice([' colspan="', ' data-x="1" colspan="']))
+    page = re.sub(r'colspan="(\d+)"', lambda m: f'colspan="{int(m.group(1)) + 1}"', page, count=2)
     chrome = (
         "<nav><a>首页</a><a>政府信息公开年报</a><a>2022年政府信息公开工作年度报告</a></nav>"
         "<div>标题：" + build_document(ret).title + "</div><div>发布日期：2024-01-20</div>"

@@ -25,7 +25,9 @@ YEAR = {"gb2019": 2019, "gb2021": 2023, "jilin2020": 2020}
 
 
 def _ret(form_id: str = "gb2021", seed: int = 5) -> Return:
-    return random_return(load_form(form_id), random.Random(seed), year=YEAR[form_id], name="某县某局")
+    return random_return(
+        load_form(form_id), random.Random(seed), year=YEAR[form_id], name="某县某局"
+    )
 
 
 def _codes(found) -> list[str]:  # type: ignore[no-untyped-def]
@@ -115,7 +117,9 @@ def test_cli_import_with_previous_checks_carry_over_and_copied_text(tmp_path: Pa
     before, now = _ret(seed=3), _ret(seed=4)
     now.year = 2024
     before.texts = dict(now.texts)
-    before.texts["p1"] = now.texts["p1"] = "本年度，本局认真贯彻落实条例，主动公开政府信息，依法办理申请。" * 2
+    before.texts["p1"] = now.texts["p1"] = (
+        "本年度，本局认真贯彻落实条例，主动公开政府信息，依法办理申请。" * 2
+    )
     (tmp_path / "2023.md").write_bytes(render_report(before, "md"))
     (tmp_path / "2024.md").write_bytes(render_report(now, "md"))
     args = ["import", str(tmp_path / "2024.md"), "-o", str(tmp_path / "out.xlsx")]
@@ -124,7 +128,11 @@ def test_cli_import_with_previous_checks_carry_over_and_copied_text(tmp_path: Pa
     codes = {f["code"] for f in data["evaluation"]}
     assert "copied-text" in codes
     carried = [f for f in data["evaluation"] if f["rule"].startswith("R6[")]
-    differs = [c for c in ("natural", "total") if now.values.get(f"t3.r2.{c}") != before.all_values()[f"t3.r4.{c}"]]
+    differs = [
+        c
+        for c in ("natural", "total")
+        if now.values.get(f"t3.r2.{c}") != before.all_values()[f"t3.r4.{c}"]
+    ]
     assert bool(carried) == bool(differs)
     assert r.exit_code == 1
     r = CliRunner().invoke(app, [*args, "--explain"])

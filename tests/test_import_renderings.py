@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from renderings import RENDERINGS, Fixture
 
+from govxl.check.evaluate import evaluate
 from govxl.forms import load_form
 from govxl.forms.returns import Return
-from govxl.check.evaluate import evaluate
 from govxl.importer.run import ImportResult, import_bytes, import_report
 from govxl.office import convert, find_soffice
 from govxl.report.render import render_report
 from govxl.samples import random_return
-from renderings import RENDERINGS, Fixture
 
 YEAR = {"gb2019": 2019, "gb2021": 2023, "jilin2020": 2020}
 LISTING = {"unplaced", "ambiguous", "missing", "missing-table"}
@@ -80,7 +80,9 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Return, Path]]:
     root = tmp_path_factory.mktemp("pdf")
     made = []
     for form_id, seed in PDF_FORMS:
-        ret = random_return(load_form(form_id), random.Random(seed), year=YEAR[form_id], name="某县某局")
+        ret = random_return(
+            load_form(form_id), random.Random(seed), year=YEAR[form_id], name="某县某局"
+        )
         path = root / f"{form_id}-{seed}.docx"
         path.write_bytes(render_report(ret, "docx"))
         made.append((ret, path))
@@ -100,7 +102,12 @@ def _page_heads(text: bytes, rng: random.Random) -> bytes:
     """Flipbook pages: a running head and a page number between the lines of a table."""
     lines = text.decode().split("\n")
     for k in sorted(rng.sample(range(10, len(lines) - 5), 3), reverse=True):
-        lines[k:k] = ["", f"Page {k // 10} - 某县某局政府信息公开工作年度报告", f"— {k // 10} —", ""]
+        lines[k:k] = [
+            "",
+            f"Page {k // 10} - 某县某局政府信息公开工作年度报告",
+            f"— {k // 10} —",
+            "",
+        ]
     return "\n".join(lines).encode()
 
 
@@ -146,7 +153,9 @@ def test_the_seed_report_imports_every_figure_whatever_the_rendering():
         pytest.skip(f"缺少正阳街道 2020 年度报告：{seed}")
     first = import_report(seed)
     text = seed.read_text(encoding="utf-8")
-    rows = [" | ".join(part.strip() for part in block.split("\n\t")) for block in text.split("\n\n")]
+    rows = [
+        " | ".join(part.strip() for part in block.split("\n\t")) for block in text.split("\n\n")
+    ]
     res = import_bytes("\n".join(rows).encode(), "r.txt")
     assert res.ret.values == first.ret.values
     assert res.ret.values["t2.other_services.change"] == -59

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from govxl.check.findings import Finding, finding
 from govxl.forms import Form
 from govxl.forms.compute import Value, is_number
+from govxl.forms.layout import a1
 from govxl.forms.returns import Return
 from govxl.forms.workbook import SHEET_TEXT, text_cells
-from govxl.forms.layout import a1
 
 SIMILAR = 0.8
 """Share of a part's 5-character pieces found in last year's same part: above it, copied."""
@@ -44,14 +45,20 @@ def _claim(words: str, cells: tuple[str, ...], what: str) -> Claim:
 
 
 def _rows(form: Form, prefix: str) -> tuple[str, ...]:
-    return tuple(c.id for c in form.table_cells("t3") if c.column == "total" and c.row.startswith(prefix))
+    return tuple(
+        c.id for c in form.table_cells("t3") if c.column == "total" and c.row.startswith(prefix)
+    )
 
 
 def claims(form: Form) -> list[Claim]:
     """The statements a report's text makes about its tables, for this form's cells."""
     have = set(form.cells)
     found = [
-        _claim(r"(?:本年(?:度)?)?(?:共)?(?:新收|收到|受理)[^，。；]{0,12}?申请", ("t3.r1.total",), "本年新收申请"),
+        _claim(
+            r"(?:本年(?:度)?)?(?:共)?(?:新收|收到|受理)[^，。；]{0,12}?申请",
+            ("t3.r1.total",),
+            "本年新收申请",
+        ),
         _claim(r"上年结转[^，。；]{0,10}?", ("t3.r2.total",), "上年结转申请"),
         _claim(r"予以公开", ("t3.r3_1.total",), "予以公开"),
         _claim(r"部分公开", ("t3.r3_2.total",), "部分公开"),
@@ -95,9 +102,10 @@ def _text_parts(ret: Return) -> Iterator[tuple[str, str]]:
 
 
 def _sum(values: dict[str, Value], cells: tuple[str, ...]) -> int | None:
-    if not all(is_number(values.get(c)) for c in cells):
+    numbers = [values.get(c) for c in cells]
+    if not all(isinstance(v, int | Decimal) for v in numbers):
         return None
-    return sum(int(values[c]) for c in cells)  # type: ignore[arg-type]
+    return sum(int(v) for v in numbers if isinstance(v, int | Decimal))
 
 
 def text_against_tables(ret: Return, file: str = "") -> Iterator[Finding]:
@@ -154,7 +162,9 @@ def required_content(ret: Return, file: str = "") -> Iterator[Finding]:
     """五 and 六 written; fees the tables show reported in 六."""
     texts = dict(_text_parts(ret))
     for part_id in ("p5", "p6"):
-        if part_id in texts and "".join(texts[part_id].split()) in EMPTY - ({"无", "无。"} if part_id == "p6" else set()):
+        if part_id in texts and "".join(texts[part_id].split()) in EMPTY - (
+            {"无", "无。"} if part_id == "p6" else set()
+        ):
             title = next(p.title for p in ret.form.parts if p.id == part_id)
             yield finding(
                 "section-empty",
@@ -167,8 +177,8 @@ def required_content(ret: Return, file: str = "") -> Iterator[Finding]:
         if not any(w in texts["p6"] for w in FEE_WORDS):
             yield finding(
                 "fees-not-reported",
-                f"表三中有 {unpaid} 件因申请人逾期未缴纳费用而不再处理的申请，说明本年收取过信息处理费，"
-                "但“六、其他需要报告的事项”中没有说明信息处理费的收取情况，请补充。",
+                f"表三中有 {unpaid} 件因申请人逾期未缴纳费用而不再处理的申请，"
+                "说明本年收取过信息处理费，但“六、其他需要报告的事项”中没有说明信息处理费的收取情况，请补充。",
                 value=str(unpaid),
                 file=file,
                 **_where(ret, "p6"),

@@ -12,10 +12,10 @@ from functools import cache
 from pathlib import Path
 
 from govxl.check import tamper
+from govxl.check.evaluate import evaluate
 from govxl.check.findings import finding
 from govxl.check.plan import TablePlan, plan
 from govxl.check.result import ReadResult
-from govxl.check.evaluate import evaluate
 from govxl.check.rules import check_rules
 from govxl.forms import Form, form_ids, load_form
 from govxl.forms.compute import Value

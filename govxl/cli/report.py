@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
+from govxl.check.evaluate import evaluate
+from govxl.check.findings import Finding
 from govxl.check.read import UnreadableReturn, read_return
+from govxl.check.rules import check_previous
 from govxl.cli import console
 from govxl.cli.app import UsageError, app, fail
 from govxl.fileio import OutputError, atomic_write
-from govxl.check.evaluate import evaluate
-from govxl.check.findings import Finding
-from govxl.check.rules import check_previous
 from govxl.forms.returns import Return
 from govxl.importer.run import (
     ImportResult,
@@ -120,6 +120,8 @@ def _show(
     rows = findings_as_rows(result)
     rows += [(f.severity.zh, f.where, f.code, f.message) for f in checked]
     if rows:
-        console.table(f"导入 {source.name} 时发现的问题", ("类别", "位置", "单元格/代码", "说明"), rows)
+        console.table(
+            f"导入 {source.name} 时发现的问题", ("类别", "位置", "单元格/代码", "说明"), rows
+        )
     else:
         console.info("✓ 未发现问题。")

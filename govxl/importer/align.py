@@ -132,7 +132,7 @@ class Aligner:
         """Of the things a label is (总计 heads tables 三 and 四), the one in this table."""
         fitting = sorted((k for k in keys if k.kind in kinds), key=lambda k: str(k.table))
         here = [k for k in fitting if k.table == self.table]
-        return (here or fitting or [None])[0]
+        return (here or fitting)[0] if fitting else None
 
     def _switches(self, tok: Token) -> bool:
         """Another table's header starts that table, unless it is a short word (其他, 总计)
@@ -223,9 +223,7 @@ class Aligner:
                 self._ambiguous(read, o.cells, sure, len(options))
 
     def _broken(self, fixed: dict[str, Value]) -> bool:
-        return any(
-            solve.fits(i, fixed) is False for i in self.form.instances if not i.uses_prev
-        )
+        return any(solve.fits(i, fixed) is False for i in self.form.instances if not i.uses_prev)
 
     def _confirmed(self, cells: tuple[str, ...], r: Reading, fixed: dict[str, Value]) -> bool:
         values = {**fixed, **solve.row_values(self.form, cells, r)}
@@ -253,7 +251,11 @@ class Aligner:
             else:
                 self.out.placed[cell] = p
         for t in read.slots:
-            if t.kind in ("value", "cell") and id(t) not in used and not self._split_used(t, chosen):
+            if (
+                t.kind in ("value", "cell")
+                and id(t) not in used
+                and not self._split_used(t, chosen)
+            ):
                 self.out.unplaced.append(Unplaced(t, self._row_name(read) + "中无法确定其位置"))
         if read.inferred:
             self.out.notes.append(
@@ -298,8 +300,11 @@ class Aligner:
                     if t.kind == "value":
                         first = self.doc.where(seen[key].slots[0].start)
                         self.out.unplaced.append(
-                            Unplaced(t, f"{self._row_name(r)}在报告中重复出现，已采用第一次出现"
-                                     f"（{first}）的数字")
+                            Unplaced(
+                                t,
+                                f"{self._row_name(r)}在报告中重复出现，已采用第一次出现"
+                                f"（{first}）的数字",
+                            )
                         )
                 continue
             seen[key] = r
@@ -327,7 +332,8 @@ class Aligner:
                 out.append(read)
                 continue
             out.append(RowRead(read.table, read.row, read.label, groups[0]))
-            out += [RowRead(read.table, r, None, line, True) for r, line in zip(between, lines)]
+            pairs = zip(between, lines, strict=True)
+            out += [RowRead(read.table, r, None, line, True) for r, line in pairs]
         return out
 
 

@@ -80,7 +80,8 @@ def identity(form: Form, year: int | None, foreign: list[Token], doc: Doc) -> li
             ImportIssue(
                 "warning",
                 "form-year",
-                f"{year} 年度的报告使用了“{form.title}”，该格式适用于 {span} 年度（表格模板已过时）",
+                f"{year} 年度的报告使用了“{form.title}”，"
+                f"该格式适用于 {span} 年度（表格模板已过时）",
             )
         )
     labels = sorted({t.hit.label for t in foreign if t.hit is not None})

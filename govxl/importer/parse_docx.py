@@ -3,7 +3,8 @@
 The document body is walked in order (content controls included) and reduced to lines for the
 token stream: a paragraph each, a table row with its cells. A ``w:vMerge`` continuation is the
 lower part of a vertically merged cell — it is left out, exactly as an HTML ``rowspan`` leaves
-out the cell it covers. A table holding other tables is page layout: its cells are read as ordinary content.
+out the cell it covers. A table holding other tables is page layout: its cells are read as
+ordinary content.
 The zip is checked before python-docx opens it (size and expansion ratio), and python-docx's
 XML parser does not resolve entities.
 """

@@ -2,7 +2,8 @@
 
 Reduced to lines — a paragraph each, or a table row with its cells — for the token stream; the
 ``rowspan``/``colspan`` of the cells do not matter there (Word's exported HTML gets them wrong),
-only their order. Parsed with the standard library's ``html.parser`` into a small tree — tolerant of the unclosed
+only their order. Parsed with the standard library's ``html.parser`` into a small tree —
+tolerant of the unclosed
 ``<p>``, ``<td>`` and ``<tr>`` that site editors produce, and bounded (size, node count, depth)
 so that a hostile page cannot exhaust memory or recursion. Scripts, styles and the ``<head>``
 are never read as text. A table that holds other tables is page layout, not data: its contents

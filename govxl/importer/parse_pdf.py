@@ -59,7 +59,8 @@ def _lines(pdf: Any) -> list[Line]:
         lines.append(Line("", f"第 {page.page_number} 页"))
     if not any(line.text.strip() for line in lines):
         raise UnreadableReport(
-            "PDF 中没有文字（可能是扫描图片），请先用文字识别（OCR）软件转换，或导入报告的 Word、网页版本"
+            "PDF 中没有文字（可能是扫描图片），"
+            "请先用文字识别（OCR）软件转换，或导入报告的 Word、网页版本"
         )
     return lines
 

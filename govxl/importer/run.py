@@ -135,7 +135,9 @@ def cell_name(form: Form, cell: Cell, year: int | None) -> str:
 
 def _alignment_issues(form: Form, doc: Doc, al: Alignment) -> list[ImportIssue]:
     out = [
-        ImportIssue("error", "unplaced", f"“{u.token.text[:30]}”{u.why}，未导入", doc.where(u.token.start))
+        ImportIssue(
+            "error", "unplaced", f"“{u.token.text[:30]}”{u.why}，未导入", doc.where(u.token.start)
+        )
         for u in al.unplaced
     ]
     for code, message, tok in al.notes:
@@ -199,7 +201,9 @@ def _read(
         for prob in parsed.problems:
             if prob.code == "number-as-text" and PLAIN_NUMBER.fullmatch(core.strip()):
                 continue
-            issues.append(ImportIssue(prob.severity, prob.code, f"{name}：{prob.message}", where, cid))
+            issues.append(
+                ImportIssue(prob.severity, prob.code, f"{name}：{prob.message}", where, cid)
+            )
         printed[cid] = parsed.value
     return printed, sources
 

@@ -25,7 +25,9 @@ _DIGITS = "0-9０-９〇零一二三四五六七八九十○Ｏ"
 DATE = re.compile(rf"[{_DIGITS}]{{4}}\s*年\s*[{_DIGITS}]{{1,3}}\s*月\s*[{_DIGITS}]{{1,3}}\s*日")
 _END_PUNCT = "。；;，,：:！!？?"
 _NOT_A_UNIT = {"无", "暂无", "没有", "无。"}
-_NEW_PARA = re.compile(r"^\s{2,}|^[（(]?[一二三四五六七八九十\d]+[)）、.．]|^[一二三四五六七八九十]是")
+_NEW_PARA = re.compile(
+    r"^\s{2,}|^[（(]?[一二三四五六七八九十\d]+[)）、.．]|^[一二三四五六七八九十]是"
+)
 
 
 @dataclass
@@ -39,9 +41,7 @@ class Layout:
     issues: list[ImportIssue] = field(default_factory=list)
 
 
-def find_layout(
-    form: Form, doc: Doc, parts: list[tuple[str, Token]], *, joined: bool
-) -> Layout:
+def find_layout(form: Form, doc: Doc, parts: list[tuple[str, Token]], *, joined: bool) -> Layout:
     lay = Layout()
     body_start = parts[0][1].start if parts else len(doc.text)
     _title(doc, body_start, lay)
@@ -66,7 +66,9 @@ def find_layout(
                 f"没有找到部分标题“{'”“'.join(missing)}”，相应部分的文字可能未导入",
             )
         )
-    spans = [(pid, tok.end, nxt.start) for (pid, tok), (_, nxt) in zip(parts, parts[1:])]
+    spans = [
+        (pid, tok.end, nxt.start) for (pid, tok), (_, nxt) in zip(parts, parts[1:], strict=False)
+    ]
     if parts:
         spans.append((parts[-1][0], parts[-1][1].end, len(doc.text)))
     text_parts = {p.id for p in form.parts if p.kind == "text"}

@@ -92,7 +92,7 @@ def _expand(s: list[Token], n: int) -> Iterator[Reading]:
         blanks = extra[-1]
         if blanks and any(t.glued for t in s):
             continue  # cells ran together: none was left out, they are in the digits
-        parts = {i: e for i, e in zip(runs, extra, strict=False)}
+        parts = dict(zip(runs, extra, strict=False))
         per_slot = [
             _splits(t, parts.get(i, 0) + 1) if parts.get(i) else [(piece(t),)]
             for i, t in enumerate(s)
@@ -156,9 +156,7 @@ def _core(text: str) -> str:
     return text
 
 
-def fits(
-    inst: Instance, values: Mapping[str, Value], cells: set[str] | None = None
-) -> bool | None:
+def fits(inst: Instance, values: Mapping[str, Value], cells: set[str] | None = None) -> bool | None:
     """Does the instance hold for these values? None when a cell it reads is unknown."""
     needed = set(inst.refs) | ({inst.target} if inst.target else set())
     if any(c.startswith("prev.") for c in needed):
@@ -215,6 +213,7 @@ def across_rows(form: Form, rows: list[Open], known: dict[str, Value]) -> dict[i
             links.append((inst, involved))
     feasible: dict[int, set[int]] = {}
     for group in _components(len(rows), [rs for _, rs in links]):
+        group.sort(key=lambda k: len(rows[k].options))  # the most certain rows first
         rules = [(i, rs) for i, rs in links if rs <= set(group)]
         feasible.update(_search(form, [rows[k] for k in group], group, rules, known))
     return feasible

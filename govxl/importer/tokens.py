@@ -144,9 +144,7 @@ def _raw_tokens(doc: Doc, lex: Trie) -> list[Token]:
             continue
         end = _figure(text, i, out, lex)
         if end:
-            glued = (i > 0 and not _boundary(text[i - 1])) or (
-                end < n and not _boundary(text[end])
-            )
+            glued = (i > 0 and not _boundary(text[i - 1])) or (end < n and not _boundary(text[end]))
             out.append(Token("value", text[i:end], i, end, doc.line_of(i), glued=glued))
             i = end
             continue
