@@ -15,6 +15,8 @@ from govxl.check.findings import finding
 from govxl.check.read import ReadResult, sha256_of
 from govxl.check.rules import check_rules
 from govxl.forms.layout import layout
+from govxl.importer.run import import_report
+from govxl.importer.source import UnreadableReport
 
 PASSED_ON = {"section-missing", "section-order"}
 """Import findings that are evaluator findings of their own."""
@@ -34,9 +36,6 @@ VALUE_CODES = {
 
 
 def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
-    from govxl.importer.run import import_report
-    from govxl.importer.source import UnreadableReport
-
     name = label or path.name
     res = ReadResult(path)
     try:

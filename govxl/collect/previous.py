@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from govxl.check.summary import read_detail
 from govxl.collect.run import read_all
 from govxl.collect.scan import scan
 from govxl.forms.compute import Value
@@ -28,8 +29,6 @@ def load_previous(path: Path) -> dict[str, dict[str, Value]]:
         if ret is None:
             continue
         if ret.kind == "summary":
-            from govxl.check.summary import read_detail
-
             out.update(read_detail(res.path))
         if ret.unit_code:
             out[ret.unit_code] = ret.all_values()

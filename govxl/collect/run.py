@@ -11,6 +11,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -18,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from govxl.check.findings import Finding, finding
+from govxl.check.read import inspect_file, wanted_sheets
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_previous
+from govxl.collect.imported import inspect_report
 from govxl.collect.scan import Entry, scan
 from govxl.collect.status import Status, Use
 from govxl.forms import Severity
@@ -128,14 +131,6 @@ def _file_dict(f: FileResult) -> dict[str, Any]:
     }
 
 
-def inspect_file(path: Path, **kw: Any) -> ReadResult:
-    """:func:`govxl.check.read.inspect_file`, imported on first use: only the processes that
-    read workbooks load the reader."""
-    from govxl.check.read import inspect_file as inspect
-
-    return inspect(path, **kw)
-
-
 def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
     if entry.problem:
         res = ReadResult(entry.path)
@@ -149,8 +144,6 @@ def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
         )
         return res
     if entry.kind == "report":
-        from govxl.collect.imported import inspect_report
-
         return inspect_report(entry.path, label=entry.relative)
     return inspect_file(entry.path, blank_as_zero=blank_as_zero, label=entry.relative)
 
@@ -172,10 +165,6 @@ def read_all(
                 progress(i, len(entries))
             yield r
         return
-    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only when it is used
-
-    from govxl.check.read import wanted_sheets
-
     wanted_sheets()  # load the reader and the forms once, here: the workers inherit them (fork)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for i, r in enumerate(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govxl.check.findings import Finding
+from govxl.check.read import inspect_file
 from govxl.check.result import ReadResult
 from govxl.check.summary import Contribution, read_contributions
 from govxl.collect.cache import CACHE, finding_from_dict, read_cache
@@ -102,8 +103,6 @@ def gather(
             for entry, res in zip(entries, read_all(entries, progress=progress), strict=True):
                 _take(res, entry.relative, include_errors, out, results)
         elif src.is_file():
-            from govxl.check.read import inspect_file
-
             _take(inspect_file(src), src.name, include_errors, out, results)
         else:
             raise MergeError(f"找不到汇总来源：{src}")
@@ -188,8 +187,7 @@ def _from_collect_output(
                 [finding_from_dict(x) for x in f["findings"]],
             )
         else:
-            from govxl.check.read import inspect_file  # not cached: read it again
-
+            # not cached: read it again
             res = inspect_file(path, label=f["file"])
         if res.sha256 != f["sha256"]:
             raise MergeError(f"{f['file']} 在审核之后被改动过或已移走，请重新运行 govxl collect。")
