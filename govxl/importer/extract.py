@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from govxl.importer.parse_html import parse_html
+from govxl.importer.parse_pdf import parse_pdf
 from govxl.importer.source import UnreadableReport, decode_text
 from govxl.importer.tokens import Line
 from govxl.mdtext import md_unescape
@@ -33,17 +35,13 @@ def extract(data: bytes, name: str) -> tuple[list[Line], str]:
     if suffix in (".doc", ".wps"):
         raise UnreadableReport("不支持旧版 Word（.doc/.wps）文件，请另存为 .docx 后再导入")
     if suffix == ".pdf" or data[:5] == b"%PDF-":
-        from govxl.importer.parse_pdf import parse_pdf
-
         return parse_pdf(data), "pdf"
     if suffix == ".docx" or data[:2] == b"PK":
-        from govxl.importer.parse_docx import parse_docx
+        from govxl.importer.parse_docx import parse_docx  # python-docx and lxml: only for Word
 
         return parse_docx(data), "docx"
     text = decode_text(data)
     if suffix in (".html", ".htm", ".xhtml") or len(_HTML.findall(text[:200_000])) >= 3:
-        from govxl.importer.parse_html import parse_html
-
         return parse_html(_js_page(text) or text), "html"
     if suffix in (".md", ".markdown"):
         return markdown_lines(text), "md"
