@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from govxl.check.evaluate import evaluate, similarity
 from govxl.check.read import inspect_file
 from govxl.cli import app
+from govxl.collect.imported import inspect_report
 from govxl.forms import load_form
 from govxl.forms.returns import Return
 from govxl.importer.run import import_bytes
@@ -49,14 +50,14 @@ def test_figures_in_the_text_that_the_tables_contradict(route):
     )
     ret.values["t4.cases.review_pending"] = 2
     found = evaluate(_imported(ret) if route == "imported" else ret)
-    bad = [f for f in found if f.code == "text-contradicts-table"]
+    bad = [f for f in found if f.code == "text-vs-tables"]
     assert [(f.value, f.expected) for f in bad if f.value] == [(str(received + 750), str(received))]
     assert any("复议均获维持" in f.message for f in bad)
     assert all(f.sheet == "文字部分" and f.row_label == "一、总体情况" for f in bad)
     ret.texts["p1"] = f"本年度共受理政府信息公开申请{received}件，其中予以公开{opened}件。"
     ret.values["t4.cases.review_pending"] = 0
     ret.values["t4.cases.review_corrected"] = ret.values["t4.cases.review_other"] = 0
-    assert "text-contradicts-table" not in _codes(evaluate(ret))
+    assert "text-vs-tables" not in _codes(evaluate(ret))
 
 
 def test_parts_five_and_six_must_say_something_and_fees_go_in_six():
@@ -72,10 +73,33 @@ def test_parts_five_and_six_must_say_something_and_fees_go_in_six():
     assert _codes(evaluate(ret)) == []
 
 
+def test_a_units_text_left_all_to_the_district_is_not_an_empty_part_of_a_report():
+    ret = _ret("gb2021")
+    ret.texts = {}
+    for cell in ret.form.table_cells("t3"):
+        if cell.row == "r3_6_2" and not cell.computed:
+            ret.values[cell.id] = 0
+    assert evaluate(ret) == []
+    assert _codes(evaluate(ret, published=True)) == ["section-empty", "section-empty"]
+
+
+def test_parts_missing_or_out_of_order_in_an_imported_report(tmp_path):
+    ret = _ret("gb2021")
+    text = render_report(ret, "md").decode()
+    five = text[text.index("## 五、") : text.index("## 六、")]
+    moved = text.replace(five, "").replace("## 二、", five + "## 二、")
+    (tmp_path / "moved.md").write_text(moved, encoding="utf-8")
+    (tmp_path / "cut.md").write_text(text.replace("## 五、存在的主要问题及改进情况", ""), "utf-8")
+    moved_codes = {f.code for f in inspect_report(tmp_path / "moved.md").findings}
+    cut_codes = {f.code for f in inspect_report(tmp_path / "cut.md").findings}
+    assert "section-order" in moved_codes and "section-order" not in cut_codes
+    assert "section-missing" in cut_codes and "section-missing" not in moved_codes
+
+
 def test_a_2023_report_in_the_2019_layout_is_outdated():
     ret = random_return(load_form("gb2019"), random.Random(1), year=2023, name="某局")
-    assert "outdated-layout" in _codes(evaluate(_imported(ret)))
-    assert "outdated-layout" not in _codes(evaluate(_ret("gb2019")))
+    assert "outdated-layout" in _codes(evaluate(_imported(ret), published=True))
+    assert "outdated-layout" not in _codes(evaluate(_ret("gb2019"), published=True))
 
 
 def test_text_copied_from_last_year_is_named_per_part():
@@ -109,7 +133,7 @@ def test_a_workbook_returns_text_is_checked_as_a_report_would_be(tmp_path):
     ret.texts["p1"] = f"本年度共收到政府信息公开申请{int(ret.all_values()['t3.r1.total']) + 1}件。"  # type: ignore[arg-type]
     path = tmp_path / "return.xlsx"
     path.write_bytes(render(ret))
-    found = [f for f in inspect_file(path).findings if f.code == "text-contradicts-table"]
+    found = [f for f in inspect_file(path).findings if f.code == "text-vs-tables"]
     assert len(found) == 1 and found[0].sheet == "文字部分" and found[0].cell
 
 

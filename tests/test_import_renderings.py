@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from renderings import RENDERINGS, Fixture
 
 from govxl.check.evaluate import evaluate
+from govxl.collect.imported import inspect_report
+from govxl.collect.scan import scan
 from govxl.forms import load_form
 from govxl.forms.returns import Return
 from govxl.importer.run import ImportResult, import_bytes, import_report
@@ -141,7 +143,7 @@ def test_a_2023_report_in_the_2019_layout_imports_and_says_the_template_is_outda
     assert (res.ret.form.id, res.ret.year) == ("gb2019", 2023)
     assert res.ret.values == fx.expected
     assert [f.code for f in res.findings if f.code == "form-year"] == ["form-year"]
-    assert "outdated-layout" in {f.code for f in evaluate(res.ret)}
+    assert "outdated-layout" in {f.code for f in evaluate(res.ret, published=True)}
 
 
 def test_the_seed_report_imports_every_figure_whatever_the_rendering():
@@ -159,3 +161,16 @@ def test_the_seed_report_imports_every_figure_whatever_the_rendering():
     res = import_bytes("\n".join(rows).encode(), "r.txt")
     assert res.ret.values == first.ret.values
     assert res.ret.values["t2.other_services.change"] == -59
+
+
+@pytest.mark.soffice
+def test_collect_imports_a_pdf_report_in_an_inbox(pdfs, tmp_path):
+    ret, pdf = pdfs[0]
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "某县某局2023年报告.pdf").write_bytes(pdf.read_bytes())
+    entries, ignored = scan(inbox, reports=True)
+    assert [(e.relative, e.kind) for e in entries] == [("某县某局2023年报告.pdf", "report")]
+    res = inspect_report(entries[0].path, label=entries[0].relative)
+    assert res.ret is not None and res.ret.values == ret.values
+    assert [f.code for f in res.findings] == ["imported"]

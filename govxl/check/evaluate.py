@@ -76,11 +76,23 @@ UPHELD = re.compile(r"(?:行政)?复议[^。；]{0,12}?(?:均|全部)(?:被|获|
 NONE_OF = re.compile(r"(?:未(?:发生|收到)|没有|无)[^。；，]{0,12}?(行政复议|行政诉讼)")
 
 
-def evaluate(ret: Return, *, previous: Return | None = None, file: str = "") -> list[Finding]:
-    """The evaluator's checks on one return; ``previous`` adds 内容雷同 (copied text)."""
+def evaluate(
+    ret: Return, *, previous: Return | None = None, published: bool = False, file: str = ""
+) -> list[Finding]:
+    """The evaluator's checks on one return; ``previous`` adds 内容雷同 (copied text).
+
+    A ``published`` report (imported) is checked whole. A workbook's 文字部分 is checked once
+    the unit has written some of it (a unit that leaves it all to the district is not told
+    五 is empty), and its form against the year is collect's ``wrong-form``. A summary of
+    several units has no text of its own."""
+    if ret.kind == "summary":
+        return []
+    written = any((ret.texts.get(p.id) or "").strip() for p in ret.form.parts if p.kind == "text")
     out = list(text_against_tables(ret, file))
-    out += required_content(ret, file)
-    out += outdated_layout(ret, file)
+    if published or written:
+        out += required_content(ret, file)
+    if published:
+        out += outdated_layout(ret, file)
     if previous is not None:
         out += copied_text(ret, previous, file)
     return out
@@ -119,7 +131,7 @@ def text_against_tables(ret: Return, file: str = "") -> Iterator[Finding]:
                 if table is None or stated == table:
                     continue
                 yield finding(
-                    "text-contradicts-table",
+                    "text-vs-tables",
                     f"文字中写“{m.group(0)}”，而表格中“{claim.what}”为 {table} 件，两者不一致，"
                     "请核对文字或表格。",
                     value=str(stated),
@@ -138,7 +150,7 @@ def _worded(
     m = UPHELD.search(text)
     if m and any(is_number(v) and v > 0 for v in review):  # type: ignore[operator]
         yield finding(
-            "text-contradicts-table",
+            "text-vs-tables",
             f"文字中写“{m.group(0)}”，而表四行政复议有结果纠正、其他结果或尚未审结的案件，"
             "两者不一致，请核对。",
             file=file,
@@ -149,7 +161,7 @@ def _worded(
         total = _sum(values, tuple(f"t4.cases.{c}" for c in cells))
         if total:
             yield finding(
-                "text-contradicts-table",
+                "text-vs-tables",
                 f"文字中写“{m.group(0)}”，而表四中{m.group(1)}共 {total} 件，两者不一致，请核对。",
                 value="0",
                 expected=str(total),

@@ -144,7 +144,7 @@ CATALOGUE: dict[str, Kind] = {
         ),
         # what an evaluator checks (国办公开办函〔2021〕30号; govxl.check.evaluate)
         _k(
-            "text-contradicts-table",
+            "text-vs-tables",
             "文字与表格不符",
             "error",
             "报告文字中写的数字（如“共受理申请859件”“予以公开258件”）或说法（如“复议均获维持”）"
@@ -171,7 +171,7 @@ CATALOGUE: dict[str, Kind] = {
         _k(
             "fees-not-reported",
             "未报告信息处理费",
-            "warning",
+            "info",
             "表三中有因逾期未缴纳费用而不再处理的申请（说明收取过信息处理费），"
             "但“六、其他需要报告的事项”没有说明信息处理费的收取情况。",
         ),

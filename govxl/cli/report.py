@@ -84,7 +84,7 @@ def import_report_command(
         atomic_write(output, render(result.ret))
     except (UnreadableReport, UnreadableReturn, OutputError) as e:
         raise fail(e) from None
-    checked = evaluate(result.ret, previous=before, file=source.name)
+    checked = evaluate(result.ret, previous=before, published=True, file=source.name)
     if before is not None:
         checked += check_previous(result.ret, before.all_values(), file=source.name)
     if as_json:

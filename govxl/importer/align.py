@@ -75,6 +75,8 @@ class Aligner:
         self.part: str | None = None
         self.table: str | None = None
         self.row: RowRead | None = None
+        self.unknown = ""
+        """Text read in a table since the last label: the label of a row no form knows."""
 
     # ------------------------------------------------------------ the walk
 
@@ -86,6 +88,8 @@ class Aligner:
                 self._value(tok)
             elif tok.kind == "cell" and self.row is not None:
                 self.row.slots.append(tok)
+            elif tok.kind in ("text", "cell") and self.row is None and self.table is not None:
+                self.unknown = tok.text  # a row label the forms do not know
             elif tok.kind == "text" and self.row is not None and _digits(tok.text):
                 self.row.noise = True
             elif tok.kind == "text" and self._sentence(tok):
@@ -100,6 +104,7 @@ class Aligner:
         return tok.hit.keys(self.form.id)
 
     def _label(self, tok: Token, k: int) -> None:
+        self.unknown = ""
         keys = self._keys(tok)
         if not keys:
             self.out.foreign.append(tok)
@@ -157,7 +162,8 @@ class Aligner:
             table = self.table or ""
             self.row = RowRead(table, self.lex.unlabelled[table], None, [tok])
         elif self.table is not None and tok.kind == "value":
-            self.out.unplaced.append(Unplaced(tok, "不在任何行标签之后"))
+            why = f"所在的行“{self.unknown[:30]}”无法识别" if self.unknown else "不在任何行标签之后"
+            self.out.unplaced.append(Unplaced(tok, why))
 
     def _sentence(self, tok: Token) -> bool:
         return len(tok.text) >= SENTENCE_MIN and SENTENCE.search(tok.text) is not None
