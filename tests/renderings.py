@@ -192,7 +192,7 @@ def run_together(ret: Return, rng: random.Random) -> Fixture:
 def markdown_from_pdf(ret: Return, rng: random.Random) -> Fixture:
     """What converters and OCR make of a PDF: ## before every section, tables torn in pieces
     with the header repeated, applicant columns renamed 数据1…数据6, a row without its label,
-    a figure with a note in its cell."""
+    a figure with a note in its cell, an OCR slip in the unit's name."""
     text = render_report(ret, "md").decode()
     text = re.sub(r"^(?=[一二三四五六]、)", "## ", text, flags=re.M)
     lines = text.split("\n")
@@ -217,6 +217,10 @@ def markdown_from_pdf(ret: Return, rng: random.Random) -> Fixture:
         cells[1] = f"{cells[1]}（其中修订{rng.randint(0, 9)}件）"
         lines[noted] = " | ".join(cells)
     codes = {"value-note"} if noted is not None else set()
+    closing = max(k for k, line in enumerate(lines) if line.strip() == ret.unit_name)
+    lines[closing] = ret.unit_name.replace("县", "悬", 1)  # an OCR slip (沐阳 for 沭阳)
+    if lines[closing] != ret.unit_name:
+        codes.add("unit-name")
     return Fixture("\n".join(lines).encode(), "r.md", expected, findings=codes)
 
 
