@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from govxl.forms import Form, Instance
-from govxl.forms.compute import Value, run
+from govxl.forms import Form, Instance, expr
+from govxl.forms.compute import Value, is_number, run
 from govxl.importer.tokens import Token
 from govxl.values import Kind, parse_value
 
@@ -166,7 +166,22 @@ def fits(inst: Instance, values: Mapping[str, Value], cells: set[str] | None = N
     if cells is not None and not needed & cells:
         return None
     status = run(inst, values).status
+    if status == "blank" and all(is_number(values.get(c)) for c in needed):
+        return _printed(inst, values)
     return None if status in ("blank", "text") else status == "pass"
+
+
+def _printed(inst: Instance, values: Mapping[str, Value]) -> bool:
+    """The rule on the figures as printed, when the parts behind a printed total are not all
+    known (``run`` waits for every input under a total; a report prints the totals)."""
+
+    def lookup(ref: expr.Ref) -> int | Decimal | None:
+        v = values.get(ref.cell)
+        return v if isinstance(v, int | Decimal) else None
+
+    if inst.target is not None:
+        return lookup(expr.Ref(inst.target)) == expr.evaluate(inst.node, lookup)
+    return bool(expr.evaluate(inst.node, lookup))
 
 
 def row_values(form: Form, cells: tuple[str, ...], r: Reading) -> dict[str, Value]:
@@ -256,6 +271,7 @@ def _search(
     chosen: list[int] = []
     values = dict(known)
     steps = 0
+    bounds = _Bounds(rows, options, known, [i for i, _ in rules if i.target])
 
     def search(k: int) -> None:
         nonlocal steps
@@ -268,7 +284,7 @@ def _search(
             if steps > MAX_STEPS:
                 return
             values.update(vals)
-            if all(fits(i, values) is not False for i in due.get(k, ())):
+            if all(fits(i, values) is not False for i in due.get(k, ())) and bounds.hold(k, vals):
                 chosen.append(j)
                 search(k + 1)
                 chosen.pop()
@@ -277,6 +293,57 @@ def _search(
     if steps > MAX_STEPS:
         return {k: set(range(len(r.options))) for k, r in zip(index, rows, strict=True)}
     return dict(zip(index, feasible, strict=True))
+
+
+class _Bounds:
+    """Prunes the search early: a total must lie between the least and the most its parts can
+    still add up to, given the rows chosen so far and the readings left for the others (every
+    ``define`` rule is a sum, as ``compute`` adds it). The full check stays ``fits``."""
+
+    def __init__(
+        self,
+        rows: list[Open],
+        options: list[list[dict[str, Value]]],
+        known: dict[str, Value],
+        sums: list[Instance],
+    ) -> None:
+        self.sums = sums
+        self.exact: dict[str, int | Decimal] = {
+            c: v for c, v in known.items() if isinstance(v, int | Decimal)
+        }
+        self.span: dict[str, tuple[int | Decimal, int | Decimal]] = {}
+        self.row_of: dict[str, int] = {}
+        for k, (row, opts) in enumerate(zip(rows, options, strict=True)):
+            for c in row.cells:
+                self.row_of[c] = k
+                seen = [v for o in opts if isinstance(v := o[c], int | Decimal)]
+                if len(seen) == len(opts):
+                    self.span[c] = (min(seen), max(seen))
+
+    def hold(self, k: int, vals: dict[str, Value]) -> bool:
+        for c, v in vals.items():
+            if isinstance(v, int | Decimal):
+                self.exact[c] = v
+            else:
+                self.exact.pop(c, None)
+        for inst in self.sums:
+            target = self._range(inst.target or "", k)
+            parts = [self._range(r, k) for r in inst.refs]
+            if target is None or any(p is None for p in parts):
+                continue
+            lo = sum(p[0] for p in parts if p is not None)
+            hi = sum(p[1] for p in parts if p is not None)
+            if hi < target[0] or lo > target[1]:
+                return False
+        return True
+
+    def _range(self, cell: str, k: int) -> tuple[int | Decimal, int | Decimal] | None:
+        row = self.row_of.get(cell)
+        if row is not None and row > k:
+            return self.span.get(cell)
+        if cell in self.exact:
+            return self.exact[cell], self.exact[cell]
+        return None
 
 
 def agreed(cells: tuple[str, ...], options: list[Reading]) -> dict[str, Piece | None]:
