@@ -77,6 +77,8 @@ class Aligner:
         self.row: RowRead | None = None
         self.unknown = ""
         """Text read in a table since the last label: the label of a row no form knows."""
+        self.before: list[Token] = []
+        """Empty cells on the line before any figure: a row without a label starts there."""
 
     # ------------------------------------------------------------ the walk
 
@@ -104,7 +106,7 @@ class Aligner:
         return tok.hit.keys(self.form.id)
 
     def _label(self, tok: Token, k: int) -> None:
-        self.unknown = ""
+        self.unknown, self.before = "", []
         keys = self._keys(tok)
         if not keys:
             self.out.foreign.append(tok)
@@ -158,9 +160,12 @@ class Aligner:
     def _value(self, tok: Token) -> None:
         if self.row is not None:
             self.row.slots.append(tok)
+        elif tok.kind == "blank":
+            self.before = [t for t in self.before if t.line == tok.line] + [tok]
         elif tok.kind == "value" and self.table in self.lex.unlabelled:
             table = self.table or ""
-            self.row = RowRead(table, self.lex.unlabelled[table], None, [tok])
+            ahead = [t for t in self.before if t.line == tok.line]  # its empty first cells
+            self.row = RowRead(table, self.lex.unlabelled[table], None, [*ahead, tok])
         elif self.table is not None and tok.kind == "value":
             why = f"所在的行“{self.unknown[:30]}”无法识别" if self.unknown else "不在任何行标签之后"
             self.out.unplaced.append(Unplaced(tok, why))
