@@ -285,7 +285,7 @@ class Aligner:
             (
                 "ambiguous",
                 f"{self._row_name(read)}的数字“{text[:40]}”有 {n} 种读法都符合勾稽关系，"
-                f"其中 {len(cells) - len(sure)} 个单元格无法确定，未导入",
+                f"其中 {len(cells) - len(sure)} 个单元格无法确定，未导入，请对照报告原文填写",
                 label,
             )
         )
