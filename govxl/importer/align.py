@@ -242,7 +242,7 @@ class Aligner:
         verdicts = [
             solve.fits(i, values, own)
             for i in self.form.instances
-            if not i.uses_prev and not solve._cells_of(i) <= own
+            if not i.uses_prev and not solve.cells_of(i) <= own
         ]
         return True in verdicts and False not in verdicts
 
@@ -328,7 +328,7 @@ class Aligner:
         for k, read in enumerate(reads):
             n = len(self.lex.cells[(read.table, read.row)])
             order = self.lex.order[read.table]
-            groups = [solve._trim(g, n) for g in _lines(read.slots) if _has_value(g)]
+            groups = [solve.trim(g, n) for g in _lines(read.slots) if _has_value(g)]
             if read.label is None or len(groups) < 2 or any(len(g) != n for g in groups):
                 out.append(read)
                 continue

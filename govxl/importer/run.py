@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govxl.forms import Cell, Form, form_ids, load_form
-from govxl.forms.compute import Value, run
+from govxl.forms.compute import Value
 from govxl.forms.returns import Return
 from govxl.importer import checks
 from govxl.importer.align import Aligner, Alignment
 from govxl.importer.extract import extract, wrapped
 from govxl.importer.sections import find_layout
-from govxl.importer.solve import _core
+from govxl.importer.solve import without_note
 from govxl.importer.source import MAX_BYTES, ImportIssue, UnreadableReport
 from govxl.importer.tokens import Doc, Token, drop_furniture, scan
 from govxl.values import Kind, parse_value
@@ -186,7 +186,7 @@ def _read(
             )
             printed[cid] = None
             continue
-        core = _core(p.text)
+        core = without_note(p.text)
         if core != p.text:
             issues.append(
                 ImportIssue(
@@ -301,4 +301,4 @@ def result_as_dict(result: ImportResult) -> dict[str, object]:
     }
 
 
-__all__ = ["ImportIssue", "ImportResult", "UnreadableReport", "import_report", "run"]
+__all__ = ["ImportIssue", "ImportResult", "UnreadableReport", "import_bytes", "import_report"]

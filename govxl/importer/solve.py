@@ -53,7 +53,7 @@ def piece(tok: Token) -> Piece:
 
 def readings(slots: list[Token], n: int) -> list[Reading] | None:
     """The ways ``slots`` can fill ``n`` cells; None when there are too many to try."""
-    s = _trim(slots, n)
+    s = trim(slots, n)
     if len(s) == n:
         return [tuple(map(piece, s))]
     if len(s) > n:
@@ -67,7 +67,7 @@ def readings(slots: list[Token], n: int) -> list[Reading] | None:
     return out
 
 
-def _trim(slots: list[Token], n: int) -> list[Token]:
+def trim(slots: list[Token], n: int) -> list[Token]:
     """Empty cells beyond ``n``, at the end and then at the start: what merged cells leave."""
     out = list(slots)
     while len(out) > n and out[-1].kind == "blank":
@@ -144,11 +144,11 @@ def number(form: Form, cell_id: str, p: Piece | None) -> Value:
     if p.text.isascii() and p.text.isdigit():
         return int(p.text)  # the common case, thousands of times for run-together digits
     cell = form.cells[cell_id]
-    parsed = parse_value(_core(p.text), Kind(cell.type.value), unit=cell.unit)
+    parsed = parse_value(without_note(p.text), Kind(cell.type.value), unit=cell.unit)
     return parsed.value if parsed.ok and isinstance(parsed.value, int | Decimal) else None
 
 
-def _core(text: str) -> str:
+def without_note(text: str) -> str:
     """A figure without the note a cell may add (“22（其中修订16件）”)."""
     for bracket in ("（", "("):
         if bracket in text and text[0] != bracket:
@@ -192,7 +192,7 @@ def within_row(form: Form, cells: tuple[str, ...], options: list[Reading]) -> li
     """Readings whose figures their cells can hold and that break no rule made of this row's
     cells alone (its 总计)."""
     own = set(cells)
-    rules = [i for i in form.instances if not i.uses_prev and _cells_of(i) <= own]
+    rules = [i for i in form.instances if not i.uses_prev and cells_of(i) <= own]
     out = []
     for r in options:
         values = row_values(form, cells, r)
@@ -203,7 +203,7 @@ def within_row(form: Form, cells: tuple[str, ...], options: list[Reading]) -> li
     return out
 
 
-def _cells_of(inst: Instance) -> set[str]:
+def cells_of(inst: Instance) -> set[str]:
     return set(inst.refs) | ({inst.target} if inst.target else set())
 
 
@@ -223,7 +223,7 @@ def across_rows(form: Form, rows: list[Open], known: dict[str, Value]) -> dict[i
     cell_row = {c: k for k, r in enumerate(rows) for c in r.cells}
     links: list[tuple[Instance, set[int]]] = []
     for inst in form.instances:
-        involved = {cell_row[c] for c in _cells_of(inst) if c in cell_row}
+        involved = {cell_row[c] for c in cells_of(inst) if c in cell_row}
         if involved and not inst.uses_prev:
             links.append((inst, involved))
     feasible: dict[int, set[int]] = {}
