@@ -714,6 +714,14 @@ def test_import_problem_when_a_report_row_cannot_be_placed(tmp_path: Path) -> No
 
 # ---------------------------------------------------------------- every code is covered
 
+from test_evaluate import (  # noqa: E402  # the evaluator's codes are triggered there
+    test_a_2023_report_in_the_2019_layout_is_outdated,
+    test_figures_in_the_text_that_the_tables_contradict,
+    test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    test_parts_missing_or_out_of_order_in_an_imported_report,
+    test_text_copied_from_last_year_is_named_per_part,
+)
+
 TRIGGERS: dict[str, Callable[..., None]] = {
     "file-unreadable": test_file_unreadable_a_truncated_download,
     "not-a-return": test_not_a_return_a_home_made_table,
@@ -745,6 +753,13 @@ TRIGGERS: dict[str, Callable[..., None]] = {
     "yoy-jump": test_yoy_jump_and_carry_over_against_last_year,
     "imported": test_imported_when_a_unit_sends_its_published_report_as_word,
     "import-problem": test_import_problem_when_a_report_row_cannot_be_placed,
+    "text-vs-tables": test_figures_in_the_text_that_the_tables_contradict,
+    "section-empty": test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    "fees-not-reported": test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    "section-missing": test_parts_missing_or_out_of_order_in_an_imported_report,
+    "section-order": test_parts_missing_or_out_of_order_in_an_imported_report,
+    "outdated-layout": test_a_2023_report_in_the_2019_layout_is_outdated,
+    "copied-text": test_text_copied_from_last_year_is_named_per_part,
 }
 
 

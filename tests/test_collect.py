@@ -126,7 +126,8 @@ def build_inbox(root: Path, lo: dict) -> Path:
     (inbox / "~$001-正阳街道.xlsx").write_bytes(b"\x00lock")
     (inbox / "Thumbs.db").write_bytes(b"\x00thumbs")
     (inbox / ".~隐藏.xlsx").write_bytes(b"hidden")
-    (inbox / "盖章扫描件.pdf").write_bytes(b"%PDF-1.4\n")
+    (inbox / "盖章扫描件.pdf").write_bytes(b"%PDF-1.4\n")  # read as a report: no text in it
+    (inbox / "盖章页.jpg").write_bytes(b"\xff\xd8\xff")
     return inbox
 
 
@@ -227,6 +228,7 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
         ),
         "转发/006-城关镇(1).xlsx": (Use.DUPLICATE, [("duplicate-file", "info", "", "")]),
         "西城街道/报表.xlsx": (Use.USED, r1),
+        "盖章扫描件.pdf": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
     }
 
 
@@ -234,7 +236,7 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
 def test_junk_is_skipped_silently_and_other_files_are_listed_as_ignored(run: Run) -> None:
     read = {fr.relative for fr in run.report.files}
     assert not read & {"~$001-正阳街道.xlsx", "Thumbs.db", ".~隐藏.xlsx"}
-    assert run.report.ignored == ["盖章扫描件.pdf"]
+    assert run.report.ignored == ["盖章页.jpg"]
 
 
 @pytest.mark.soffice

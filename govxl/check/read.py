@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from govxl.check import tamper
+from govxl.check.evaluate import evaluate
 from govxl.check.findings import finding
 from govxl.check.plan import TablePlan, plan
 from govxl.check.result import ReadResult
@@ -254,6 +255,7 @@ def _read_into(
         _values(sheet, tp, ret, res, blank_as_zero, wb.date1904)
     _texts(wb, form, ret)
     res.findings.extend(check_rules(ret, trusted, typed, file=name))
+    res.findings.extend(evaluate(ret, file=name))
 
 
 def _values(

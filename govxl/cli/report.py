@@ -7,11 +7,22 @@ from typing import Annotated
 
 import typer
 
+from govxl.check.evaluate import evaluate
+from govxl.check.findings import Finding
 from govxl.check.read import UnreadableReturn, read_return
+from govxl.check.rules import check_previous
 from govxl.cli import console
 from govxl.cli.app import UsageError, app, fail
 from govxl.fileio import OutputError, atomic_write
-from govxl.importer.run import UnreadableReport, findings_as_rows, import_report, result_as_dict
+from govxl.forms.returns import Return
+from govxl.importer.run import (
+    ImportResult,
+    UnreadableReport,
+    explain_rows,
+    findings_as_rows,
+    import_report,
+    result_as_dict,
+)
 from govxl.report.render import FORMATS, render_report
 from govxl.template.writer import render
 
@@ -45,36 +56,72 @@ def import_report_command(
     source: Annotated[
         Path,
         typer.Argument(
-            help="已发布的年度报告：.txt、.html、.md 或 .docx。", exists=True, dir_okay=False
+            help="已发布的年度报告：.txt、.md、.html、.docx 或 .pdf。", exists=True, dir_okay=False
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的工作簿（.xlsx）。")],
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="上一年度的报告（同样格式）或工作簿：核对上年结转、内容雷同。",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="逐个单元格列出数字取自报告中的哪段原文。")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="以 JSON 输出识别结果和问题清单。")
     ] = False,
 ) -> None:
-    """导入已发布的年度报告：按表格标签识别格式和数字，写成工作簿，并列出导入中发现的问题。"""
+    """导入已发布的年度报告：按表格标签识别格式和数字，写成工作簿，并按第三方评估的要求审核。"""
     if output.suffix.lower() != ".xlsx":
         raise fail(UsageError(f"输出文件应以 .xlsx 结尾：{output}"))
     try:
         result = import_report(source)
+        before = _previous(previous) if previous else None
         atomic_write(output, render(result.ret))
-    except (UnreadableReport, OutputError) as e:
+    except (UnreadableReport, UnreadableReturn, OutputError) as e:
         raise fail(e) from None
+    checked = evaluate(result.ret, previous=before, published=True, file=source.name)
+    if before is not None:
+        checked += check_previous(result.ret, before.all_values(), file=source.name)
     if as_json:
-        console.print_json({**result_as_dict(result), "output": str(output)})
+        data = {**result_as_dict(result), "output": str(output)}
+        data["evaluation"] = [f.to_dict() for f in checked]
+        console.print_json(data)
     else:
-        ret = result.ret
-        console.info(
-            f"{result.form_reason}\n单位：{ret.unit_name or '（未知）'}；"
-            f"年度：{ret.year or '（未知）'}；已写入 {output}"
+        _show(result, checked, source, output, explain)
+    errors = not result.ok or any(f.severity.value == "error" for f in checked)
+    raise typer.Exit(1 if errors else 0)
+
+
+def _previous(path: Path) -> Return:
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return read_return(path)
+    return import_report(path).ret
+
+
+def _show(
+    result: ImportResult, checked: list[Finding], source: Path, output: Path, explain: bool
+) -> None:
+    ret = result.ret
+    console.info(
+        f"{result.form_reason}\n单位：{ret.unit_name or '（未知）'}；"
+        f"年度：{ret.year or '（未知）'}；已写入 {output}"
+    )
+    if explain:
+        console.table(
+            f"{source.name} 中各单元格的来源",
+            ("单元格", "标签", "数值", "位置", "原文"),
+            explain_rows(result),
         )
-        if result.findings:
-            console.table(
-                f"导入 {source.name} 时发现的问题",
-                ("类别", "位置", "单元格", "说明"),
-                findings_as_rows(result),
-            )
-        else:
-            console.info("✓ 未发现问题。")
-    raise typer.Exit(0 if result.ok else 1)
+    rows = findings_as_rows(result)
+    rows += [(f.severity.zh, f.where, f.code, f.message) for f in checked]
+    if rows:
+        console.table(
+            f"导入 {source.name} 时发现的问题", ("类别", "位置", "单元格/代码", "说明"), rows
+        )
+    else:
+        console.info("✓ 未发现问题。")

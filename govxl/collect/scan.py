@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-REPORT_SUFFIXES = {".docx", ".html", ".htm", ".txt", ".md"}
+REPORT_SUFFIXES = {".docx", ".pdf", ".html", ".htm", ".txt", ".md"}
 JUNK = {"thumbs.db", ".ds_store", "desktop.ini"}
 LINK = "这是一个链接（快捷方式），govxl 不读取链接；请直接放入文件本身"
 FOLDER = "这是一个文件夹，不是工作簿文件；请直接放入工作簿文件本身"
