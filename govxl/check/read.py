@@ -31,6 +31,7 @@ from govxl.forms.workbook import (
     info_cell,
     text_cells,
 )
+from govxl.paths import shown
 from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
 from govxl.values import MAX_COUNT, Kind, parse_value
 
@@ -64,7 +65,7 @@ def inspect_file(
     label: str | None = None,
 ) -> ReadResult:
     """Read and check one workbook; every problem becomes a finding on the result."""
-    name = label or path.name
+    name = label or shown(path.name)
     res = ReadResult(path)
     try:
         wb = read_workbook(path, sheets=wanted_sheets(), limits=limits or Limits())

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from govxl.paths import shown
+
 from . import fastsheet
 from .core import (
     CHUNK,
@@ -566,7 +568,7 @@ def read_workbook(
     else for any problem with the file.
     """
     path = Path(path)
-    name = path.name or str(path)
+    name = shown(path.name or str(path))
     wanted = None if sheets is None else ({sheets} if isinstance(sheets, str) else set(sheets))
     data: bytes | None = None
     try:
@@ -595,7 +597,7 @@ def read_bytes(path: Path, *, limits: Limits = _DEFAULT_LIMITS) -> bytes:
     try:
         return load_file(path, limits)
     except Fail as fail:
-        raise _error(fail, path.name or str(path), None) from fail
+        raise _error(fail, shown(path.name or str(path)), None) from fail
 
 
 def _error(fail: Fail, name: str, data: bytes | None) -> ReadError:
