@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from govxl.check.findings import Finding
 from govxl.check.read import UnreadableReturn, inspect_file
+from govxl.check.summary import Contribution, read_contributions
 from govxl.forms.returns import Member, Return
+from govxl.merge.tidy import rows, to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from govxl.check.summary import Contribution
 
 
 @dataclass
@@ -31,8 +31,6 @@ class Workbook:
 
     def contributions(self) -> list[Contribution]:
         """The units in it: the unit itself, or every member row of a summary's 明细."""
-        from govxl.check.summary import Contribution, read_contributions
-
         if self.ret.kind == "summary":
             return read_contributions(self.path, self.ret.form, via=self.ret.unit_code)
         member = Member(self.ret.unit_code, self.ret.unit_name, self.sha256, self.path.name)
@@ -40,8 +38,6 @@ class Workbook:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per unit × input cell (see ``govxl.merge.tidy.COLUMNS``)."""
-        from govxl.merge.tidy import rows, to_frame
-
         return to_frame(rows(self.ret.form, self.ret.year, self.contributions()))
 
 

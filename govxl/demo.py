@@ -25,6 +25,9 @@ from govxl.collect.outputs import write_outputs
 from govxl.collect.status import Status, Use
 from govxl.forms import load_form
 from govxl.merge import MergeResult, merge, write_summary
+from govxl.merge.tidy import rows, write_tidy
+from govxl.office import OfficeError, convert, find_soffice
+from govxl.report.render import render_report
 from govxl.roster import Roster, read_roster
 from govxl.samples import random_return
 from govxl.template import write_roster_templates
@@ -87,8 +90,6 @@ def build_inbox(roster: Roster, inbox: Path, *, soffice: bool = True) -> dict[st
             wb.save(files[u.code])
             cases[u.code] = "在表三中插入了一行"
     # One unit still sends last year's way: the published report as a Word document.
-    from govxl.report.render import render_report
-
     word = units[-2]
     files.pop(word.code).unlink()
     ret = random_return(form, random.Random(word.code), year=YEAR, code="", name=word.name)
@@ -104,8 +105,6 @@ def build_inbox(roster: Roster, inbox: Path, *, soffice: bool = True) -> dict[st
 
 
 def _resave_with_libreoffice(path: Path, code: str) -> dict[str, str]:
-    from govxl.office import OfficeError, convert, find_soffice
-
     if find_soffice() is None:
         return {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,7 +141,5 @@ def run_demo(out: Path, *, soffice: bool = True) -> DemoResult:
             write_feedback(fr, audit)
     merged = merge([audit], level="区", code="LY", name="示例区（样例数据）")
     summary = write_summary(merged, summary_dir / "示例区汇总.xlsx")
-    from govxl.merge.tidy import rows, write_tidy
-
     tidy = write_tidy(rows(form, YEAR, merged.rows), summary_dir / "明细数据.csv")
     return DemoResult(out, templates, inbox, audit, summary, tidy, report, merged, cases)

@@ -67,9 +67,16 @@ class OfficeError(Exception):
 def find_soffice() -> str | None:
     """Return the path of the LibreOffice ``soffice`` executable, or ``None`` if absent.
 
-    PATH is tried first so a user can pick a specific install; the fixed locations cover
-    installs whose program folder is not on PATH (official tarballs under /opt, macOS).
+    ``GOVXL_SOFFICE`` names one to use (``none``: act as if there were none, as on a PC
+    without LibreOffice). Then PATH is tried so a user can pick a specific install; the fixed
+    locations cover installs whose program folder is not on PATH (official tarballs under /opt,
+    macOS).
     """
+    chosen = os.environ.get("GOVXL_SOFFICE")
+    if chosen is not None:
+        if chosen.strip().lower() in ("", "none"):
+            return None
+        return chosen if os.path.isfile(chosen) and os.access(chosen, os.X_OK) else None
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:

@@ -28,3 +28,13 @@ def soffice() -> str:
             )
         pytest.skip("LibreOffice (soffice) 未安装：跳过需要真实电子表格程序的测试")
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts LibreOffice (through the ``soffice`` fixture, at any depth) carries the
+    ``soffice`` marker, so ``-m "not soffice"`` leaves out every one of them."""
+    for item in items:
+        if "soffice" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "soffice"
+        ):
+            item.add_marker(pytest.mark.soffice)

@@ -7,8 +7,9 @@ the XML and cell layers instead of stopping at the zip checks - and read with ``
 finding). ``parse_value`` gets arbitrary text and arbitrary objects and must keep its contract.
 
 Each test counts the inputs it tried, asserts the count and records it in the pytest report
-(``record_property``; printed with ``-rA``). A bounded run is part of every test run; for a long
-run set ``GOVXL_FUZZ_EXAMPLES`` (docs/security.md gives the command and the numbers of one).
+(``record_testsuite_property``, which also reaches a ``--junitxml`` report for CI; printed with
+``-rA``). A bounded run is part of every test run; for a long run set ``GOVXL_FUZZ_EXAMPLES``
+(docs/security.md gives the command and the numbers of one).
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ def seed_return() -> bytes:
     return render(ret)
 
 
-def report(name: str, tried: int, record_property: Callable[[str, object], None]) -> None:
+def report(name: str, tried: int, record_testsuite_property: Callable[[str, object], None]) -> None:
     """Put the number of inputs tried in the pytest report, and insist on the full budget."""
-    record_property(f"fuzz_inputs[{name}]", tried)
+    record_testsuite_property(f"fuzz_inputs[{name}]", tried)
     print(f"{name}: {tried} inputs tried")
     assert tried >= EXAMPLES
 
@@ -126,7 +127,7 @@ def must_read_or_refuse(path: Path) -> None:
 
 # ---------------------------------------------------------------- the reader
 def test_reader_survives_damaged_zips(
-    seed_return: bytes, tmp_path: Path, record_property: Callable[[str, object], None]
+    seed_return: bytes, tmp_path: Path, record_testsuite_property: Callable[[str, object], None]
 ) -> None:
     path = tmp_path / "损坏.xlsx"
 
@@ -141,7 +142,7 @@ def test_reader_survives_damaged_zips(
         must_read_or_refuse(path)
 
     damaged_zip()
-    report("damaged zip", tried, record_property)
+    report("damaged zip", tried, record_testsuite_property)
 
 
 MEMBERS = [
@@ -159,7 +160,7 @@ MEMBERS = [
 
 
 def test_reader_survives_damaged_xml_inside_a_sound_zip(
-    seed_return: bytes, tmp_path: Path, record_property: Callable[[str, object], None]
+    seed_return: bytes, tmp_path: Path, record_testsuite_property: Callable[[str, object], None]
 ) -> None:
     path = tmp_path / "改动.xlsx"
 
@@ -174,7 +175,7 @@ def test_reader_survives_damaged_xml_inside_a_sound_zip(
         must_read_or_refuse(path)
 
     damaged_xml()
-    report("damaged xml", tried, record_property)
+    report("damaged xml", tried, record_testsuite_property)
 
 
 def _record(kind: int, body: bytes) -> bytes:
@@ -244,7 +245,7 @@ def test_the_hand_made_seeds_are_readable_workbooks(tmp_path: Path) -> None:
 
 
 def test_reader_survives_damaged_legacy_and_open_formats(
-    tmp_path: Path, record_property: Callable[[str, object], None]
+    tmp_path: Path, record_testsuite_property: Callable[[str, object], None]
 ) -> None:
     """The paths through calamine (.xls, .ods) and the OLE checks (encrypted workbooks): hand-made
     seeds damaged at the byte level, and the .ods content damaged inside a sound zip."""
@@ -265,7 +266,7 @@ def test_reader_survives_damaged_legacy_and_open_formats(
         must_read_or_refuse(path)
 
     damaged()
-    report("damaged xls / ods / compound file", tried, record_property)
+    report("damaged xls / ods / compound file", tried, record_testsuite_property)
 
 
 # ---------------------------------------------------------------- the value parser
@@ -295,7 +296,7 @@ TYPES = {Kind.COUNT: int, Kind.DELTA: int, Kind.MONEY: Decimal, Kind.TEXT: str}
 
 
 def test_parse_value_keeps_its_contract_for_anything(
-    record_property: Callable[[str, object], None],
+    record_testsuite_property: Callable[[str, object], None],
 ) -> None:
     """Never raises; value is None exactly when a problem is an error; the type fits the kind;
     problem codes are the documented ones, with a message."""
@@ -321,7 +322,7 @@ def test_parse_value_keeps_its_contract_for_anything(
             assert CODES[p.code] == p.severity and p.message
 
     anything()
-    report("parse_value", tried, record_property)
+    report("parse_value", tried, record_testsuite_property)
 
 
 @pytest.mark.parametrize(
@@ -335,3 +336,19 @@ def test_parse_value_with_values_a_cell_library_can_hand_back(raw: object) -> No
     for kind in Kind:
         parsed = parse_value(raw, kind)
         assert (parsed.value is None) == any(p.severity == ERROR for p in parsed.problems)
+
+
+def test_the_fuzz_counts_reach_a_junit_report_for_ci(tmp_path: Path) -> None:
+    """CI systems read ``--junitxml``: the fuzz tests run under it and leave their counts there."""
+    import subprocess
+    import sys
+
+    report_xml = tmp_path / "junit.xml"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
+         "-k", "parse_value_keeps_its_contract", f"--junitxml={report_xml}"],
+        capture_output=True, text=True, cwd=Path(__file__).parent.parent,
+        env={**os.environ, "GOVXL_FUZZ_EXAMPLES": "5"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 'name="fuzz_inputs[' in report_xml.read_text(encoding="utf-8")

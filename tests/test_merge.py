@@ -23,6 +23,7 @@ from govxl.forms import load_form
 from govxl.forms.compute import compute
 from govxl.forms.layout import layout
 from govxl.merge import MergeError, merge, write_summary
+from govxl.merge.tidy import rows, write_tidy
 from govxl.merge.write import ISSUES_SHEET, STATUS_SHEET, TEXTS_SHEET, UNCHECKED
 from govxl.office import convert
 from govxl.roster import read_roster
@@ -291,3 +292,17 @@ def test_a_detail_row_of_whole_numbers_is_written_as_cell_by_cell(values: list) 
         for col, v in zip(letters[5:9], values, strict=True)
     )
     assert got.endswith(expected + "</row>")
+
+
+def test_tidy_parquet_holds_the_same_exact_values_as_the_csv(tmp_path):
+    """An analyst's two exports of one summary agree value for value, money digits exact."""
+    import pyarrow.parquet as pq
+
+    values = _returns(tmp_path / "in", "gb2021", ["U1", "U2"])
+    result = merge([tmp_path / "in"])
+    s = result.summary
+    write_tidy(rows(s.form, s.year, result.rows), tmp_path / "t.parquet")
+    table = pq.read_table(tmp_path / "t.parquet").to_pylist()
+    got = {(r["unit_code"], r["cell"]): Decimal(r["value"]) for r in table}
+    assert got == {(u, c): Decimal(v) for u, vals in values.items() for c, v in vals.items()}
+    assert {r["year"] for r in table} == {s.year}

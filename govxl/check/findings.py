@@ -217,9 +217,3 @@ def finding(
     kind = CATALOGUE[code]
     sev = Severity(severity) if severity else kind.severity
     return Finding(code=code, message=message, severity=sev, **where)
-
-
-def stringify(value: object) -> str:
-    if value is None:
-        return ""
-    return str(value)

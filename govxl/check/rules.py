@@ -15,6 +15,7 @@ from govxl.forms import Form, Instance, Severity
 from govxl.forms.compute import Outcome, Value, compute, is_number, run
 from govxl.forms.layout import a1, layout
 from govxl.forms.returns import Return
+from govxl.values import Kind, parse_value
 
 JUMP_HIGH, JUMP_LOW = 5, Decimal("0.2")
 
@@ -80,8 +81,6 @@ def _this_year(form: Form) -> tuple[tuple[Instance, frozenset[str]], ...]:
 def _typed_total(
     ret: Return, inst: Instance, values: Mapping[str, Value], reported: object, file: str
 ) -> list[Finding]:
-    from govxl.values import Kind, parse_value
-
     parsed = parse_value(reported, Kind.DELTA)
     if parsed.value is None or not is_number(parsed.value):
         return []

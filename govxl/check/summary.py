@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govxl.check.findings import Finding
+from govxl.check.read import inspect_file
 from govxl.forms import Form
 from govxl.forms.compute import Value, compute
 from govxl.forms.layout import a1
@@ -73,8 +74,6 @@ def read_contributions(path: Path, form: Form, via: str) -> list[Contribution]:
 
 def read_detail(path: Path) -> dict[str, dict[str, Value]]:
     """Unit code → all values (inputs and totals), for last year's figures."""
-    from govxl.check.read import inspect_file
-
     res = inspect_file(path)
     if res.ret is None:
         return {}

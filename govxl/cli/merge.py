@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -88,9 +90,6 @@ def _inboxes(sources: list[Path]) -> list[Path]:
     """The inboxes that ``govxl collect`` output folders among the sources point at: merge
     reads the returns there too. findings.json begins with it (a province's file is large:
     only its head is read)."""
-    import json
-    import re
-
     found = []
     for src in sources:
         if not (src / "findings.json").is_file():  # never open a pipe: it would block

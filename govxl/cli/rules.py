@@ -12,6 +12,7 @@ import typer
 
 from govxl.cli import console
 from govxl.cli.app import app, load_form_or_fail
+from govxl.docs import describe
 
 _STYLE = {"error": "red", "warning": "yellow"}
 
@@ -27,8 +28,6 @@ def rules(
     """列出审核问题代码（类别、名称、说明），以及一个表单的校验规则。"""
     if form is not None:
         load_form_or_fail(form)  # an unknown form is a usage error (exit 2) with the list of forms
-    from govxl.docs import describe  # the rules catalogue: only this command needs it
-
     data = describe(form)
     if as_json:
         console.print_json(data)

@@ -13,6 +13,8 @@ from govxl.check.findings import finding
 from govxl.check.read import ReadResult, sha256_of
 from govxl.check.rules import check_rules
 from govxl.forms.layout import layout
+from govxl.importer.run import import_report
+from govxl.importer.source import UnreadableReport
 from govxl.paths import shown
 
 ADVICE = "请核对报告原文，或请该单位用下发的填报模板重新报送。"
@@ -31,9 +33,6 @@ VALUE_CODES = {
 
 
 def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
-    from govxl.importer.run import import_report
-    from govxl.importer.source import UnreadableReport
-
     name = label or shown(path.name)
     res = ReadResult(path)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govxl.check.summary import read_detail
 from govxl.collect.run import CollectError, read_all
 from govxl.collect.scan import scan
 from govxl.forms.compute import Value
@@ -44,8 +45,6 @@ def load_previous(path: Path) -> Previous:
             continue
         years.setdefault(ret.year, []).append(entry.relative)
         if ret.kind == "summary":
-            from govxl.check.summary import read_detail
-
             out.update(read_detail(res.path))
         if ret.unit_code:
             out[ret.unit_code] = ret.all_values()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -18,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from govxl.check.findings import Finding, finding
+from govxl.check.read import inspect_file, wanted_sheets
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_previous
+from govxl.collect.imported import inspect_report
 from govxl.collect.match import match
 from govxl.collect.scan import Entry, scan
 from govxl.collect.status import Status, Use
@@ -154,14 +158,6 @@ def _file_dict(f: FileResult) -> dict[str, Any]:
     }
 
 
-def inspect_file(path: Path, **kw: Any) -> ReadResult:
-    """:func:`govxl.check.read.inspect_file`, imported on first use: only the processes that
-    read workbooks load the reader."""
-    from govxl.check.read import inspect_file as inspect
-
-    return inspect(path, **kw)
-
-
 def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
     if entry.problem:
         res = ReadResult(entry.path)
@@ -175,8 +171,6 @@ def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
         )
         return res
     if entry.kind == "report":
-        from govxl.collect.imported import inspect_report
-
         return inspect_report(entry.path, label=entry.relative)
     return inspect_file(entry.path, blank_as_zero=blank_as_zero, label=entry.relative)
 
@@ -200,10 +194,6 @@ def read_all(
                 progress(i, len(entries))
             yield r
         return
-    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only when it is used
-
-    from govxl.check.read import wanted_sheets
-
     wanted_sheets()  # load the reader and the forms once, here: the workers inherit them (fork)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupt) as pool:
         try:
@@ -228,8 +218,6 @@ def workers(jobs: int | None, files: int) -> int:
 def _ignore_interrupt() -> None:
     """Workers leave Ctrl-C to the parent, which stops them and says what was kept (a worker
     interrupted on its own prints a traceback per process)."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from govxl.forms.layout import layout
+from govxl.forms.formulas import check_formula, define_formula
+from govxl.forms.layout import a1, layout
 from govxl.forms.model import Form
 
 
 def cell_map(form: Form, year: int | None = None) -> dict[str, Any]:
-    from govxl.forms.formulas import check_formula, define_formula
-
     cells = []
     for cell in form.cells.values():
         lay = layout(form, cell.table, year)
@@ -66,6 +65,5 @@ def cell_map(form: Form, year: int | None = None) -> dict[str, Any]:
 
 
 def _a1(place: tuple[int, int]) -> str:
-    from govxl.forms.layout import a1
 
     return a1(*place)

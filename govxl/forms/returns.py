@@ -6,11 +6,10 @@ published report, and the merge adds them up — one shape for all four.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from govxl.forms import Form
+from govxl.forms import Form, load_form
 from govxl.forms.compute import Value, compute
 
 INFO_FIELDS: tuple[tuple[str, str, bool], ...] = (
@@ -64,15 +63,6 @@ class Return:
         return self.all_values()[cell_id]
 
 
-def blank(form: Form, year: int | None = None, code: str = "", name: str = "") -> Return:
-    return Return(form=form, year=year, unit_code=code, unit_name=name)
-
-
-def with_values(ret: Return, values: Mapping[str, Value]) -> Return:
-    ret.values = {c.id: values.get(c.id) for c in ret.form.inputs()}
-    return ret
-
-
 def pack_values(form: Form, values: dict[str, Value]) -> tuple[Value, ...]:
     """Values in the form's input order: a tenth of the memory of a dict keyed by cell id."""
     return tuple(map(values.get, form.input_index()))
@@ -92,8 +82,6 @@ def _return_getstate(self: Return) -> dict[str, object]:
 
 
 def _return_setstate(self: Return, state: dict[str, object]) -> None:
-    from govxl.forms import load_form
-
     state = dict(state)
     form = load_form(str(state["form"]))
     state["form"] = form

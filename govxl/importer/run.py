@@ -22,6 +22,9 @@ from govxl.forms.compute import Value, run
 from govxl.forms.returns import Return
 from govxl.importer.catalog import form_labels, recognise
 from govxl.importer.labels import norm
+from govxl.importer.parse_html import parse_html
+from govxl.importer.parse_md import parse_md
+from govxl.importer.parse_text import parse_text
 from govxl.importer.sections import Layout, find_layout, find_title
 from govxl.importer.source import (
     MAX_BYTES,
@@ -81,15 +84,9 @@ def parse_source(data: bytes, name: str) -> Source:
     if suffix in (".html", ".htm", ".xhtml") or (
         suffix not in (".txt", ".md") and re.search(r"<(?:html|table)\b", text, re.I)
     ):
-        from govxl.importer.parse_html import parse_html
-
         return parse_html(text)
     if suffix in (".md", ".markdown"):
-        from govxl.importer.parse_md import parse_md
-
         return parse_md(text)
-    from govxl.importer.parse_text import parse_text
-
     return parse_text(text)
 
 

@@ -102,8 +102,6 @@ def detail_rows(
     """The member rows of 明细 as sheet XML (one string per row, made as it is written), and
     the sheet's dimension."""
 
-    from govxl.forms.layout import a1
-
     st, sn, sm = text.xf_index, num.xf_index, money.xf_index
     if None in (st, sn, sm):
         raise RuntimeError("明细 formats were not used before closing")

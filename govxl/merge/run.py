@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govxl.check.findings import Finding
+from govxl.check.read import inspect_file
 from govxl.check.result import ReadResult
 from govxl.check.summary import Contribution, read_contributions
 from govxl.collect.cache import CACHE, finding_from_dict, read_cache
@@ -152,8 +153,6 @@ def gather(
             for entry, res in zip(entries, read_all(entries, progress=progress), strict=True):
                 _take(res, entry.path, entry.relative, include_errors, out, taken)
         elif src.is_file():
-            from govxl.check.read import inspect_file
-
             label = shown(src.name)
             _take(inspect_file(src, label=label), src, label, include_errors, out, taken)
         else:
@@ -257,8 +256,7 @@ def _from_collect_output(
                 [finding_from_dict(x) for x in f["findings"]],
             )
         else:
-            from govxl.check.read import inspect_file  # not cached: read it again
-
+            # not cached: read it again
             res = inspect_file(path, label=f["file"])
         if res.sha256 != f["sha256"]:
             raise MergeError(f"{f['file']} 在审核之后被改动过或已移走，请重新运行 govxl collect。")

@@ -6,6 +6,8 @@ exact (money as Decimal in Python; CSV keeps the digits as written).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -57,7 +59,11 @@ def rows(
 
 
 def to_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    import pandas as pd
+    """The records as a pandas DataFrame (pandas: ``pip install 'govxl[analysis]'``)."""
+    try:
+        import pandas as pd
+    except ImportError as e:  # an optional extra: say how to get it, in the user's words
+        raise ImportError("to_frame() 需要 pandas：请运行 pip install 'govxl[analysis]'。") from e
 
     return pd.DataFrame.from_records(list(records), columns=list(COLUMNS))
 
@@ -80,25 +86,47 @@ def csv_text(value: object) -> str:
 
 
 def write_tidy(records: Iterable[dict[str, Any]], path: Path) -> Path:
-    """``.csv`` (UTF-8 with BOM, so Excel on Chinese Windows opens it right) or ``.parquet``."""
-    records = list(records)
-    frame = to_frame(records)
-    # values from the records, not the frame: pandas turns [1, None] into 1.0 and NaN
-    values = [r["value"] for r in records]
+    """``.csv`` (UTF-8 with BOM, so Excel on Chinese Windows opens it right) or ``.parquet``.
+
+    Values are written as their exact text (money as its Decimal digits); in CSV, what units
+    wrote (codes, names, values) is made safe from formula injection. Parquet needs pyarrow
+    (``pip install 'govxl[parquet]'``)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        for col in ("unit_code", "unit"):  # what units wrote; the other texts are ours
-            frame[col] = [csv_text(r[col]) for r in records]
-        frame["value"] = [csv_text(v) for v in values]
-        data = frame.to_csv(index=False).encode("utf-8-sig")
+        buf = io.StringIO()
+        out = csv.writer(buf, lineterminator="\n")
+        out.writerow(COLUMNS)
+        for r in records:
+            out.writerow(
+                csv_text(r[c]) if c in _FROM_UNITS else ("" if r[c] is None else str(r[c]))
+                for c in COLUMNS
+            )
+        data = buf.getvalue().encode("utf-8-sig")
     elif suffix == ".parquet":
-        import io
-
-        frame["value"] = [None if v is None else str(v) for v in values]
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        data = buf.getvalue()
+        data = _parquet(records)
     else:
         raise ValueError(f"明细数据只能导出为 .csv 或 .parquet：{path}")
     atomic_write(path, data)
     return path
+
+
+_FROM_UNITS = frozenset({"unit_code", "unit", "value"})
+"""Columns holding what units wrote; the other texts are govxl's own (labels, ids)."""
+
+
+def _parquet(records: Iterable[dict[str, Any]]) -> bytes:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise ValueError(
+            "导出 .parquet 需要 pyarrow：请运行 pip install 'govxl[parquet]'，或改为导出 .csv。"
+        ) from e
+    columns: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+    for r in records:
+        for c in COLUMNS:
+            v = r[c]
+            columns[c].append(None if v is None else (v if c == "year" else str(v)))
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf)
+    return buf.getvalue()

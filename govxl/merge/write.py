@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from govxl.fileio import atomic_write
+from govxl.forms.layout import layout
 from govxl.merge.detail import sum_formula, write_detail
 from govxl.merge.run import MergeResult
 from govxl.template.sheetxml import dimension, rows_xml, style
@@ -38,8 +39,6 @@ def summary_bytes(result: MergeResult, *, generated: datetime | None = None) -> 
                 ws = b.wb.get_worksheet_by_name(table.sheet)
                 assert ws is not None
                 ws.set_header(f'&C&"宋体,Bold"&12{UNCHECKED}')
-                from govxl.forms.layout import layout
-
                 lay = layout(form, table.id, result.summary.year)
                 ws.write_string(lay.last_row + 2, 0, UNCHECKED, b.fmt["status"])
 

@@ -14,6 +14,8 @@ from typing import Literal
 from govxl.forms.returns import Return
 from govxl.report.document import ReportDoc, Section
 from govxl.report.tables import show, table_model
+from govxl.report.to_html import write_html
+from govxl.report.to_md import write_md
 
 Format = Literal["docx", "html", "md"]
 FORMATS: tuple[str, ...] = ("docx", "html", "md")
@@ -54,12 +56,12 @@ def build_document(ret: Return) -> ReportDoc:
 def render_report(ret: Return, fmt: Format | str) -> bytes:
     """The report for ``ret`` as the bytes of a .docx, .html (UTF-8) or .md (UTF-8) file."""
     write: Callable[[ReportDoc], bytes]
-    if fmt == "docx":
+    if fmt == "docx":  # python-docx and lxml load only for Word (test_cli_exit guards it)
         from govxl.report.to_docx import write_docx as write
     elif fmt == "html":
-        from govxl.report.to_html import write_html as write
+        write = write_html
     elif fmt == "md":
-        from govxl.report.to_md import write_md as write
+        write = write_md
     else:
         raise ValueError(f"不支持的报告格式“{fmt}”，可用：{'、'.join(FORMATS)}")
     return write(build_document(ret))
