@@ -16,14 +16,11 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from govxl.check.findings import finding
+from govxl.collect.received import FileResult
 from govxl.collect.status import Use
 from govxl.roster import Roster, Unit, name_key
-
-if TYPE_CHECKING:
-    from govxl.collect.run import FileResult
 
 _CODE_END = re.compile(r"[-_\s－—–（(【\[.、，,]")
 MAX_NAME_WINDOW = 40

@@ -25,46 +25,17 @@ from govxl.check.result import ReadResult
 from govxl.check.rules import check_previous
 from govxl.collect.imported import inspect_report
 from govxl.collect.match import match
+from govxl.collect.received import FileResult
 from govxl.collect.scan import Entry, scan
 from govxl.collect.status import Status, Use
 from govxl.collect.versions import choose
 from govxl.forms import Severity
 from govxl.forms.compute import Value
-from govxl.forms.returns import Return
 from govxl.roster import Roster
 
 
 class CollectError(ValueError):
     """The collection cannot go on as asked (a usage error); the message is Chinese."""
-
-
-@dataclass
-class FileResult:
-    relative: str
-    path: Path
-    sha256: str = ""
-    unit_code: str = ""
-    unit_name: str = ""
-    use: Use = Use.UNMATCHED
-    findings: list[Finding] = field(default_factory=list)
-    received: str = ""
-    saved: datetime | None = None
-    ret: Return | None = None
-    imported: bool = False
-    arrived: float | None = None
-    """When the file arrived in the inbox (its modification time), POSIX seconds."""
-    raw_name: str = ""
-    """The path's bytes in hex when ``relative`` shows them decoded (a GBK name from a zip)."""
-    decided: bool = False
-    """The office chose this file for its unit (``collect(decisions=…)``)."""
-    reason: str = ""
-    """Why the file is used, superseded or a duplicate, when the unit sent several."""
-    evidence: dict[str, Any] = field(default_factory=dict)
-    """Arrival, saved time, name words and copy number, for a unit that sent several."""
-
-    @property
-    def readable(self) -> bool:
-        return self.ret is not None
 
 
 @dataclass

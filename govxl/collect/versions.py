@@ -28,14 +28,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cmp_to_key
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from govxl.check.findings import finding
+from govxl.collect.received import FileResult
 from govxl.collect.status import Use
 from govxl.roster import name_key
-
-if TYPE_CHECKING:
-    from govxl.collect.run import FileResult
 
 LATER_WORDS = ("更正", "修正", "修改", "修订", "终稿", "定稿", "最终", "最新", "正式")
 EARLIER_WORDS = ("初稿", "草稿", "作废")

@@ -186,19 +186,25 @@ def gather(
 
 
 def _same_form(results: list[_Source]) -> None:
-    """All of one form and year, or a refusal naming the files that differ from the most."""
+    """All of one form and year, or a refusal naming the files that differ from the most (or
+    every file, when no form and year is the most)."""
     kinds = Counter((s.res.ret.form.id, s.res.ret.year) for s in results if s.res.ret)
     if len(kinds) < 2:
         return
-    (form_id, year), n = kinds.most_common(1)[0]
-    odd = [
-        f"{s.label}：{s.res.ret.form.id} {s.res.ret.year} 年"
-        for s in results
-        if s.res.ret and (s.res.ret.form.id, s.res.ret.year) != (form_id, year)
-    ]
+    (most, n), (_, second) = kinds.most_common(2)
+
+    def kind(s: _Source) -> str:
+        assert s.res.ret is not None
+        return f"{s.label}：{s.res.ret.form.id} {s.res.ret.year} 年"
+
+    head = "参与汇总的文件表格格式或年度不一致，不能汇总："
+    if n == second:
+        listing = "；".join(kind(s) for s in results if s.res.ret)
+        raise MergeError(f"{head}{listing}。请只汇总同一格式、同一年度的报表。")
+    odd = [kind(s) for s in results if s.res.ret and (s.res.ret.form.id, s.res.ret.year) != most]
     raise MergeError(
-        f"参与汇总的文件表格格式或年度不一致，不能汇总：{n} 份文件是 {form_id} {year} 年，"
-        f"以下 {len(odd)} 份不同：{'；'.join(odd)}。请去掉这些文件或换用正确年度的报表。"
+        f"{head}{n} 份文件是 {most[0]} {most[1]} 年，以下 {len(odd)} 份不同："
+        f"{'；'.join(odd)}。请去掉这些文件或换用正确年度的报表。"
     )
 
 
