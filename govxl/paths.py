@@ -17,11 +17,19 @@ from pathlib import Path
 
 
 def shown(name: str) -> str:
-    """``name`` as a clerk reads it: bytes that are not UTF-8 decoded as GB18030 (a superset of
-    GBK, what Chinese Windows writes), else with each undecodable byte shown as ``\\xNN``."""
+    """``name`` as a clerk reads it: each part of a path whose bytes are not UTF-8 decoded as
+    GB18030 (a superset of GBK, what Chinese Windows writes), else with each undecodable byte
+    shown as ``\\xNN``. A folder named in UTF-8 around a GBK file name is common (the folder
+    made here, the file from the zip), so parts are decoded one by one."""
     if not any("\udc80" <= ch <= "\udcff" for ch in name):
         return name
-    raw = name.encode("utf-8", "surrogateescape")
+    return "/".join(_part(p) for p in name.split("/"))
+
+
+def _part(part: str) -> str:
+    if not any("\udc80" <= ch <= "\udcff" for ch in part):
+        return part
+    raw = part.encode("utf-8", "surrogateescape")
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:

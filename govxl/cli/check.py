@@ -17,6 +17,7 @@ from govxl.collect.previous import load_previous
 from govxl.collect.run import CollectError
 from govxl.collect.status import Status
 from govxl.fileio import OutputError
+from govxl.paths import shown
 from govxl.roster import RosterError, read_roster
 
 
@@ -47,11 +48,12 @@ def validate(
     else:
         for r in results:
             who = f"{r.ret.unit_name}（{r.ret.unit_code}）" if r.ret and r.ret.unit_code else ""
+            name = shown(r.path.name)
             if not r.findings:
-                console.info(f"✓ {r.path.name} {who}：审核通过。")
+                console.info(f"✓ {name} {who}：审核通过。")
                 continue
             console.table(
-                f"{r.path.name} {who}",
+                f"{name} {who}",
                 ("类别", "位置", "问题和处理意见", "代码"),
                 _finding_rows(r.findings),
                 _styles(r.findings),

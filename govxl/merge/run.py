@@ -91,12 +91,14 @@ class _Sources:
         first = self.by_sha.get(res.sha256) if res.sha256 else None
         if first is not None:
             ret = res.ret
+            same = first.label == label  # 区汇总.xlsx twice: say which is which by path
+            other = shown(str(first.path)) if same else first.label
             out.left_out.append(
                 LeftOut(
                     ret.unit_code if ret else "",
                     ret.unit_name if ret else "",
-                    label,
-                    f"与 {first.label} 内容完全相同，按一份汇总",
+                    shown(str(path)) if same else label,
+                    f"与 {other} 内容完全相同，按一份汇总",
                 )
             )
             return
