@@ -166,11 +166,17 @@ def read_all(
             yield r
         return
     wanted_sheets()  # load the reader and the forms once, here: the workers inherit them (fork)
+    chunk = max(1, min(64, len(entries) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupt) as pool:
         try:
-            for i, r in enumerate(
-                pool.map(work, entries, chunksize=max(1, min(64, len(entries) // (jobs * 8)))), 1
-            ):
+            # Ctrl-C while the workers are forked would be swallowed by the fork hooks (the
+            # run would go on): hold it until they all exist, then it interrupts here.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                results = pool.map(work, entries, chunksize=chunk)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            for i, r in enumerate(results, 1):
                 if progress:
                     progress(i, len(entries))
                 yield r
@@ -190,6 +196,7 @@ def _ignore_interrupt() -> None:
     """Workers leave Ctrl-C to the parent, which stops them and says what was kept (a worker
     interrupted on its own prints a traceback per process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while forked
 
 
 def collect(
