@@ -128,10 +128,10 @@ def run_demo(out: Path, *, soffice: bool = True) -> DemoResult:
         shutil.rmtree(inbox)
     write_roster_templates(form, roster, templates, year=YEAR)
     cases = build_inbox(roster, inbox, soffice=soffice)
-    # Give the files distinct modification times, as mail downloads have: the first draft
-    # arrived before its correction.
+    # Give the files distinct modification times, as mail downloads have: downloaded after the
+    # last of them was saved (20 January), the first draft before its correction.
     for k, p in enumerate(sorted(inbox.rglob("*.xlsx"), key=lambda p: ("初稿" not in p.name, p))):
-        t = time.mktime(datetime(YEAR + 1, 1, 10).timetuple()) + 3600 * k
+        t = time.mktime(datetime(YEAR + 1, 1, 21).timetuple()) + 3600 * k
         os.utime(p, (t, t))
     report = collect(inbox, roster, year=YEAR)
     write_outputs(report, audit)
