@@ -100,11 +100,17 @@ def made_out(base: bytes, family: str, code: str, name: str) -> bytes:
         for info in src.infolist():
             body = src.read(info)
             if info.filename.endswith((".xml", ".rels")):
-                body = body.replace(CODE.encode(), code.encode()).replace(
-                    NAME.encode(), name.encode()
-                )
+                for token, value in ((CODE, code), (NAME, name)):
+                    body = body.replace(token.encode(), value.encode())
+                    # openpyxl writes characters beyond ASCII as character references
+                    body = body.replace(_refs(token), _refs(value))
             dst.writestr(info, body)
     return buf.getvalue()
+
+
+def _refs(text: str) -> bytes:
+    """``text`` as openpyxl spells it in XML: characters beyond ASCII as ``&#NNNNN;``."""
+    return "".join(c if ord(c) < 128 else f"&#{ord(c)};" for c in text).encode()
 
 
 def make(n: int, folder: Path, made: dict[str, list[bytes]] | None = None) -> Path:

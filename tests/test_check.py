@@ -18,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.workbook.workbook import Workbook
 from workbooks import (
     FIXED,
     LO_UNIT,
@@ -40,6 +41,7 @@ from govxl.forms import load_form
 from govxl.forms.layout import a1, layout
 from govxl.forms.returns import Return
 from govxl.forms.workbook import NOTE_FIRST_ROW, SHEET_ID, SHEET_INFO, SHEET_NOTES, info_cell
+from govxl.office import convert
 from govxl.roster import read_roster
 from govxl.template import write_template
 from govxl.values import CODES
@@ -344,6 +346,78 @@ def test_value_problems_point_at_the_cell(
     assert (f.row_label, f.column_label) == (row_label, column_label)
     res = inspect_file(path)
     assert res.ret is not None and res.ret.values[cell_id] == read
+
+
+# ---------------------------------------------------------------- a date typed into a count
+COUNT_CELL = "t3.r1.natural"
+
+
+def _excel_made_a_date(value: float, number_format: str) -> Callable[[Workbook], None]:
+    """What Excel does with ``1-2`` (or ``12:00``) typed into a count cell: it stores the date's
+    (or time's) serial number and gives the cell a date (or time) format."""
+    sheet, where = place("gb2021", COUNT_CELL)
+
+    def change(wb: Workbook) -> None:
+        wb[sheet][where] = value
+        wb[sheet][where].number_format = number_format
+
+    return change
+
+
+DATE_TYPED = [
+    (46024, 'm"月"d"日"', "日期（2026年1月2日）"),  # Excel in Chinese, "1-2"
+    (46024, "mm-dd-yy", "日期（2026年1月2日）"),  # a built-in format (id 14)
+    (46024, '[$-804]yyyy"年"m"月"d"日";@', "日期（2026年1月2日）"),
+    (0.5, "h:mm", "时间（12:00）"),  # "12:00"
+]
+
+
+@pytest.mark.parametrize(("value", "number_format", "shown"), DATE_TYPED)
+def test_a_date_excel_made_of_a_count_fails_at_that_cell(
+    tmp_path: Path, value: float, number_format: str, shown: str
+) -> None:
+    src = write(tmp_path / "src.xlsx", sample("gb2021"))
+    path = edit(src, tmp_path / "x.xlsx", _excel_made_a_date(value, number_format))
+    sheet, where = place("gb2021", COUNT_CELL)
+    assert seen(path) == [("date-in-number-cell", "error", sheet, where)]
+    message = one(path, "date-in-number-cell").message
+    assert message == (
+        f"填写的内容被 Excel 当成了{shown}。这里应填写件数，"
+        "请把单元格格式改为“常规”后重新填写数字。"
+    )
+
+
+@pytest.mark.parametrize("number_format", ['0"件"', "#,##0", "0.00", "[Red]0", '"第"0"项"'])
+def test_a_count_in_a_number_format_is_a_count(tmp_path: Path, number_format: str) -> None:
+    """Formats with a d, h, m, s or y inside quotes or brackets show numbers, not dates."""
+    ret = sample("gb2021")
+    src = write(tmp_path / "src.xlsx", ret)
+    number = ret.values[COUNT_CELL]
+    assert isinstance(number, int)
+    path = edit(src, tmp_path / "x.xlsx", _excel_made_a_date(number, number_format))
+    assert seen(path) == []
+
+
+@pytest.fixture(scope="module")
+def date_typed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("date-typed")
+    src = write(tmp / "src.xlsx", sample("gb2021"))
+    return edit(src, tmp / "日期.xlsx", _excel_made_a_date(46024, 'm"月"d"日"'))
+
+
+@pytest.mark.soffice
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_a_date_typed_into_a_count_fails_at_that_cell_in_ods_and_xls(
+    date_typed: Path, soffice: str, tmp_path: Path, fmt: str
+) -> None:
+    """LibreOffice keeps the date: .ods says office:date-value, .xls keeps the date format."""
+    path = convert([date_typed], tmp_path, fmt)[date_typed]
+    sheet, where = place("gb2021", COUNT_CELL)
+    assert seen(path) == [
+        ("formulas-unknown", "warning", "", ""),
+        ("date-in-number-cell", "error", sheet, where),
+    ]
+    assert "日期（2026年1月2日）" in one(path, "date-in-number-cell").message
 
 
 def test_number_as_text_with_thousands_separator(tmp_path: Path) -> None:
@@ -700,6 +774,7 @@ TRIGGERS: dict[str, Callable[..., None]] = {
     "number-as-text": test_number_as_text_with_thousands_separator,
     "not-a-number": test_value_problems_point_at_the_cell,
     "fraction": test_value_problems_point_at_the_cell,
+    "date-in-number-cell": test_a_date_excel_made_of_a_count_fails_at_that_cell,
     "negative": test_value_problems_point_at_the_cell,
     "too-large": test_value_problems_point_at_the_cell,
     "unit-converted": test_value_problems_point_at_the_cell,

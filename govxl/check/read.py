@@ -8,6 +8,7 @@ the file itself is a finding too, never an exception: one broken file must not s
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from govxl.forms.workbook import (
     text_cells,
 )
 from govxl.paths import shown
-from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
+from govxl.reader import Limits, RawCell, RawSheet, RawWorkbook, ReadError, moment, read_workbook
 from govxl.values import MAX_COUNT, Kind, parse_value
 
 
@@ -251,19 +252,27 @@ def _read_into(
             found, over = tamper.formulas_of(sheet, tp, name)
             res.findings.extend(found)
             typed.update(over)
-        _values(sheet, tp, ret, res, blank_as_zero)
+        _values(sheet, tp, ret, res, blank_as_zero, wb.date1904)
     _texts(wb, form, ret)
     res.findings.extend(check_rules(ret, trusted, typed, file=name))
 
 
 def _values(
-    sheet: RawSheet, tp: TablePlan, ret: Return, res: ReadResult, blank_as_zero: bool
+    sheet: RawSheet,
+    tp: TablePlan,
+    ret: Return,
+    res: ReadResult,
+    blank_as_zero: bool,
+    date1904: bool,
 ) -> None:
     cells = sheet.cells
     for slot in tp.inputs:
         raw = cells.get(slot.a1)
         rawv = raw.value if raw is not None else None
-        if type(rawv) is int and slot.kind is not Kind.MONEY and 0 <= rawv <= MAX_COUNT:
+        given: object = rawv
+        if raw is not None and raw.is_date and slot.kind is not Kind.TEXT:
+            given = _as_date(raw, date1904)  # Excel made a date of what was typed: say so
+        elif type(rawv) is int and slot.kind is not Kind.MONEY and 0 <= rawv <= MAX_COUNT:
             ret.values[slot.cell.id] = rawv  # the common case, decided without the parser
             continue
         cell = slot.cell
@@ -271,10 +280,10 @@ def _values(
             res.findings.append(_formula_typed(slot, sheet.name, raw.formula))
             ret.values[cell.id] = None
             continue
-        parsed = parse_value(rawv, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
+        parsed = parse_value(given, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
         value: Value = parsed.value
-        if value is None and rawv not in (None, ""):
-            value = str(rawv)  # unreadable text stays text, never becomes 0
+        if value is None and given not in (None, ""):
+            value = str(given)  # unreadable text stays text, never becomes 0
         ret.values[cell.id] = value
         for p in parsed.problems:
             res.findings.append(
@@ -286,7 +295,7 @@ def _values(
                     cell=slot.a1,
                     row_label=slot.row_label,
                     column_label=slot.column_label,
-                    value="" if rawv is None else str(rawv),
+                    value="" if given is None else str(given),
                 )
             )
 
@@ -304,6 +313,17 @@ def _formula_typed(slot: InputSlot, sheet: str, formula: str) -> Finding:
         column_label=slot.column_label,
         value=f"={formula}",
     )
+
+
+def _as_date(raw: RawCell, date1904: bool) -> object:
+    """The date or time a date-formatted number shows (the number itself where none fits)."""
+    value = raw.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    when = moment(value, date1904)
+    if isinstance(when, datetime) and when.time() == time():
+        return when.date()
+    return value if when is None else when
 
 
 def _texts(wb: RawWorkbook, form: Form, ret: Return) -> None:
