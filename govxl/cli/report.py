@@ -9,11 +9,12 @@ import typer
 
 from govxl.check.evaluate import evaluate
 from govxl.check.findings import Finding
-from govxl.check.read import UnreadableReturn, read_return
+from govxl.check.read import UnreadableReturn, inspect_file, read_return
 from govxl.check.rules import check_previous
 from govxl.cli import console
-from govxl.cli.app import UsageError, app, fail
+from govxl.cli.app import UsageError, apart, app, fail
 from govxl.fileio import OutputError, atomic_write
+from govxl.forms import Severity
 from govxl.forms.returns import Return
 from govxl.importer.run import (
     ImportResult,
@@ -23,6 +24,7 @@ from govxl.importer.run import (
     import_report,
     result_as_dict,
 )
+from govxl.paths import shown
 from govxl.report.render import FORMATS, render_report
 from govxl.template.writer import render
 
@@ -35,20 +37,44 @@ def report(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="输出的报告：.docx、.html 或 .md。")
     ],
+    force: Annotated[
+        bool, typer.Option("--force", help="工作簿未通过审核时也生成报告（数字可能有误）。")
+    ] = False,
 ) -> None:
-    """由填好的工作簿生成政府信息公开工作年度报告（Word、网页或 Markdown）。"""
+    """由填好的工作簿生成政府信息公开工作年度报告（Word、网页或 Markdown）。
+
+    未通过审核的工作簿不生成报告（退出码 1），除非加 --force：报告是要发布的。"""
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise fail(UsageError(f"输出文件应以 .docx、.html 或 .md 结尾：{output}"))
-    try:
-        ret = read_return(workbook)
-    except UnreadableReturn as e:
-        raise fail(e) from None
+    apart([workbook], files=[output])
+    name = shown(workbook.name)
+    res = inspect_file(workbook, label=name)
+    if res.ret is None:
+        raise fail(UnreadableReturn("；".join(f.message for f in res.findings)))
+    ret = res.ret
+    errors = [f for f in res.findings if f.severity is Severity.ERROR]
+    if errors and not force:
+        console.table(
+            f"{name} 未通过审核，没有生成报告",
+            ("位置", "问题和处理意见"),
+            [(f.where, f.message) for f in errors],
+        )
+        console.error(
+            f"{name} 有 {len(errors)} 个强制问题，生成的报告会公布错误的数字。请先改正"
+            "（govxl validate 可逐格查看）；确需照此生成时，请加 --force。"
+        )
+        raise typer.Exit(1)
     try:
         atomic_write(output, render_report(ret, fmt))
     except OutputError as e:
         raise fail(e) from None
     console.info(f"已生成{ret.unit_name} {ret.year or ''} 年度报告：{output}")
+    if errors:
+        console.warn(
+            f"按 --force 生成：{name} 有 {len(errors)} 个强制问题未改正，"
+            "报告中的数字可能有误，发布前务必核对。"
+        )
 
 
 @app.command("import")
@@ -78,6 +104,7 @@ def import_report_command(
     """导入已发布的年度报告：按表格标签识别格式和数字，写成工作簿，并按第三方评估的要求审核。"""
     if output.suffix.lower() != ".xlsx":
         raise fail(UsageError(f"输出文件应以 .xlsx 结尾：{output}"))
+    apart([source, *([previous] if previous else [])], files=[output])
     try:
         result = import_report(source)
         before = _previous(previous) if previous else None
@@ -93,7 +120,7 @@ def import_report_command(
         console.print_json(data)
     else:
         _show(result, checked, source, output, explain)
-    errors = not result.ok or any(f.severity.value == "error" for f in checked)
+    errors = not result.ok or any(f.severity is Severity.ERROR for f in checked)
     raise typer.Exit(1 if errors else 0)
 
 

@@ -17,6 +17,7 @@ from govxl.check.rules import check_rules
 from govxl.forms.layout import layout
 from govxl.importer.run import import_report
 from govxl.importer.source import UnreadableReport
+from govxl.paths import shown
 
 PASSED_ON = {"section-missing", "section-order"}
 """Import findings that are evaluator findings of their own."""
@@ -36,7 +37,7 @@ VALUE_CODES = {
 
 
 def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
-    name = label or path.name
+    name = label or shown(path.name)
     res = ReadResult(path)
     try:
         res.sha256 = sha256_of(path)
