@@ -401,6 +401,14 @@ def _check(number: Decimal, kind: Kind, shown: str, problems: tuple[Problem, ...
         return _too_large(kind, shown)
     if number != number.to_integral_value():
         what = "件数" if kind is Kind.COUNT else "增减数"
+        percent = number * 100
+        if 0 < abs(number) < 1 and percent == percent.to_integral_value():
+            # Excel stores 5% as 0.05: the clerk typed a percentage, and sees "5%", not 0.05
+            return _fail(
+                "fraction",
+                f"{what}应为整数，“{shown}”不是整数（输入 {int(percent)}% 时，Excel 存的就是 "
+                f"{shown}）。请填写{what}（整数），不要填百分比",
+            )
         return _fail("fraction", f"{what}应为整数，“{shown}”不是整数，请改为整数")
     value = int(number)
     if kind is Kind.COUNT and value < 0:

@@ -569,13 +569,17 @@ def test_duplicate_file_identical_bytes_count_once(clean: dict[str, Path], tmp_p
     assert status(report) == {"001": Status.PASSED}
 
 
+JAN_10 = datetime(2026, 1, 10, 10).timestamp()
+
+
 def test_superseded_by_the_newer_save(tmp_path: Path) -> None:
     bad = sample("gb2021")
     bad.values["t3.r1.natural"] = int(bad.values["t3.r1.natural"] or 0) + 1  # type: ignore[arg-type]
     first = write(tmp_path / "first.xlsx", bad, generated=datetime(2026, 1, 10, 9))
     second = write(tmp_path / "second.xlsx", sample("gb2021"), generated=datetime(2026, 1, 12, 9))
-    # the corrected file arrived first by mtime, but it was saved later: its own time decides
-    os.utime(second, (1_700_000_000, 1_700_000_000))
+    # saved and received two days apart: the later one counts, whatever the names' order
+    os.utime(first, (JAN_10, JAN_10))
+    os.utime(second, (JAN_10 + 2 * 86_400, JAN_10 + 2 * 86_400))
     report = collect_in(tmp_path, {"z-旧.xlsx": first, "a-新.xlsx": second}, [("001", "测试单位")])
     uses = {f.relative: f.use for f in report.files}
     assert uses == {"a-新.xlsx": Use.USED, "z-旧.xlsx": Use.SUPERSEDED}
@@ -714,6 +718,49 @@ def test_import_problem_when_a_report_row_cannot_be_placed(tmp_path: Path) -> No
 
 # ---------------------------------------------------------------- every code is covered
 
+
+def test_version_unclear_when_two_corrections_cannot_be_told_apart(tmp_path: Path) -> None:
+    """Two different returns saved in the same minute and downloaded together, nothing in
+    their names: govxl takes one and asks which is final."""
+    a = write(tmp_path / "a.xlsx", sample("gb2021", seed=1), generated=datetime(2026, 1, 12, 9))
+    b = write(tmp_path / "b.xlsx", sample("gb2021", seed=2), generated=datetime(2026, 1, 12, 9))
+    for path in (a, b):
+        os.utime(path, (JAN_10, JAN_10))
+    report = collect_in(tmp_path, {"报表A.xlsx": a, "报表B.xlsx": b}, [("001", "测试单位")])
+    assert file_findings(report, "报表A.xlsx") == [("version-unclear", "warning", "", "")]
+    assert "无法分出先后" in report.files[0].findings[0].message
+    assert status(report) == {"001": Status.WARNED}
+
+
+def test_unit_mismatch_when_a_file_named_for_one_unit_holds_another(
+    clean: dict[str, Path], tmp_path: Path
+) -> None:
+    """The clean return is 001's; 002 sent it under its own name, edited or not."""
+    report = collect_in(
+        tmp_path, {"002-西城街道.xlsx": clean["gb2021"]}, [("001", "测试单位"), ("002", "西城街道")]
+    )
+    assert file_findings(report, "002-西城街道.xlsx") == [("unit-mismatch", "error", "", "")]
+    assert report.files[0].use == Use.DISPUTED
+    assert status(report) == {"001": Status.MISSING, "002": Status.FAILED}
+
+
+def test_formula_in_input_when_a_sum_is_typed_into_a_money_cell(
+    clean: dict[str, Path], tmp_path: Path
+) -> None:
+    cell = next(c.id for c in load_form("gb2021").inputs() if c.type.value == "money")
+    path = edit(clean["gb2021"], tmp_path / "a.xlsx", typed("gb2021", cell, "=SUM(100,200)"))
+    sheet, where = place("gb2021", cell)
+    assert ("formula-in-input", "error", sheet, where) in seen(path)
+
+
+from test_evaluate import (  # noqa: E402  # the evaluator's codes are triggered there
+    test_a_2023_report_in_the_2019_layout_is_outdated,
+    test_figures_in_the_text_that_the_tables_contradict,
+    test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    test_parts_missing_or_out_of_order_in_an_imported_report,
+    test_text_copied_from_last_year_is_named_per_part,
+)
+
 TRIGGERS: dict[str, Callable[..., None]] = {
     "file-unreadable": test_file_unreadable_a_truncated_download,
     "not-a-return": test_not_a_return_a_home_made_table,
@@ -745,6 +792,16 @@ TRIGGERS: dict[str, Callable[..., None]] = {
     "yoy-jump": test_yoy_jump_and_carry_over_against_last_year,
     "imported": test_imported_when_a_unit_sends_its_published_report_as_word,
     "import-problem": test_import_problem_when_a_report_row_cannot_be_placed,
+    "text-vs-tables": test_figures_in_the_text_that_the_tables_contradict,
+    "section-empty": test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    "fees-not-reported": test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    "section-missing": test_parts_missing_or_out_of_order_in_an_imported_report,
+    "section-order": test_parts_missing_or_out_of_order_in_an_imported_report,
+    "outdated-layout": test_a_2023_report_in_the_2019_layout_is_outdated,
+    "copied-text": test_text_copied_from_last_year_is_named_per_part,
+    "version-unclear": test_version_unclear_when_two_corrections_cannot_be_told_apart,
+    "unit-mismatch": test_unit_mismatch_when_a_file_named_for_one_unit_holds_another,
+    "formula-in-input": test_formula_in_input_when_a_sum_is_typed_into_a_money_cell,
 }
 
 

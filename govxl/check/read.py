@@ -13,8 +13,9 @@ from functools import cache
 from pathlib import Path
 
 from govxl.check import tamper
-from govxl.check.findings import finding
-from govxl.check.plan import TablePlan, plan
+from govxl.check.evaluate import evaluate
+from govxl.check.findings import Finding, finding
+from govxl.check.plan import InputSlot, TablePlan, plan
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_rules
 from govxl.forms import Form, form_ids, load_form
@@ -32,6 +33,7 @@ from govxl.forms.workbook import (
     info_cell,
     text_cells,
 )
+from govxl.paths import shown
 from govxl.reader import Limits, RawCell, RawSheet, RawWorkbook, ReadError, moment, read_workbook
 from govxl.values import MAX_COUNT, Kind, parse_value
 
@@ -65,7 +67,7 @@ def inspect_file(
     label: str | None = None,
 ) -> ReadResult:
     """Read and check one workbook; every problem becomes a finding on the result."""
-    name = label or path.name
+    name = label or shown(path.name)
     res = ReadResult(path)
     try:
         wb = read_workbook(path, sheets=wanted_sheets(), limits=limits or Limits())
@@ -254,6 +256,7 @@ def _read_into(
         _values(sheet, tp, ret, res, blank_as_zero, wb.date1904)
     _texts(wb, form, ret)
     res.findings.extend(check_rules(ret, trusted, typed, file=name))
+    res.findings.extend(evaluate(ret, file=name))
 
 
 def _values(
@@ -275,6 +278,10 @@ def _values(
             ret.values[slot.cell.id] = rawv  # the common case, decided without the parser
             continue
         cell = slot.cell
+        if rawv is None and raw is not None and raw.formula:
+            res.findings.append(_formula_typed(slot, sheet.name, raw.formula))
+            ret.values[cell.id] = None
+            continue
         parsed = parse_value(given, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
         value: Value = parsed.value
         if value is None and given not in (None, ""):
@@ -293,6 +300,21 @@ def _values(
                     value="" if given is None else str(given),
                 )
             )
+
+
+def _formula_typed(slot: InputSlot, sheet: str, formula: str) -> Finding:
+    """A formula typed into an input cell, saved without its result (as openpyxl and some
+    scripts save): there is no number to read, and 未填写 would tell the clerk nothing."""
+    return finding(
+        "formula-in-input",
+        f"这里填写的是公式 ={formula}，文件中没有保存它的计算结果，无法读取数字。"
+        "请在这一格直接填写数字（不要用公式），没有请填 0。",
+        sheet=sheet,
+        cell=slot.a1,
+        row_label=slot.row_label,
+        column_label=slot.column_label,
+        value=f"={formula}",
+    )
 
 
 def _as_date(raw: RawCell, date1904: bool) -> object:

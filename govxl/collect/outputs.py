@@ -93,8 +93,9 @@ def results_workbook(report: CollectReport) -> bytes:
         "sha256",
         "收到时间",
         "来源",
+        "采用依据",
     )
-    widths: tuple[int, ...] = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10)
+    widths: tuple[int, ...] = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10, 40)
     _table(ws, head, cols, widths)
     n, n_progress_cols = len(report.units), len(cols)
     ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
@@ -119,6 +120,7 @@ def results_workbook(report: CollectReport) -> bytes:
                 u.sha256[:16],
                 u.received,
                 "导入报告" if u.imported else "",
+                u.reason,
             )
 
     ws = wb.add_worksheet("问题清单")
@@ -187,7 +189,7 @@ def results_workbook(report: CollectReport) -> bytes:
     by_status = {s.zh: style(f) for s, f in colours.items()}
 
     def progress_styles(row: Sequence[object]) -> list[int]:
-        return [plain] * 3 + [by_status.get(str(row[3]), plain)] + [plain] * 8
+        return [plain] * 3 + [by_status.get(str(row[3]), plain)] + [plain] * 9
 
     rows = {
         "xl/worksheets/sheet1.xml": (

@@ -210,10 +210,12 @@ class Archive:
             return Action(int(cur.lastrowid or 0), at_text, unit, kind, upload, comment, client)
 
     # ------------------------------------------------------------------ files
-    def stored_name(self, code: str, name: str, sha256: str, suffix: str) -> str:
-        """Where a file goes in the store: its unit's folder, named by unit and content."""
+    def stored_name(self, code: str, name: str, sha256: str, suffix: str, word: str = "") -> str:
+        """Where a file goes in the store: its unit's folder, named by unit and content, and by
+        a version word (更正, 初稿 …) when the sender's name had one: the evidence ``govxl
+        collect`` weighs to tell versions apart (the sender's name itself is never a path)."""
         folder = Path(safe_filename(code, name, "")).name
-        return f"{folder}/{code}-{sha256[:16]}{suffix}"
+        return f"{folder}/{code}-{sha256[:16]}{'-' + word if word else ''}{suffix}"
 
     def stage(self, data: bytes, stored: str, at: datetime) -> Path:
         """Write the bytes to the staging folder and sync them; mtime = arrival time, which

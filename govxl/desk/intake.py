@@ -32,6 +32,7 @@ from govxl.collect.run import (
 )
 from govxl.collect.scan import REPORT_SUFFIXES, WORKBOOK_SUFFIXES, Entry, scan
 from govxl.collect.status import Status
+from govxl.collect.versions import EARLIER_WORDS, LATER_WORDS
 from govxl.desk.archive import Action, Archive, Upload, now, sha256_hex
 from govxl.desk.overlay import Judged, overlay
 from govxl.desk.settings import Settings, SetupError, settings_of
@@ -158,7 +159,7 @@ class Desk:
     def _attribute(self, st: Stored) -> None:
         """Which unit collect gives the file to: decided per file, whatever else is stored."""
         fr = _file_result(st)
-        match([fr], self.settings.roster, self.settings.year)
+        match([fr], self.settings.roster, self.settings.year, {})
         st.matched = fr.unit_code if fr.unit_code in self.links else ""
 
     def close(self) -> None:
@@ -198,7 +199,9 @@ class Desk:
         if len(data) > MAX_UPLOAD:
             raise Refused(413, too_large())
         sha = sha256_hex(data)
-        stored = self.archive.stored_name(unit.code, unit.name, sha, suffix)
+        stored = self.archive.stored_name(
+            unit.code, unit.name, sha, suffix, _word(original_name, link)
+        )
         at = at or now()
         known = self.files.get(stored)
         staged = None if known is not None else self.archive.stage(data, stored, at)
@@ -352,7 +355,17 @@ def _file_result(s: Stored) -> FileResult:
         saved=s.res.saved,
         ret=ret,
         imported=s.kind == "report",
+        arrived=s.mtime,
     )
+
+
+def _word(original_name: str, link: str) -> str:
+    """The version word the store's name carries: 修改 for a 说明 added on the page (a later
+    version of the unit's return), else the first such word in the sender's file name."""
+    if link == "note":
+        return "修改"
+    stem = Path(original_name.replace("\\", "/")).stem
+    return next((w for w in (*LATER_WORDS, *EARLIER_WORDS) if w in stem), "")
 
 
 def verdict_of(fr: FileResult) -> Status:

@@ -44,11 +44,11 @@ def settings_of(archive: Archive, folder: Path) -> Settings:
     text = archive.setting("deadline")
     deadline = date.fromisoformat(text) if text and text != "None" else None
     prev_path = archive.setting("previous")
-    previous = _previous(Path(prev_path)) if prev_path else None
+    previous = _previous(Path(prev_path), year) if prev_path else None
     return Settings(form, year, deadline, roster, previous)
 
 
-def _previous(path: Path) -> dict[str, dict[str, Value]]:
+def _previous(path: Path, year: int) -> dict[str, dict[str, Value]]:
     """Last year's figures: a desk's working folder (its store as collect judges it), or what
     ``govxl collect --previous`` takes (a summary or a folder of returns)."""
     if (path / "desk.db").is_file():
@@ -63,4 +63,10 @@ def _previous(path: Path) -> dict[str, dict[str, Value]]:
                     out[u.code] = fr.ret.all_values()
             return out
         path = path / "收件箱"
-    return load_previous(path)
+    found = load_previous(path)
+    if found.year is not None and found.year != year - 1:
+        raise SetupError(
+            f"--previous 给出的上年数据 {path} 是 {found.year} 年度的，不是 {year - 1} 年度。"
+            f"请指定 {year - 1} 年度的收件台工作目录、汇总表或报表文件夹。"
+        )
+    return found.values

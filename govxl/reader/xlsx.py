@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from govxl.paths import shown
+
 from .archive import Archive, load_file, norm
 from .core import Fail, Limits, RawSheet, RawWorkbook, ReadError, truthy
 from .parsing import check_prologs, text_of, walk_xml
@@ -220,7 +222,7 @@ def read_workbook(
     else for any problem with the file.
     """
     path = Path(path)
-    name = path.name or str(path)
+    name = shown(path.name or str(path))
     wanted = None if sheets is None else ({sheets} if isinstance(sheets, str) else set(sheets))
     data: bytes | None = None
     try:
@@ -249,7 +251,7 @@ def read_bytes(path: Path, *, limits: Limits = _DEFAULT_LIMITS) -> bytes:
     try:
         return load_file(path, limits)
     except Fail as fail:
-        raise _error(fail, path.name or str(path), None) from fail
+        raise _error(fail, shown(path.name or str(path)), None) from fail
 
 
 def _error(fail: Fail, name: str, data: bytes | None) -> ReadError:

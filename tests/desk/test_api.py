@@ -80,7 +80,7 @@ def test_a_wrong_cell_is_named_and_the_fix_passes(client: TestClient, desk: Desk
     assert ("三 依申请", "E8") in cells or any(s == "三 依申请" for s, _ in cells)
     page = client.get(link(desk, "A02")).text
     assert 'class="value error"' in page and "无" in page and "未通过" in page
-    good = upload(client, desk, "A02", workbook("A02")).json()
+    good = upload(client, desk, "A02", workbook("A02", later=10)).json()  # saved after
     assert good["status"] == "passed"
     assert collect_statuses(desk.folder)["A02"] == "passed"
     assert [u.verdict for u in desk.archive.uploads()] == ["failed", "passed"]
@@ -219,8 +219,8 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_is_stored(
 
 
 def test_a_file_that_is_no_return_is_refused_and_not_stored(client: TestClient, desk: Desk) -> None:
-    r = upload(client, desk, "A01", b"%PDF-1.4", "报表.pdf")
-    assert r.status_code == 415 and "报表.pdf" in r.json()["message"]
+    r = upload(client, desk, "A01", b"MZ\x90\x00", "报表.exe")
+    assert r.status_code == 415 and "报表.exe" in r.json()["message"]
     assert desk.archive.uploads() == [] and store_files(desk) == []
 
 
@@ -355,7 +355,7 @@ def test_confirm_return_and_a_new_upload(client: TestClient, desk: Desk) -> None
     assert _status(client, desk, "A01") == "returned"
     page = client.get(link(desk, "A01")).text
     assert "办公室已退回" in page and "第二项请核对" in page
-    upload(client, desk, "A01", workbook("A01", seed=5))
+    upload(client, desk, "A01", workbook("A01", seed=5, later=10))
     assert _status(client, desk, "A01") == "passed"  # the new version is collect's again
     assert collect_statuses(desk.folder)["A01"] == "passed"
 

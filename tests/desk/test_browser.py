@@ -71,7 +71,8 @@ def test_a_unit_sees_the_wrong_cell_then_uploads_the_fix(
         page.locator("td.value.error").first.evaluate("e => getComputedStyle(e).backgroundColor")
         != "rgba(0, 0, 0, 0)"
     )
-    page.set_input_files("#file", str(_file(tmp_path, "乙街道（改）.xlsx", workbook("A02"))))
+    fixed = workbook("A02", later=10)  # corrected and saved again in Excel, minutes later
+    page.set_input_files("#file", str(_file(tmp_path, "乙街道（改）.xlsx", fixed)))
     page.click("#upload-button")
     page.wait_for_selector("#verdict")
     assert page.inner_text("#verdict-badge") == "已通过"
