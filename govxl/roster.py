@@ -21,6 +21,8 @@ from pathlib import Path
 COL_CODE = "单位代码"
 COL_NAME = "单位名称"
 COL_PARENT = "上级代码"
+COL_CONTACTS = ("联系人", "联系电话")
+"""Optional columns: whom the office calls when a unit is late (the desk's board shows them)."""
 
 #: Characters Windows refuses in file names (plus control characters, checked separately).
 WINDOWS_ILLEGAL = '<>:"/\\|?*'
@@ -43,6 +45,8 @@ class Unit:
     name: str
     parent_code: str | None = None
     line: int = 0
+    contact: str = ""
+    """联系人 and 联系电话 from the roster, when it has those columns."""
 
 
 @dataclass(frozen=True)
@@ -286,7 +290,10 @@ def _units(rows: Iterable[tuple[int, list[str]]], path: Path, label: str) -> tup
         if parent == code:
             raise fail(line, f"单位“{name}”的上级代码就是它自己的代码“{code}”，请改正。")
         seen[key] = (code, line)
-        units.append(Unit(code=code, name=name, parent_code=parent or None, line=line))
+        contact = " ".join(x for x in (cell(cells, c) for c in COL_CONTACTS) if x)
+        units.append(
+            Unit(code=code, name=name, parent_code=parent or None, line=line, contact=contact)
+        )
     if not units:
         raise RosterError(
             f"{label} 中没有任何单位。请在表头下面逐行填写“{COL_CODE}”和“{COL_NAME}”。",

@@ -78,7 +78,10 @@ def test_column_order_free_headers_trimmed_extra_ignored(tmp_path: Path) -> None
         ",区政府办公室,,001,\n"
     )
     roster = read_roster(write(tmp_path, text))
-    assert roster.units == (Unit("003", "区教育局", "001", 2), Unit("001", "区政府办公室", None, 3))
+    assert roster.units == (
+        Unit("003", "区教育局", "001", 2, contact="张三"),  # 联系人: whom the desk's board shows
+        Unit("001", "区政府办公室", None, 3),
+    )
 
 
 def test_parent_column_optional(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,9 +142,12 @@ def gather(
     roster: Roster | None,
     include_errors: bool,
     progress: Callable[[int, int], None] | None = None,
+    reports: Sequence[CollectReport] = (),
 ) -> MergeResult:
     taken = _Sources()
     out = MergeResult(Return.__new__(Return), [], roster=roster)
+    for report in reports:  # decided already (the intake desk's store)
+        _from_report(report, include_errors, out, taken)
     for src in sources:
         if src.is_dir() and (src / "findings.json").is_file():
             _from_collect_output(src, include_errors, out, taken)
@@ -317,8 +320,13 @@ def merge(
     code: str = "",
     name: str = "",
     progress: Callable[[int, int], None] | None = None,
+    reports: Sequence[CollectReport] = (),
 ) -> MergeResult:
-    result = gather(sources, roster=roster, include_errors=include_errors, progress=progress)
+    """Sum the sources; ``reports`` are inboxes already collected (what ``merge`` of their
+    folder with the roster would collect), summed exactly as such a folder would be."""
+    result = gather(
+        sources, roster=roster, include_errors=include_errors, progress=progress, reports=reports
+    )
     s = result.summary
     s.values = total(s.form, result.rows)
     s.unit_code, s.unit_name, s.level = code, name or "汇总", level
