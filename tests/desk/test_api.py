@@ -31,6 +31,7 @@ from tests.desk.kit import (
     workbook,
 )
 
+
 # ---------------------------------------------------------------- a unit uploads
 def test_a_unit_uploads_a_return_and_gets_its_verdict_at_once(
     client: TestClient, desk: Desk
