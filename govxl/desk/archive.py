@@ -49,7 +49,11 @@ INSERT_UPLOAD = (
     "INSERT INTO uploads(at, unit, link, original_name, size, sha256, stored, staging, client, "
     "verdict, findings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-LEDGERS = {"uploads": "id = NEW.id", "actions": "id = NEW.id", "links": "unit = NEW.unit OR token = NEW.token"}
+LEDGERS = {
+    "uploads": "id = NEW.id",
+    "actions": "id = NEW.id",
+    "links": "unit = NEW.unit OR token = NEW.token",
+}
 """Tables whose rows are never changed or removed (the record of what happened), and what names
 a row already there: ``INSERT OR REPLACE`` deletes that row without firing a delete trigger, so
 an insert that would replace one is refused too."""
@@ -200,12 +204,10 @@ class Archive:
 
     # ------------------------------------------------------------------ the ledgers
     def uploads(self) -> list[Upload]:
-        rows = self.db.execute(f"SELECT {_cols(Upload)} FROM uploads ORDER BY id").fetchall()
-        return [Upload(*r) for r in rows]
+        return read_ledgers(self.db)[0]
 
     def actions(self) -> list[Action]:
-        rows = self.db.execute(f"SELECT {_cols(Action)} FROM actions ORDER BY id").fetchall()
-        return [Action(*r) for r in rows]
+        return read_ledgers(self.db)[1]
 
     def record_action(
         self,
@@ -348,8 +350,20 @@ class Archive:
         return moved, removed
 
 
-def _cols(kind: type) -> str:
-    return ", ".join(f.name for f in dataclasses.fields(kind))
+def read_ledgers(db: sqlite3.Connection) -> tuple[list[Upload], list[Action]]:
+    """Both ledgers in the order they were written (an archive begun before actions named
+    their file, opened read-only, reads "" for it)."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(actions)")}
+    acts = ", ".join(f if f in have else "''" for f in _names(Action))
+    ups = [
+        Upload(*r)
+        for r in db.execute(f"SELECT {', '.join(_names(Upload))} FROM uploads ORDER BY id")
+    ]
+    return ups, [Action(*r) for r in db.execute(f"SELECT {acts} FROM actions ORDER BY id")]
+
+
+def _names(kind: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(kind)]
 
 
 def sha256_hex(data: bytes) -> str:

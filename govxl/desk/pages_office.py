@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import date
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -147,8 +148,10 @@ async def office_act(web: Web, request: Request) -> Response:
         kind = str(form.get("kind", ""))
         upload = str(form.get("upload", ""))
         comment = str(form.get("comment", ""))[:2000]
+        # the version the page showed (confirm, return), or the file chosen (choose)
+        file = str(form.get("chosen" if kind == "choose" else "file", ""))
     action = await run_in_threadpool(
-        web.desk.act,
+        partial(web.desk.act, file=file),
         code,
         kind,
         int(upload) if upload.isdigit() else None,
@@ -167,7 +170,10 @@ async def office_file(web: Web, request: Request) -> Response:
     up = next((x for x in web.desk.uploads if x.id == wanted), None)
     if up is None:
         raise Refused(404, "找不到这次上传。")
-    data = (web.desk.archive.store / up.stored).read_bytes()
+    try:
+        data = (web.desk.archive.store / up.stored).read_bytes()
+    except FileNotFoundError:
+        raise Refused(404, f"{up.stored} 已不在收件箱中（可能被移走或删除）。") from None
     return download(data, up.original_name, "application/octet-stream")
 
 

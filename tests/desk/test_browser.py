@@ -63,6 +63,7 @@ def test_a_unit_sees_the_wrong_cell_then_uploads_the_fix(
     )
     page.click("#upload-button")
     page.wait_for_selector("#verdict")
+    page.wait_for_load_state("load")  # the style sheet too, before its colours are read
     assert page.inner_text("#verdict-badge") == "未通过"
     marked = page.locator("td.value.error")
     assert marked.count() >= 1 and "无" in marked.first.inner_text()
