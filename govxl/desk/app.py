@@ -14,7 +14,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from govxl.desk import pages_office, pages_unit
-from govxl.desk.intake import Desk, too_large
+from govxl.desk.answers import too_large
+from govxl.desk.intake import Desk
 from govxl.desk.security import Guard
 from govxl.desk.web import BODY_LIMIT, Web, guarded, home, not_found, office_login
 

@@ -30,27 +30,23 @@ from govxl.collect.run import (
     match,
     read_all,
 )
-from govxl.collect.scan import REPORT_SUFFIXES, WORKBOOK_SUFFIXES, Entry, scan
+from govxl.collect.scan import WORKBOOK_SUFFIXES, Entry, scan
 from govxl.collect.status import Status
 from govxl.collect.versions import EARLIER_WORDS, LATER_WORDS
+from govxl.desk.answers import (
+    MAX_UPLOAD,
+    SUFFIXES,
+    Refused,
+    choosable,
+    decidable,
+    not_a_return,
+    too_large,
+)
 from govxl.desk.archive import Action, Archive, Upload, now, sha256_hex
 from govxl.desk.choices import decisions_of
 from govxl.desk.overlay import Judged, overlay
 from govxl.desk.settings import Settings, SetupError, settings_of
 from govxl.roster import read_roster
-
-MAX_UPLOAD = 20 * 1024 * 1024
-"""Bytes per file: a filled return is about 25 KB, a WPS one with pictures a few MB."""
-SUFFIXES = WORKBOOK_SUFFIXES | REPORT_SUFFIXES
-
-
-class Refused(Exception):
-    """A request the desk answers with a clear no: HTTP status and a Chinese message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass
@@ -267,14 +263,13 @@ class Desk:
             if kind == "choose":
                 up = next((x for x in self.uploads if x.id == upload), None)
                 file = file or (up.stored if up else "")
-                _choosable(judged.by_file.get(file), code)
+                choosable(judged.by_file.get(file), code)
             elif kind in ("confirm", "return"):
-                _decidable(u, kind, comment, file)
+                decidable(u, kind, comment, file)
                 file = u.file
             else:
                 raise Refused(400, f"未知的操作：{kind}")
-            if kind != "choose" or upload is None:
-                upload = next((x.id for x in reversed(self.uploads) if x.stored == file), None)
+            upload = next((x.id for x in reversed(self.uploads) if x.stored == file), None)
             action = self.archive.record_action(
                 code, kind, upload, comment.strip(), client, at, file=file
             )
@@ -361,28 +356,6 @@ def _file_result(s: Stored) -> FileResult:
     )
 
 
-def _choosable(fr: FileResult | None, code: str) -> None:
-    """The office may choose a readable file of the unit's, or one whose content names it."""
-    if fr is None or fr.ret is None or code not in (fr.unit_code, fr.ret.unit_code):
-        raise Refused(409, "只能选定本单位能读取的一个版本。")
-
-
-def _decidable(u: UnitStatus, kind: str, comment: str, seen: str) -> None:
-    """A confirm or a return makes sense for the version that counts now, and only that."""
-    if not u.file:
-        raise Refused(409, f"{u.name} 还没有可以{'确认' if kind == 'confirm' else '退回'}的报表。")
-    if seen and seen != u.file:
-        raise Refused(
-            409,
-            f"{u.name} 在您打开页面之后报送了新的版本（现在采用 {u.file}）。"
-            "请刷新页面，看过新的版本后再操作。",
-        )
-    if kind == "confirm" and u.status not in (Status.PASSED, Status.WARNED):
-        raise Refused(409, f"{u.name} 的报表{u.status.zh}，不能确认；可以退回并说明原因。")
-    if kind == "return" and not comment.strip():
-        raise Refused(400, "退回时请写明原因，单位会在自己的页面上看到。")
-
-
 def _word(original_name: str, link: str) -> str:
     """The version word the store's name carries: 修改 for a 说明 added on the page (a later
     version of the unit's return), else the first such word in the sender's file name."""
@@ -403,18 +376,3 @@ def verdict_of(fr: FileResult) -> Status:
 
 def _findings_json(fr: FileResult) -> str:
     return json.dumps([f.to_dict() for f in fr.findings], ensure_ascii=False, default=str)
-
-
-def not_a_return(original_name: str) -> str:
-    allowed = "、".join(sorted(WORKBOOK_SUFFIXES))
-    return (
-        f"“{original_name}”不是报表文件，这次上传的文件都没有保存。"
-        f"请上传填好的工作簿（{allowed}）。"
-    )
-
-
-def too_large() -> str:
-    return (
-        f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB，没有保存。"
-        "请删除工作簿中的图片或多余的工作表后再上传。"
-    )

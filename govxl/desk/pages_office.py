@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from govxl.desk import charts, exports
-from govxl.desk.intake import Refused, verdict_of
+from govxl.desk.answers import Refused
+from govxl.desk.intake import verdict_of
 from govxl.desk.standing import ACTIONS, Standing
 from govxl.desk.views import board_rows, counts, history, marked_tables, notes_of, versions
 from govxl.desk.web import Web, client, download
@@ -124,12 +125,15 @@ async def office_unit(web: Web, request: Request) -> Response:
 
 def _row(fr: Any, up: Any) -> dict[str, Any]:
     sev = [f.severity.value for f in fr.findings]
+    unclear = any(f.code == "version-unclear" for f in fr.findings)
     return {
         "file": fr,
         "upload": up,
         "verdict": verdict_of(fr),
         "errors": sev.count("error"),
         "warnings": sev.count("warning"),
+        # a version set aside, a file two units claim, or one collect could not tell apart
+        "choosable": fr.ret is not None and (fr.use.value in ("superseded", "disputed") or unclear),
     }
 
 

@@ -16,9 +16,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from govxl.check.findings import Finding
 from govxl.collect.run import FileResult
 from govxl.collect.status import Status
+from govxl.desk.answers import SUFFIXES, Refused, not_a_return
 from govxl.desk.archive import Upload
 from govxl.desk.exports import XLSX
-from govxl.desk.intake import SUFFIXES, Outcome, Refused, not_a_return, verdict_of
+from govxl.desk.intake import Outcome, verdict_of
 from govxl.desk.notes import add_note
 from govxl.desk.standing import Standing
 from govxl.desk.views import history, marked_tables, notes_of

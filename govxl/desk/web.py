@@ -13,7 +13,8 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from govxl.desk.intake import MAX_UPLOAD, Desk, Refused
+from govxl.desk.answers import MAX_UPLOAD, Refused
+from govxl.desk.intake import Desk
 from govxl.desk.security import (
     OFFICE_COOKIE,
     bearer,
