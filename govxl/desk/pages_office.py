@@ -205,15 +205,18 @@ async def office_download(web: Web, request: Request) -> Response:
 
 def _make(web: Web, name: str, base: str) -> bytes:
     desk = web.desk
-    j = desk.judged()
+    with desk.lock:  # the verdicts and the ledgers they were judged with, together
+        j, uploads, actions = desk.judged(), list(desk.uploads), list(desk.actions)
     roster = desk.settings.roster
+    state = exports.state_of(j, uploads, actions)
     try:
         if name == "审核结果.xlsx":
             return exports.results(j)
         if name == "汇总表.xlsx":
-            return exports.summary(j, roster)
+            return web.summaries.summary(j, roster, state)
         if name.startswith("明细数据"):
-            return exports.tidy(j, roster, "." + name.rsplit(".", 1)[1])
+            result = web.summaries.result(j, roster, state)
+            return exports.tidy(result, "." + name.rsplit(".", 1)[1])
         if name == "全部报表.zip":
             return exports.returns_zip(j)
         if name == "单位链接.xlsx":
@@ -221,7 +224,7 @@ def _make(web: Web, name: str, base: str) -> bytes:
     except ValueError as e:  # sources that cannot be merged; Parquet without pyarrow
         raise Refused(409, str(e)) from None
     names = {u.code: u.name for u in roster.units}
-    return exports.audit_trail(desk.uploads, desk.actions, names)
+    return exports.audit_trail(uploads, actions, names)
 
 
 def unit_links(web: Web, base: str) -> tuple[str, list[tuple[str, str, str]]]:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from govxl.desk.answers import MAX_UPLOAD, Refused
+from govxl.desk.exports import Summaries
 from govxl.desk.intake import Desk
 from govxl.desk.security import (
     OFFICE_COOKIE,
@@ -34,6 +35,7 @@ class Web:
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        self.summaries = Summaries()
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("govxl.desk", "templates"),
             autoescape=True,

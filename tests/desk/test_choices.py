@@ -159,3 +159,28 @@ def test_a_new_upload_after_the_choice_is_weighed_afresh(
     assert board["A02"][1] == desk.archive.uploads()[-1].stored
     assert board == _collect(desk, tmp_path)
     assert [a.kind for a in desk.archive.actions()] == ["choose"]  # the row stays
+
+
+# ---------------------------------------------------------------- the summary, merged once
+def test_the_summary_is_merged_again_only_when_the_archive_moves(
+    client: TestClient, desk: Desk
+) -> None:
+    summaries = client.app.state.web.summaries
+
+    def get() -> bytes:
+        return client.get("/office/download/汇总表.xlsx", headers=office(desk)).content
+
+    upload(client, desk, "A01", workbook("A01"))
+    first = get()
+    assert get() == first and summaries.merges == 1  # unchanged archive: the same bytes
+    client.get("/office/download/明细数据.csv", headers=office(desk))
+    assert summaries.merges == 1  # 明细 comes from the same merge
+    upload(client, desk, "A02", workbook("A02"))
+    second = get()
+    assert summaries.merges == 2 and second != first
+    summed = [{r[0]: r[2] for r in _cells(b)["报送情况"][1:]} for b in (first, second)]
+    assert (summed[0]["A02"], summed[1]["A02"]) == ("未报送", "已汇总")
+    client.post("/office/unit/A02/act", data={"kind": "confirm"}, headers={**office(desk), **JSON})
+    get()
+    assert summaries.merges == 3  # any office action, too
+    assert get() and summaries.merges == 3
