@@ -36,6 +36,7 @@ from workbooks import sample, write
 from govxl.cli import app
 from govxl.forms import load_form
 from govxl.merge import MergeError, merge, write_summary
+from govxl.program import STARTING
 from govxl.report.render import render_report
 
 FIXED = datetime(2026, 1, 20, 10)
@@ -302,6 +303,27 @@ def test_ctrl_c_during_collect_exits_130_saying_what_was_kept(tmp_path: Path) ->
     assert (out / "审核结果.xlsx").read_bytes() == b"last run's complete results"
     assert sorted(p.name for p in out.iterdir()) == ["审核结果.xlsx"]  # nothing half-written
     assert _state([inbox]) == before
+
+
+def test_ctrl_c_while_govxl_starts_exits_130_without_a_traceback() -> None:
+    """A real SIGINT, sent by the program to itself the moment it begins to load rich (the
+    command line's imports, about a tenth of a second a clerk can press Ctrl-C in)."""
+    start = (
+        "import os, signal, sys\n"
+        "def hook(event, args):\n"
+        "    if event == 'import' and args[0] == 'rich':\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.addaudithook(hook)\n"
+        "from govxl.program import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", start, "--help"],
+        capture_output=True, text=True, encoding="utf-8", timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip() == STARTING
+    assert "Traceback" not in proc.stderr + proc.stdout
 
 
 def test_the_guarantees_page_points_at_tests_that_exist() -> None:

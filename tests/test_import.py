@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from govxl.cli import app
 from govxl.forms import load_form
 from govxl.forms.compute import Value
 from govxl.forms.returns import Return
+from govxl.importer.parse_pdf import MAX_INFLATED, inflated_size
 from govxl.importer.run import import_bytes, import_report
 from govxl.importer.source import UnreadableReport
 from govxl.report.render import render_report
@@ -300,6 +302,54 @@ def test_hostile_html_is_bounded_and_never_run():
 def test_unreadable_files_are_refused(name, data):
     with pytest.raises(UnreadableReport):
         import_bytes(data, name)
+
+
+def _pdf_with_content(stream: bytes, filters: str) -> bytes:
+    """A one-page PDF whose page content is ``stream`` (already encoded by ``filters``)."""
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        f"<< /Length {len(stream)} /Filter {filters} >>\nstream\n".encode()
+        + stream
+        + b"\nendstream",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for k, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{k} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def _deflated_spaces(megabytes: int) -> bytes:
+    z = zlib.compressobj(9)
+    block = b" " * (1 << 20)
+    return b"".join(z.compress(block) for _ in range(megabytes)) + z.flush()
+
+
+@pytest.mark.parametrize("chain", [1, 2], ids=["deflated-once", "deflated-twice"])
+def test_a_pdf_built_to_inflate_to_gigabytes_is_refused_before_it_is_read(chain: int) -> None:
+    stream = _deflated_spaces(MAX_INFLATED // (1 << 20) + 8)
+    if chain == 2:
+        stream = zlib.compress(stream, 9)
+    data = _pdf_with_content(
+        stream, "[/FlateDecode /FlateDecode]" if chain == 2 else "/FlateDecode"
+    )
+    assert len(data) < 1_000_000  # small on disk: a bomb, not a big report
+    with pytest.raises(UnreadableReport, match="解压后超过"):
+        import_bytes(data, "年报.pdf")
+
+
+def test_a_small_deflated_pdf_is_read_past_the_guard() -> None:
+    text = b"BT /F1 12 Tf 72 720 Td (2023) Tj ET\n" + b" " * 100_000
+    data = _pdf_with_content(zlib.compress(text), "/FlateDecode")
+    assert inflated_size(data) == len(text)
+    res = import_bytes(data, "年报.pdf")  # read: it holds no report, and the import says so
+    assert "missing-table" in {f.code for f in res.findings}
 
 
 # ---------------------------------------------------------------- the commands

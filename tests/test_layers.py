@@ -1,8 +1,8 @@
 """The code's layers point one way: each package imports only packages below it.
 
 forms → template | reader | importer | samples → check → collect → merge → report → desk, api,
-docs, demo → cli. The README's "How it is built" lists the same order. Every import counts,
-also one inside a function: a lazy import is still a dependency.
+docs, demo → cli → program (the entry point) → __main__. The README's "How it is built" lists the
+same order. Every import counts, also one inside a function: a lazy import is still a dependency.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("report",),
     ("desk", "api", "docs", "demo"),
     ("cli",),
+    ("program",),
+    ("__main__",),
 )
 """Bottom first. ``govxl`` is the package itself (``from govxl import __version__``)."""
 
