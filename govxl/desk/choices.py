@@ -22,13 +22,16 @@ from govxl.desk.archive import DB, Action, Upload, read_ledgers
 
 def in_force(uploads: Iterable[Upload], actions: Iterable[Action]) -> dict[str, Action]:
     """Unit code → the office's last choice for it, unless the unit has uploaded since."""
-    last_upload: dict[str, str] = {}
-    for up in uploads:
-        last_upload[up.unit] = max(last_upload.get(up.unit, ""), up.at)
     chosen: dict[str, Action] = {}
     for a in actions:
         if a.kind == "choose":
             chosen[a.unit] = a
+    if not chosen:  # the usual case: every upload judged without looking through the ledger
+        return {}
+    last_upload: dict[str, str] = {}
+    for up in uploads:
+        if up.unit in chosen:
+            last_upload[up.unit] = max(last_upload.get(up.unit, ""), up.at)
     return {u: a for u, a in chosen.items() if last_upload.get(u, "") <= a.at}
 
 
