@@ -64,7 +64,10 @@ def test_summary_figures_are_the_sums_of_the_units(tmp_path, form_id):
     )
     res = inspect_file(out)
     assert res.ret is not None and res.ret.kind == "summary"
-    assert [f.code for f in res.findings] == []  # the summary passes the same rules
+    # the summary passes the same rules; a sum of many may exceed one unit's plausible fees,
+    # which its 说明 sheet says (R11, R12: per unit)
+    assert [(f.code, f.rule) for f in res.findings if not f.explained] == []
+    assert {f.rule for f in res.findings} <= {"R11", "R12"}
     assert res.ret.values == _sum(form_id, list(units.values()))
     assert sorted(m.code for m in res.ret.members) == sorted(units)
 

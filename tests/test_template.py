@@ -103,7 +103,7 @@ def test_cached_results_are_true_results(tmp_path, form_id):
     for cell in cell_map(form, YEAR[form_id])["cells"]:
         if not cell["input"]:
             assert wb[cell["sheet"]][cell["a1"]].value == values[cell["id"]], cell["id"]
-    assert wb["三 依申请"]["A2"].value == "✓ 本表校验通过"
+    assert wb["三 依申请"]["A1"].value == "√ 本表校验通过"
 
 
 def test_identity_sheet_records_form_unit_and_year(tmp_path):

@@ -7,7 +7,7 @@ drift apart. The tables' own addresses come from :mod:`govxl.forms.layout`.
 from __future__ import annotations
 
 from govxl.forms.model import Form
-from govxl.forms.returns import INFO_FIELDS
+from govxl.forms.returns import INFO_FIELDS, Return
 
 SHEET_GUIDE = "填报说明"
 SHEET_INFO = "基本信息"
@@ -31,14 +31,34 @@ ID_KEYS = (
     "level",
     "generated",
     "govxl_version",
+    "money_unit",
 )
-"""Rows of the identity sheet (column A key, column B value), in this order."""
+"""Rows of the identity sheet (column A key, column B value), in this order. New keys go at the
+end: a file made before them has a blank row there, then its summary's members."""
+
+MONEY_UNITS = ("元", "万元")
+"""What a district may choose for the money cells its form leaves without a unit."""
+DEFAULT_MONEY_UNIT = "元"
 
 
 def info_cell(key: str) -> tuple[int, int]:
     """Where the 基本信息 sheet keeps a field (0-based row, column)."""
     keys = [k for k, _, _ in INFO_FIELDS]
     return 2 + keys.index(key), 1
+
+
+def form_label(form: Form) -> str:
+    """How 基本信息 names the form: its title and basis, never its internal id."""
+    return f"{form.title}（{form.basis}）"
+
+
+def open_unit_note(ret: Return) -> str:
+    """The line that states the unit the district chose, for the sheet and the prompt."""
+    cells = ret.form.open_unit_cells()
+    if not cells or not ret.money_unit:
+        return ""
+    names = "、".join(dict.fromkeys(c.column_label for c in cells))
+    return f"{names}以“{ret.money_unit}”为单位"
 
 
 def text_cells(form: Form) -> dict[str, tuple[int, int]]:

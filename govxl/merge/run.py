@@ -23,6 +23,7 @@ from govxl.collect.run import CollectReport, collect, read_all
 from govxl.collect.scan import scan
 from govxl.collect.status import Status, Use
 from govxl.forms import Severity
+from govxl.forms.compute import run
 from govxl.forms.returns import Member, Return
 from govxl.merge.detail import total
 from govxl.reader import ReadError, read_bytes
@@ -220,4 +221,18 @@ def merge(
     s.values = total(s.form, result.rows)
     s.unit_code, s.unit_name, s.level = code, name or "汇总", level
     s.members = [c.member for c in result.rows]
+    s.notes = per_unit_notes(s, len(result.rows))
     return result
+
+
+def per_unit_notes(summary: Return, units: int) -> list[tuple[str, str]]:
+    """The summary's 说明: a 核实 about a magnitude no single unit can have does not apply to
+    the sum of many (the workbook shows "√ 已说明", and govxl reads it the same way)."""
+    values = summary.all_values()
+    failed = dict.fromkeys(
+        inst.rule.id
+        for inst in summary.form.instances
+        if inst.rule.per_unit and not inst.uses_prev and run(inst, values).status == "fail"
+    )
+    why = f"本表是 {units} 个单位的汇总数：单个单位的数额范围不适用于汇总数。"
+    return [(rule_id, why) for rule_id in failed]
