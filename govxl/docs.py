@@ -7,7 +7,6 @@ committed page differs from what the code generates. Regenerate with ``python -m
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from govxl.check.findings import CATALOGUE
 from govxl.forms import Form, form_ids, load_form
+from govxl.forms.model import plain_message
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
 
@@ -25,13 +25,6 @@ WHERE = {
     "cell": "逐格审核（表内有数据有效性提示）",
 }
 """How each kind of rule reaches the clerk: in the workbook while typing, or only at 审核."""
-
-_PLACEHOLDER = re.compile(r"（\{(?:lhs|rhs)\}）|\{(?:lhs|rhs)\}")
-
-
-def plain_message(message: str) -> str:
-    """A rule's message without the figures it quotes in a finding: ``（{lhs}）`` and the like."""
-    return _PLACEHOLDER.sub("", message)
 
 
 @dataclass(frozen=True)

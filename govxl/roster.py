@@ -20,6 +20,9 @@ from pathlib import Path
 COL_CODE = "单位代码"
 COL_NAME = "单位名称"
 COL_PARENT = "上级代码"
+COL_CONTACT = "联系人"
+COL_PHONES = ("联系电话", "电话")
+"""Optional columns: whom to call when a unit's return is late or wrong (报送进度 lists them)."""
 
 #: Characters Windows refuses in file names (plus control characters, checked separately).
 WINDOWS_ILLEGAL = '<>:"/\\|?*'
@@ -42,6 +45,8 @@ class Unit:
     name: str
     parent_code: str | None = None
     line: int = 0
+    contact: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,7 +278,10 @@ def _units(rows: Iterable[tuple[int, list[str]]], path: Path, label: str) -> tup
         if parent == code:
             raise fail(line, f"单位“{name}”的上级代码就是它自己的代码“{code}”，请改正。")
         seen[key] = (code, line)
-        units.append(Unit(code=code, name=name, parent_code=parent or None, line=line))
+        phone = next((cell(cells, t) for t in COL_PHONES if cell(cells, t)), "")
+        units.append(
+            Unit(code, name, parent or None, line, contact=cell(cells, COL_CONTACT), phone=phone)
+        )
     if not units:
         raise RosterError(
             f"{label} 中没有任何单位。请在表头下面逐行填写“{COL_CODE}”和“{COL_NAME}”。",

@@ -253,3 +253,24 @@ def test_a_blank_template_has_blank_cells_not_empty_strings(tmp_path, form_id):
         if c.value == ""
     ]
     assert empty == []
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_input_prompts_name_the_row_whole_never_cut_mid_word(tmp_path, form_id):
+    """Excel shows 32 characters of a prompt's title: a longer row label is cut after a
+    punctuation mark, with "…", and given whole in the prompt's text."""
+    form = load_form(form_id)
+    wb = openpyxl.load_workbook(_template(tmp_path, form_id, unit_code="1", unit_name="单位"))
+    labels = {c.labels(YEAR[form_id])[0] for c in form.inputs()}
+    titles = set()
+    for table in form.tables:
+        for dv in wb[table.sheet].data_validations.dataValidation:
+            title, prompt = dv.promptTitle, dv.prompt
+            assert len(title) <= 32, title
+            if title not in labels:
+                assert title.endswith("…"), title
+                full = next(lab for lab in labels if lab.startswith(title[:-1]))
+                assert full[len(title) - 1] in "、，；（", (title, full)  # cut at a mark
+                assert prompt.startswith(full), (title, prompt)
+            titles.add(title)
+    assert any(t.endswith("…") for t in titles) == (form_id != "gb2019")  # 2021 （六）, 吉林

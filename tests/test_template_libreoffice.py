@@ -44,6 +44,7 @@ from govxl.forms.workbook import NOTE_FIRST_ROW, SHEET_INFO, SHEET_NOTES, info_c
 from govxl.office import convert
 from govxl.roster import Roster, Unit
 from govxl.samples import random_values
+from govxl.template.tablesheet import PORTRAIT_WIDTH
 from govxl.template.writer import render
 from govxl.values import date_text
 
@@ -292,6 +293,7 @@ def test_every_formula_agrees_with_its_python_twin(recalculated: list[Case]) -> 
                 str(c.info.get("contact", "")),
                 str(c.info.get("phone", "")),
                 date_text(signed) if signed else "",
+                narrow=sum(lay.widths[: lay.table_last_col + 1]) <= PORTRAIT_WIDTH,
             )
             assert ws[a1(SIGN_ROW, 0)].value == sign, where
         row, col = 3 + 7, 1

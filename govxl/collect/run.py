@@ -64,6 +64,9 @@ class UnitStatus:
     explained: int = 0
     infos: int = 0
     imported: bool = False
+    contact: str = ""
+    phone: str = ""
+    """Whom to call: from the return's 基本信息, else from the roster."""
 
 
 @dataclass
@@ -194,7 +197,10 @@ def collect(
     ):
         files.append(_file_result(entry, res))
     year = year or _common_year(files)
-    units = [UnitStatus(u.code, u.name, u.parent_code) for u in roster.units]
+    units = [
+        UnitStatus(u.code, u.name, u.parent_code, contact=u.contact, phone=u.phone)
+        for u in roster.units
+    ]
     _match(files, roster, year)
     _choose(files)
     if previous:
@@ -372,6 +378,9 @@ def _choose(files: list[FileResult]) -> None:
 
 def _decide(u: UnitStatus, fr: FileResult) -> None:
     u.file, u.sha256, u.received, u.imported = fr.relative, fr.sha256, fr.received, fr.imported
+    if fr.ret is not None:
+        u.contact = fr.ret.info.get("contact") or u.contact
+        u.phone = fr.ret.info.get("phone") or u.phone
     sev = [f.severity for f in fr.findings]
     u.errors = sev.count(Severity.ERROR)
     u.warnings = sum(f.severity is Severity.WARNING and not f.explained for f in fr.findings)

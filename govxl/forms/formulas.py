@@ -295,9 +295,10 @@ SIGN_LABELS = {
 SIGN_GAP = "　　"
 
 
-def sign_formula(note: str = "") -> str:
+def sign_formula(note: str = "", narrow: bool = False) -> str:
     """填报单位、填报人、联系电话、填报日期 from 基本信息, blanks to write on when empty; a date
-    as 2026年1月15日 whatever the locale (YEAR, MONTH, DAY: not TEXT's local codes)."""
+    as 2026年1月15日 whatever the locale (YEAR, MONTH, DAY: not TEXT's local codes). On a narrow
+    table the unit has a line of its own."""
     parts: list[str] = []
     for key, label in SIGN_LABELS.items():
         cell = f"{sheet_ref(SHEET_INFO)}!{a1(*info_cell(key), True)}"
@@ -307,14 +308,16 @@ def sign_formula(note: str = "") -> str:
                 f'IF(ISNUMBER({cell}),YEAR({cell})&"年"&MONTH({cell})&"月"&DAY({cell})&"日",'
                 f"{blank})"
             )
-        parts.append(f'"{SIGN_GAP if parts else ""}{label}："&{blank}')
+        gap = "" if not parts else ('"&CHAR(10)&"' if narrow and len(parts) == 1 else SIGN_GAP)
+        parts.append(f'"{gap}{label}："&{blank}')
     tail = f'&"{SIGN_GAP}（{note}）"' if note else ""
     return "=" + "&".join(parts) + tail
 
 
-def sign_value(unit: str, contact: str, phone: str, signed: str, note: str = "") -> str:
+def sign_value(
+    unit: str, contact: str, phone: str, signed: str, note: str = "", narrow: bool = False
+) -> str:
     shown = {"unit_name": unit, "contact": contact, "phone": phone, "signed": signed}
-    text = SIGN_GAP.join(
-        f"{label}：{shown[key] or SIGN_BLANKS[key]}" for key, label in SIGN_LABELS.items()
-    )
-    return text + (f"{SIGN_GAP}（{note}）" if note else "")
+    parts = [f"{label}：{shown[key] or SIGN_BLANKS[key]}" for key, label in SIGN_LABELS.items()]
+    head = parts[0] + ("\n" if narrow else SIGN_GAP)
+    return head + SIGN_GAP.join(parts[1:]) + (f"{SIGN_GAP}（{note}）" if note else "")

@@ -6,6 +6,7 @@ merge and the report — works from these objects, built once from ``templates/*
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -171,6 +172,14 @@ class Cell:
         return fill_year(self.row_label, year), self.column_label.replace("\n", "")
 
 
+_PLACEHOLDER = re.compile(r"（\{(?:lhs|rhs)\}）|\{(?:lhs|rhs)\}")
+
+
+def plain_message(message: str) -> str:
+    """A rule's message without the figures it quotes in a finding: ``（{lhs}）`` and the like."""
+    return _PLACEHOLDER.sub("", message)
+
+
 def fill_year(text: str, year: int | None) -> str:
     return text.replace("{year}", str(year) if year else "____")
 
@@ -231,6 +240,13 @@ class Form:
     """A hash of the resolved definition: tells an outdated template from the current one."""
     extends: str | None = None
     source: Path | None = None
+
+    @property
+    def short(self) -> str:
+        """The form as a clerk names it, by the notice that issued it: 国办公开办函〔2021〕30号
+        格式 — never the internal id."""
+        basis, _, extra = self.basis.partition("；")
+        return f"{basis}格式" + (f"（{extra}）" if extra else "")
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:

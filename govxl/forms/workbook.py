@@ -69,7 +69,7 @@ def text_cells(form: Form) -> dict[str, tuple[int, int]]:
 
 # The 明细 sheet of a summary: one row per unit counted, one column per input cell.
 SHEET_DETAIL = "明细"
-DETAIL_FIXED = ("单位代码", "单位名称", "经由", "文件", "sha256")
+DETAIL_FIXED = ("单位代码", "单位名称", "经由", "文件", "文件校验码")
 """The columns before the figures, as printed; their keys sit in the hidden id row."""
 DETAIL_KEYS = ("code", "name", "via", "file", "sha256")
 DETAIL_HEAD_ROWS = 4

@@ -156,15 +156,15 @@ def recognise(texts: list[str], year: int | None) -> tuple[Form, str]:
     if not labels[best.id] & found:
         return _by_year(forms, year)
     runner = ranked[1] if len(ranked) > 1 else None
-    reason = f"按表格标签识别为 {best.id}（{best.title}）"
+    reason = f"按表格标签识别为{best.short}"
     if runner is not None:
         mine = sorted((labels[best.id] - labels[runner.id]) & found)
         theirs = sorted(labels[runner.id] - labels[best.id])
         shown = form_labels(best) | form_labels(runner)
         if mine:
-            reason += f"：含{_quote([shown[x] for x in mine])}，{runner.id} 没有这些标签"
+            reason += f"：含{_quote([shown[x] for x in mine])}，{runner.short}没有这些标签"
         elif theirs:
-            reason += f"：未见 {runner.id} 特有的{_quote([shown[x] for x in theirs])}"
+            reason += f"：未见{runner.short}特有的{_quote([shown[x] for x in theirs])}"
     return best, reason + "。"
 
 
@@ -176,6 +176,6 @@ def _quote(labels: list[str], most: int = 3) -> str:
 def _by_year(forms: list[Form], year: int | None) -> tuple[Form, str]:
     fits = [f for f in forms if year is not None and f.covers(year) and not f.extends]
     if fits:
-        return fits[0], f"报告中没有可识别的表格标签，按报告年度 {year} 选用 {fits[0].id}。"
+        return fits[0], f"报告中没有可识别的表格标签，按报告年度 {year} 选用{fits[0].short}。"
     latest = max((f for f in forms if not f.extends), key=lambda f: f.first_year)
-    return latest, f"报告中没有可识别的表格标签，也没有报告年度，选用最新的 {latest.id}。"
+    return latest, f"报告中没有可识别的表格标签，也没有报告年度，选用最新的{latest.short}。"

@@ -110,11 +110,12 @@ def gather(
     forms = {(r.ret.form.id, r.ret.year) for r in results.values() if r.ret}
     if len(forms) > 1:
         listing = "；".join(
-            f"{name}：{r.ret.form.id} {r.ret.year} 年" for name, r in results.items() if r.ret
+            f"{name}：{r.ret.form.short}，{r.ret.year} 年" for name, r in results.items() if r.ret
         )
         raise MergeError(f"参与汇总的文件表格格式或年度不一致，不能汇总：{listing}")
     if not results:
         raise MergeError("没有可以汇总的报表（所有文件都未通过审核或无法读取）。")
+    unit = _one_money_unit(results)
     seen: dict[str, str] = {}
     for name, res in sorted(results.items()):
         for c in _contribution(res, name):
@@ -130,12 +131,28 @@ def gather(
                 out.texts.append((c.member, res.ret.texts))
                 out.carried.extend(f for f in res.findings if f.severity is Severity.WARNING)
     first = next(r.ret for r in results.values() if r.ret)
-    out.summary = Return(first.form, year=first.year, kind="summary")
+    out.summary = Return(first.form, year=first.year, kind="summary", money_unit=unit)
     if roster is not None:
         listed = {c.member.code for c in out.rows} | {lo.code for lo in out.left_out}
         out.missing = [u for u in roster.units if u.code not in listed]
     out.missing = list({u.code: u for u in out.missing}.values())
     return out
+
+
+def _one_money_unit(results: dict[str, ReadResult]) -> str:
+    """The unit of the money cells the form leaves open (2019 采购总金额), the same in every
+    source: figures in 元 and in 万元 must never be added into one total."""
+    units = {name: r.ret.money_unit for name, r in results.items() if r.ret}
+    first = next(r.ret for r in results.values() if r.ret)
+    cells = first.form.open_unit_cells()
+    if not cells or len(set(units.values())) <= 1:
+        return next(iter(units.values()), "")
+    label = "、".join(dict.fromkeys(c.column_label for c in cells))
+    listing = "；".join(f"{name}：{u or '未注明'}" for name, u in sorted(units.items()))
+    raise MergeError(
+        f"参与汇总的报表中，{label}的单位不一致，不能相加：{listing}。"
+        "请让各单位使用同一单位的模板重新填报（或换算后重新报送），再汇总。"
+    )
 
 
 def _take(

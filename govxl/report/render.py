@@ -16,6 +16,7 @@ from govxl.report.document import ReportDoc, Section
 from govxl.report.tables import show, table_model
 from govxl.report.to_html import write_html
 from govxl.report.to_md import write_md
+from govxl.values import date_text
 
 Format = Literal["docx", "html", "md"]
 FORMATS: tuple[str, ...] = ("docx", "html", "md")
@@ -49,7 +50,7 @@ def build_document(ret: Return) -> ReportDoc:
         else:
             sections.append(Section(part.title, paragraphs(ret.texts.get(part.id))))
     unit = clean(ret.unit_name).strip()
-    signed = clean(ret.info.get("signed") or "").strip()
+    signed = clean(date_text(ret.info.get("signed"))).strip()  # 46037, 2026-01-15: 2026年1月15日
     return ReportDoc(report_title(unit, ret.year), tuple(sections), unit, signed, shown)
 
 

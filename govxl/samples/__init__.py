@@ -81,4 +81,5 @@ def random_return(
         values=random_values(form, rng, balanced=balanced),
         texts=dict(SAMPLE_TEXTS),
         info={"contact": "张三", "phone": "0431-00000000", "signed": f"{year + 1}年1月15日"},
+        money_unit="元" if form.open_unit_cells() else "",
     )

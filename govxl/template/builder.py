@@ -46,8 +46,11 @@ def _ranges(cells: list[tuple[int, int]]) -> list[str]:
     return out
 
 
-def page_setup(ws: Worksheet, *, landscape: bool, header_left: str = "", title: str = "") -> None:
-    """A4, fitted to the page width, centred; the unit and the sheet's name in the header."""
+def page_setup(
+    ws: Worksheet, *, landscape: bool, header_left: str = "", title: str = "", heading: str = ""
+) -> None:
+    """A4, fitted to the page width, centred; the unit and the sheet's name (``title``) in the
+    page header, a ``heading`` centred above them when the sheet has no title of its own."""
     ws.set_paper(9)
     if landscape:
         ws.set_landscape()
@@ -55,10 +58,11 @@ def page_setup(ws: Worksheet, *, landscape: bool, header_left: str = "", title: 
         ws.set_portrait()
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
-    ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.6)
+    ws.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.6)
     font = f'&"{FONT},Regular"'
     left = f"&L{font}{_escape_header(header_left)}" if header_left else ""
-    ws.set_header(f"{left}&R{font}{_escape_header(title or ws.name)}")
+    centre = f'&C&"{FONT},Bold"&12 {_escape_header(heading)}' if heading else ""
+    ws.set_header(f"{left}{centre}&R{font}{_escape_header(title or ws.name)}")
     ws.set_footer(f"&C{font}第 &P 页，共 &N 页")
 
 
@@ -83,6 +87,7 @@ class Builder:
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
+                "default_format_properties": {"font_name": FONT, "font_size": 11},
             },
         )
         self.wb.set_properties(

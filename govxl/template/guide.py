@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from xlsxwriter.worksheet import Worksheet
 
 from govxl.forms import Form
+from govxl.forms.model import plain_message
 from govxl.forms.workbook import open_unit_note
-from govxl.template.tablesheet import lines_needed
+from govxl.template.sheetxml import lines_needed
 
 if TYPE_CHECKING:
     from govxl.forms.returns import Return
@@ -64,7 +65,7 @@ def write_guide(ws: Worksheet, fmt: Formats, form: Form, ret: Return) -> None:
     for rule in form.rules:
         ws.write_string(row, 0, rule.severity.zh, fmt["fixed"])
         ws.write_string(row, 1, f"{rule.id} {rule.title}", fmt["fixed"])
-        meaning = rule.message.replace("（{lhs}）", "").replace("（{rhs}）", "")
+        meaning = plain_message(rule.message)
         if any("prev." in r for i in form.instances if i.rule is rule for r in i.refs):
             meaning += "（与上一年度数据比对，由汇总单位审核时检查。）"
         ws.write_string(row, 2, meaning, fmt["fixed"])

@@ -19,8 +19,8 @@ from govxl.forms.workbook import (
     info_cell,
     text_cells,
 )
-from govxl.template.sheetxml import dimension, rows_xml
-from govxl.template.tablesheet import lines_needed, severity_marks
+from govxl.template.sheetxml import dimension, lines_needed, rows_xml
+from govxl.template.tablesheet import severity_marks
 from govxl.values import parse_date
 
 if TYPE_CHECKING:

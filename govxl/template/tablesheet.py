@@ -8,8 +8,6 @@ printed area is the title, that line and the table: the checks lie right of it o
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +17,7 @@ from govxl.forms import CellType, formulas
 from govxl.forms.compute import CHECK_FAIL, CHECK_NOTE, CHECK_OK, CHECK_WARN
 from govxl.forms.layout import SIGN_ROW, STATUS_ROW, TITLE_ROW, SheetLayout, a1, layout
 from govxl.forms.workbook import open_unit_note
+from govxl.template.sheetxml import lines_needed
 from govxl.values import date_text
 
 if TYPE_CHECKING:
@@ -82,15 +81,6 @@ def prompt_title(label: str) -> str:
     head = label[: PROMPT_TITLE_MAX - 1]
     cut = max(head.rfind(p) for p in "、，；（")
     return (head[:cut] if cut > 8 else head) + "…"
-
-
-def text_width(text: str) -> float:
-    """Display width in Excel column units: CJK characters are about twice as wide."""
-    return sum(2.1 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
-
-
-def lines_needed(text: str, width: float) -> int:
-    return sum(max(1, math.ceil(text_width(part) / max(width - 1, 1))) for part in text.split("\n"))
 
 
 def write_table(b: Builder, table_id: str) -> None:
@@ -238,29 +228,28 @@ def _status(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
 def _sign(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
     """The 填报单位 line under the title: live from 基本信息 in a return; what a summary
     covers in a summary. A money unit the district fixed is stated here too."""
-    note = (
-        open_unit_note(b.ret) if lay.table.id in {c.table for c in b.form.open_unit_cells()} else ""
-    )
+    on_sheet = lay.table.id in {c.table for c in b.form.open_unit_cells()}
+    note = open_unit_note(b.ret) if on_sheet else ""
     width = sum(lay.widths[: lay.table_last_col + 1])
+    narrow = width <= PORTRAIT_WIDTH
     if b.sign_text is not None:
         text = b.sign_text + (f"　（{note}）" if note else "")
         ws.merge_range(SIGN_ROW, 0, SIGN_ROW, lay.table_last_col, text, b.fmt["sign"])
     else:
-        formula, value = (
-            formulas.sign_formula(note),
-            formulas.sign_value(
-                b.ret.unit_name,
-                b.ret.info.get("contact", ""),
-                b.ret.info.get("phone", ""),
-                date_text(b.ret.info.get("signed")),
-                note,
-            ),
+        info = b.ret.info
+        value = formulas.sign_value(
+            b.ret.unit_name,
+            info.get("contact", ""),
+            info.get("phone", ""),
+            date_text(info.get("signed")),
+            note,
+            narrow,
         )
         ws.merge_range(SIGN_ROW, 0, SIGN_ROW, lay.table_last_col, "", b.fmt["sign"])
-        ws.write_formula(SIGN_ROW, 0, formula, b.fmt["sign"], value)
+        ws.write_formula(SIGN_ROW, 0, formulas.sign_formula(note, narrow), b.fmt["sign"], value)
         # typed later, the unit's details change the line: room for a long name, whatever the
         # name now (a personalised copy is the same bytes as the blank one but for the name)
-        text = formulas.sign_value("单" * 20, "单" * 4, "0" * 13, "2026年12月31日", note)
+        text = formulas.sign_value("单" * 20, "单" * 4, "0" * 13, "2026年12月31日", note, narrow)
     b.grow_row(ws, SIGN_ROW, max(20, 15 * lines_needed(text, width) + 4))
 
 
