@@ -40,13 +40,13 @@ CATALOGUE: dict[str, Kind] = {
             "not-a-return",
             "不是填报模板",
             "error",
-            "文件中没有 govxl 模板的标识，可能不是下发的模板，或是自行制作的表格。",
+            "文件中没有下发模板的标识，可能不是下发的模板，或是自行制作的表格。",
         ),
         _k(
             "macro-present",
             "文件含有宏",
             "info",
-            "文件中有宏代码（.xlsm）。govxl 从不运行宏，只读取数字；建议另存为 .xlsx 报送。",
+            "文件中有宏代码（.xlsm）。审核时从不运行宏，只读取数字；建议另存为 .xlsx 报送。",
         ),
         _k(
             "formulas-unknown",

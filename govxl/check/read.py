@@ -226,7 +226,7 @@ def _read_into(
         res.findings.append(
             finding(
                 "macro-present",
-                f"文件 {name} 含有宏；govxl 未运行宏，只读取了数字。建议另存为 .xlsx 格式报送。",
+                f"文件 {name} 含有宏；审核时没有运行宏，只读取了数字。建议另存为 .xlsx 格式报送。",
             )
         )
     if not wb.formulas_known:

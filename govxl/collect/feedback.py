@@ -23,7 +23,7 @@ from openpyxl.worksheet.header_footer import HeaderFooterItem, _HeaderFooterPart
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from govxl.collect.marks import FILLS, Mark, check_cells, mark_for
+from govxl.collect.marks import FILLS, Mark, check_cells, mark_for, operand_marks
 from govxl.collect.run import FileResult
 from govxl.collect.status import local_time
 from govxl.fileio import OutputError, atomic_write
@@ -105,21 +105,30 @@ def _mark_cells(wb: openpyxl.Workbook, fr: FileResult) -> dict[int, Mark]:
         if mark is None:
             continue
         marks[i] = mark
-        fill = FILLS.get(f.severity)
-        if fill and (f.sheet, f.cell) not in checks:  # a check cell is marked by the template
-            wb[f.sheet].conditional_formatting.add(
-                f.cell,
-                FormulaRule(
-                    formula=[mark.condition],
-                    fill=PatternFill("solid", start_color=fill, end_color=fill),
-                    stopIfTrue=False,
-                ),
-            )
+        if (f.sheet, f.cell) in checks:  # marked by the template; the figures it reads here
+            for each in operand_marks(fr.ret, f, instances):
+                _paint(wb, each)
+        else:
+            _paint(wb, mark)
     for (sheet, where), msgs in notes.items():
         comment = Comment("\n".join(msgs), AUTHOR)
         comment.width, comment.height = 320, 40 + 40 * len(msgs)
         wb[sheet][where].comment = comment
     return marks
+
+
+def _paint(wb: openpyxl.Workbook, mark: Mark) -> None:
+    """A conditional fill by severity (a 提示 gets none: its comment is note enough)."""
+    fill = FILLS.get(mark.severity)
+    if fill:
+        wb[mark.sheet].conditional_formatting.add(
+            mark.cell,
+            FormulaRule(
+                formula=[mark.condition],
+                fill=PatternFill("solid", start_color=fill, end_color=fill),
+                stopIfTrue=False,
+            ),
+        )
 
 
 def _opinions(ws: Worksheet, fr: FileResult, marks: dict[int, Mark], now: datetime) -> None:

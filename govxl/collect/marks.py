@@ -84,6 +84,22 @@ def mark_for(
     return Mark(finding.sheet, finding.cell, finding.severity, conditions[0], conditions[1])
 
 
+def operand_marks(ret: Return, finding: Finding, instances: dict[str, Instance]) -> list[Mark]:
+    """A failed live check also marks the figures it reads (the check itself does not print):
+    while the check fails, so they clear with it."""
+    inst = instances.get(finding.rule)
+    if inst is None or not inst.live or inst.table is None:
+        return []
+    lay = layout(ret.form, inst.table, ret.year)
+    check = a1(*lay.checks[inst.key], True)
+    condition = still(check, None, True)
+    qualified = still(f"{sheet_ref(finding.sheet)}!{check}", None, True)
+    return [
+        Mark(finding.sheet, lay.a1(ref), finding.severity, condition, qualified)
+        for ref in inst.refs
+    ]
+
+
 def check_cells(ret: Return) -> set[tuple[str, str]]:
     """(sheet, A1) of every live check cell: their marks are the template's own."""
     out = set()

@@ -71,6 +71,7 @@ def write_detail(b: Builder, form: Form, rows: list[Contribution], year: int | N
         ws.write_string(2, col, col_label, head)
         ws.write_string(DETAIL_ID_ROW, col, cell.id)
         labels.append((row_label, col_label))
+    ws.set_row(0, max(row_height([t], [FIGURE_WIDTH], 9) for t in tables.values()))
     ws.set_row(1, max(row_height([r], [FIGURE_WIDTH], 9) for r, _ in labels))
     ws.set_row(2, max(row_height([c], [FIGURE_WIDTH], 9) for _, c in labels))
     ws.set_row(DETAIL_ID_ROW, None, None, {"hidden": True})
@@ -84,7 +85,7 @@ def write_detail(b: Builder, form: Form, rows: list[Contribution], year: int | N
     ws.set_column(DETAIL_FIRST, last, FIGURE_WIDTH)
     ws.freeze_panes(DETAIL_HEAD_ROWS, 2)
     ws.autofilter(DETAIL_ID_ROW, 0, DETAIL_ID_ROW + max(len(rows), 1), last)
-    _print_setup(ws, form)
+    _print_setup(ws, form, b.ret.unit_name)
     ws.protect(
         "",
         {
@@ -97,9 +98,9 @@ def write_detail(b: Builder, form: Form, rows: list[Contribution], year: int | N
     )
 
 
-def _print_setup(ws: Worksheet, form: Form) -> None:
+def _print_setup(ws: Worksheet, form: Form, who: str) -> None:
     """Landscape A4 at about 70%, the headings and each unit's code and name on every page."""
-    page_setup(ws, landscape=True, title=SHEET_DETAIL, heading="各单位明细数据")
+    page_setup(ws, landscape=True, header_left=who, title=SHEET_DETAIL, heading="各单位明细数据")
     width = sum(DETAIL_WIDTHS) + FIGURE_WIDTH * len(form.inputs())
     page = 130 / PRINT_SCALE - sum(DETAIL_WIDTHS[:2])  # what a page holds beside the names
     ws.fit_to_pages(max(1, math.ceil((width - sum(DETAIL_WIDTHS[:2])) / page)), 0)

@@ -127,7 +127,7 @@ STATUS_COLS = (
 
 
 def _status_sheet(b: Builder, result: MergeResult) -> None:
-    ws = _sheet(b, STATUS_SHEET, STATUS_COLS, f"报送和汇总情况（{coverage(result)}）")
+    ws = _sheet(b, STATUS_SHEET, STATUS_COLS, "各单位报送和汇总情况")
 
     def rows() -> Iterator[tuple[str, ...]]:
         for c in result.rows:
