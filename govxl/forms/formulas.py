@@ -310,7 +310,7 @@ def sign_formula(note: str = "", narrow: bool = False) -> str:
             )
         gap = "" if not parts else ('"&CHAR(10)&"' if narrow and len(parts) == 1 else SIGN_GAP)
         parts.append(f'"{gap}{label}："&{blank}')
-    tail = f'&"{SIGN_GAP}（{note}）"' if note else ""
+    tail = (f'&CHAR(10)&"（{note}）"' if narrow else f'&"{SIGN_GAP}（{note}）"') if note else ""
     return "=" + "&".join(parts) + tail
 
 
@@ -320,4 +320,5 @@ def sign_value(
     shown = {"unit_name": unit, "contact": contact, "phone": phone, "signed": signed}
     parts = [f"{label}：{shown[key] or SIGN_BLANKS[key]}" for key, label in SIGN_LABELS.items()]
     head = parts[0] + ("\n" if narrow else SIGN_GAP)
-    return head + SIGN_GAP.join(parts[1:]) + (f"{SIGN_GAP}（{note}）" if note else "")
+    tail = (f"\n（{note}）" if narrow else f"{SIGN_GAP}（{note}）") if note else ""
+    return head + SIGN_GAP.join(parts[1:]) + tail
