@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from govxl.forms import load_form
+from govxl.forms.layout import layout
 from govxl.office import convert
 from govxl.reader import Limits
 from govxl.reader import xlsx as reader
@@ -53,7 +54,7 @@ def files(tmp_path_factory, soffice):
         p.write_bytes(render(ret, generated=datetime(2026, 1, 1)))
         made.append(p)
         wb = openpyxl.load_workbook(p)
-        wb["三 依申请"]["D6"] = "减59"
+        wb["三 依申请"][layout(load_form(form_id), "t3", year).a1("t3.r1.natural")] = "减59"
         q = tmp / f"{form_id}-openpyxl.xlsx"
         wb.save(q)
         made.append(q)
