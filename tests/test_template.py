@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from govxl.cli import app
 from govxl.forms import load_form
 from govxl.forms.cellmap import cell_map
-from govxl.forms.layout import layout
+from govxl.forms.layout import TITLE_ROW, a1, layout
 from govxl.forms.returns import Return
 from govxl.forms.workbook import ID_KEYS, SHEET_ID
 from govxl.samples import random_return
@@ -274,3 +275,48 @@ def test_input_prompts_name_the_row_whole_never_cut_mid_word(tmp_path, form_id):
                 assert prompt.startswith(full), (title, prompt)
             titles.add(title)
     assert any(t.endswith("…") for t in titles) == (form_id != "gb2019")  # 2021 （六）, 吉林
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_each_table_prints_alone_on_one_a4_page(tmp_path, form_id):
+    """Every column has its width, the page is fitted to one sheet of A4 both ways, and the
+    printed area is the title, the 填报单位 line and the table: not the status line above it,
+    not the checks beside or below it."""
+    form = load_form(form_id)
+    wb = openpyxl.load_workbook(_template(tmp_path, form_id))
+    for table in form.tables:
+        ws, lay = wb[table.sheet], layout(form, table.id, YEAR[form_id])
+        setup = ws.page_setup  # a fit of 1 is the default, left out of the file
+        fit = [1 if n is None else int(n) for n in (setup.fitToWidth, setup.fitToHeight)]
+        assert int(setup.paperSize) == 9 and fit == [1, 1], table.sheet
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        last = f"{a1(lay.table_last_row, lay.table_last_col, True)}"
+        assert str(ws.print_area).endswith(f"!$A${TITLE_ROW + 1}:{last}"), ws.print_area
+        widths = {
+            col
+            for dim in ws.column_dimensions.values()
+            if dim.customWidth
+            for col in range(dim.min, dim.max + 1)
+        }
+        assert set(range(1, lay.last_col + 2)) <= widths, table.sheet
+        assert (
+            lay.checks
+            and all(
+                r > lay.table_last_row or c > lay.table_last_col for r, c in lay.checks.values()
+            )
+            or not lay.checks
+        )
+
+
+def test_text_rows_grow_with_what_the_unit_writes(tmp_path):
+    """The 文字部分 boxes start tall but carry no fixed height: Excel and LibreOffice grow them
+    as the clerk types, so a long 总体情况 is not cut on screen or in print."""
+    import zipfile
+
+    path = _template(tmp_path, "gb2021")
+    names = openpyxl.load_workbook(path).sheetnames
+    member = f"xl/worksheets/sheet{names.index('文字部分') + 1}.xml"
+    xml = zipfile.ZipFile(path).read(member).decode("utf-8")
+    for row in (3, 4, 5):
+        tag = re.search(rf'<row r="{row}"[^>]*>', xml)
+        assert tag and 'ht="' in tag.group(0) and "customHeight" not in tag.group(0), row

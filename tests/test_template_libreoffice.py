@@ -34,6 +34,7 @@ from structure import covered, structure
 from govxl.check.findings import Finding
 from govxl.collect import collect
 from govxl.collect.status import Status
+from govxl.dates import date_text
 from govxl.forms import CellType, Form, Severity, load_form
 from govxl.forms import formulas as F
 from govxl.forms.compute import as_read, classify, compute
@@ -46,7 +47,6 @@ from govxl.roster import Roster, Unit
 from govxl.samples import random_values
 from govxl.template.tablesheet import PORTRAIT_WIDTH
 from govxl.template.writer import render
-from govxl.values import date_text
 
 pytestmark = pytest.mark.soffice
 

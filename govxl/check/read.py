@@ -16,6 +16,7 @@ from govxl.check.findings import finding
 from govxl.check.plan import TablePlan, plan
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_rules
+from govxl.dates import date_text
 from govxl.forms import Form, form_ids, load_form
 from govxl.forms.compute import Value
 from govxl.forms.layout import a1
@@ -33,7 +34,7 @@ from govxl.forms.workbook import (
     text_cells,
 )
 from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
-from govxl.values import MAX_COUNT, Kind, Problem, date_text, parse_value
+from govxl.values import MAX_COUNT, Kind, Problem, parse_value
 
 
 @cache

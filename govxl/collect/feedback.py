@@ -133,41 +133,19 @@ def _paint(wb: openpyxl.Workbook, mark: Mark) -> None:
 
 def _opinions(ws: Worksheet, fr: FileResult, marks: dict[int, Mark], now: datetime) -> None:
     """The 审核意见 sheet: who, when, what to do, and one row per finding with its 现状."""
-    font, bold = Font(name=FONT, size=11), Font(name=FONT, size=11, bold=True)
+    font = Font(name=FONT, size=11)
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
-    unit = f"{fr.unit_name}（{fr.unit_code}）" if fr.unit_code else fr.unit_name
-    year = f"{fr.ret.year}年度" if fr.ret and fr.ret.year else ""
-    head = [
-        (
-            f"{fr.unit_name}{year}政府信息公开工作年度报告数据 审核意见",
-            Font(name=FONT, size=14, bold=True),
-        ),
-        (f"单位：{unit}　　文件：{fr.relative}　　审核时间：{local_time(now)}", font),
-        (ADVICE, font),
-    ]
-    for row, (text, look) in enumerate(head, 1):
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(HEADS))
-        top = ws.cell(row, 1, text)
-        top.font, top.alignment = look, Alignment(wrap_text=True, vertical="center")
-    ws.row_dimensions[1].height, ws.row_dimensions[2].height = 26, 20
-    ws.row_dimensions[3].height = 48
-    for col, (title, width) in enumerate(zip(HEADS, WIDTHS, strict=True), 1):
-        heading = ws.cell(FIRST - 1, col, title)
-        heading.font, heading.border = bold, box
-        heading.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[heading.column_letter].width = width
+    _heading(ws, fr, now)
     for n, f in enumerate(fr.findings):
         row = FIRST + n
         where = f.where or "整个文件"
         message = f.message + ("（已在“说明”表中说明）" if f.explained else "")
         mark = marks.get(n)
-        state = (
-            f'=IF({mark.qualified},"未改正","已改正")'
-            if mark
-            else ("已说明" if f.explained else "")
-        )
+        state = "已说明" if f.explained else ""
+        if mark is not None:  # the same condition as the mark: 已改正 exactly when it is gone
+            state = f'=IF({mark.qualified},"未改正","已改正")'
         texts = (where, message)
         lines = max(lines_needed(t, w) for t, w in zip(texts, WIDTHS[2:4], strict=True))
         ws.row_dimensions[row].height = 14.5 * lines + 5  # a fixed list: no program need fit it
@@ -182,6 +160,31 @@ def _opinions(ws: Worksheet, fr: FileResult, marks: dict[int, Mark], now: dateti
     _print_setup(ws)
     ws.freeze_panes = f"A{FIRST}"
     ws.protection.sheet = True
+
+
+def _heading(ws: Worksheet, fr: FileResult, now: datetime) -> None:
+    """Title, unit, file and time, the advice, then the header row of the list."""
+    font = Font(name=FONT, size=11)
+    unit = f"{fr.unit_name}（{fr.unit_code}）" if fr.unit_code else fr.unit_name
+    year = f"{fr.ret.year}年度" if fr.ret and fr.ret.year else ""
+    title = f"{fr.unit_name}{year}政府信息公开工作年度报告数据 审核意见"
+    head = [
+        (title, Font(name=FONT, size=14, bold=True), 26),
+        (f"单位：{unit}　　文件：{fr.relative}　　审核时间：{local_time(now)}", font, 20),
+        (ADVICE, font, 48),
+    ]
+    for row, (text, look, height) in enumerate(head, 1):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(HEADS))
+        top = ws.cell(row, 1, text)
+        top.font, top.alignment = look, Alignment(wrap_text=True, vertical="center")
+        ws.row_dimensions[row].height = height
+    thin = Side(style="thin", color="808080")
+    for col, (title, width) in enumerate(zip(HEADS, WIDTHS, strict=True), 1):
+        heading = ws.cell(FIRST - 1, col, title)
+        heading.font = Font(name=FONT, size=11, bold=True)
+        heading.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        heading.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[heading.column_letter].width = width
 
 
 def _print_setup(ws: Worksheet) -> None:

@@ -61,6 +61,9 @@ def _runs(places: list[tuple[int, int]]) -> list[str]:
     return [a1_range(*rect) for rect in _rects(places)]
 
 
+rects = _rects
+
+
 def sheet_ref(name: str) -> str:
     """A sheet's name as a formula writes it: quoted only when it must be (LibreOffice drops
     quotes it does not need when it saves, and the tamper check compares formulas)."""

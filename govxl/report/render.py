@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from govxl.dates import date_text
 from govxl.forms.returns import Return
 from govxl.report.document import ReportDoc, Section
 from govxl.report.tables import show, table_model
 from govxl.report.to_html import write_html
 from govxl.report.to_md import write_md
-from govxl.values import date_text
 
 Format = Literal["docx", "html", "md"]
 FORMATS: tuple[str, ...] = ("docx", "html", "md")

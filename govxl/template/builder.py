@@ -130,8 +130,6 @@ class Builder:
         ws.hide_gridlines(2)
         return ws
 
-    _sheet = sheet  # the summary's own sheets use the same setup
-
     def protect(self, ws: Worksheet) -> None:
         ws.protect(
             "",
@@ -142,8 +140,6 @@ class Builder:
                 "select_unlocked_cells": True,
             },
         )
-
-    _protect = protect
 
     def grow_row(self, ws: Worksheet, row: int, height: float) -> None:
         """Start the row at ``height`` but let Excel and LibreOffice grow it with its text (a
@@ -169,14 +165,6 @@ class Builder:
         return patch_workbook(
             self.buf.getvalue(), parts, lock=True, level=self.compress_level, growing=growing
         )
-
-
-def _num(value: Value) -> int | float | str:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, int):
-        return value
-    return ""
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value: Value, fmt: Any) -> None:

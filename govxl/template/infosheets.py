@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from xlsxwriter.worksheet import Worksheet
+
 from govxl import __version__
+from govxl.dates import parse_date
 from govxl.forms import formulas
 from govxl.forms.returns import INFO_FIELDS
 from govxl.forms.workbook import (
@@ -21,7 +24,6 @@ from govxl.forms.workbook import (
 )
 from govxl.template.sheetxml import dimension, lines_needed, rows_xml
 from govxl.template.tablesheet import severity_marks
-from govxl.values import parse_date
 
 if TYPE_CHECKING:
     from govxl.template.builder import Builder
@@ -48,44 +50,8 @@ def write_info(b: Builder) -> None:
     ws.set_column(1, 1, 64)
     ws.merge_range(0, 0, 0, 1, "基本信息", b.fmt["title"])
     ws.set_row(0, 26)
-    fixed = {
-        "unit_name": b.ret.unit_name,
-        "unit_code": b.ret.unit_code,
-        "year": b.ret.year,
-        "form": form_label(b.form),
-    }
     for key, label, personal in INFO_FIELDS:
-        row = info_cell(key)[0]
-        ws.write_string(row, 0, label, b.fmt["label"])
-        value = fixed.get(key) if key in fixed else b.ret.info.get(key, "")
-        locked = key == "form" or (personal and b.personal) or (key == "year" and value)
-        if key == "year":
-            _year(b, ws, row, value, bool(locked))
-        elif key == "signed":
-            _signed(b, ws, row, str(value or ""), bool(locked))
-        else:
-            b.write_value(
-                ws,
-                row,
-                1,
-                str(value) if value else None,
-                b.fmt["fixed" if locked else "input_text"],
-            )
-        if not locked and key == "phone":
-            ws.data_validation(
-                row,
-                1,
-                row,
-                1,
-                {
-                    "validate": "length",
-                    "criteria": "<=",
-                    "value": 40,
-                    "error_message": "电话号码过长。",
-                },
-            )
-        if key == "form":
-            ws.set_row(row, 15 * lines_needed(str(value), 64) + 4)
+        _field(b, ws, key, label, personal)
     row = 3 + len(INFO_FIELDS)
     ws.write_string(row, 0, "校验结果", b.fmt["label"])
     b.info_status = (row, 1)
@@ -95,7 +61,44 @@ def write_info(b: Builder) -> None:
         ws.set_row(row + 1, 15 * lines_needed(b.coverage, 64) + 4)
 
 
-def _year(b: Builder, ws, row: int, value: object, locked: bool) -> None:
+def _field(b: Builder, ws: Worksheet, key: str, label: str, personal: bool) -> None:
+    """One line of 基本信息: fixed by the template (the form, a personalised copy's unit) or
+    typed by the unit."""
+    fixed = {
+        "unit_name": b.ret.unit_name,
+        "unit_code": b.ret.unit_code,
+        "year": b.ret.year,
+        "form": form_label(b.form),
+    }
+    row = info_cell(key)[0]
+    ws.write_string(row, 0, label, b.fmt["label"])
+    value = fixed.get(key) if key in fixed else b.ret.info.get(key, "")
+    locked = key == "form" or (personal and b.personal) or (key == "year" and bool(value))
+    if key == "year":
+        _year(b, ws, row, value, locked)
+    elif key == "signed":
+        _signed(b, ws, row, str(value or ""), locked)
+    else:
+        fmt = b.fmt["fixed" if locked else "input_text"]
+        b.write_value(ws, row, 1, str(value) if value else None, fmt)
+    if not locked and key == "phone":
+        ws.data_validation(
+            row,
+            1,
+            row,
+            1,
+            {
+                "validate": "length",
+                "criteria": "<=",
+                "value": 40,
+                "error_message": "电话号码过长。",
+            },
+        )
+    if key == "form":
+        ws.set_row(row, 15 * lines_needed(str(value), 64) + 4)
+
+
+def _year(b: Builder, ws: Worksheet, row: int, value: object, locked: bool) -> None:
     if value:
         ws.write_number(row, 1, int(str(value)), b.fmt["fixed" if locked else "input_text"])
         return
@@ -115,7 +118,7 @@ def _year(b: Builder, ws, row: int, value: object, locked: bool) -> None:
     )
 
 
-def _signed(b: Builder, ws, row: int, value: str, locked: bool) -> None:
+def _signed(b: Builder, ws: Worksheet, row: int, value: str, locked: bool) -> None:
     """落款日期: a date cell shown as 2026年1月15日, whatever was typed or imported."""
     day = parse_date(value)
     fmt = b.fmt["fixed_date" if locked else "input_date"]

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.worksheet import Worksheet
 
-from govxl.forms import CellType, formulas
+from govxl.dates import date_text
+from govxl.forms import Cell, CellType, formulas
 from govxl.forms.compute import CHECK_FAIL, CHECK_NOTE, CHECK_OK, CHECK_WARN
 from govxl.forms.layout import SIGN_ROW, STATUS_ROW, TITLE_ROW, SheetLayout, a1, layout
 from govxl.forms.workbook import open_unit_note
 from govxl.template.sheetxml import lines_needed
-from govxl.values import date_text
 
 if TYPE_CHECKING:
     from govxl.template.builder import Builder
@@ -128,7 +128,6 @@ def _cells(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
     # One validation per distinct rule (type and prompt, mostly one per row), not one per
     # cell: a sheet's validations were two thirds of its XML, read again in every return.
     validations: dict[tuple[tuple[str, Any], ...], list[tuple[int, int]]] = {}
-    open_cells = {c.id for c in b.form.open_unit_cells()}
     for cell in b.form.table_cells(lay.table.id):
         row, col = lay.cells[cell.id]
         span = lay.spans.get(cell.id, 0)
@@ -138,47 +137,42 @@ def _cells(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
             cached = num(b.totals.get(cell.id))
             ws.write_formula(row, col, formulas.define_formula(inst, lay), b.fmt[role], cached)
             continue
-        value = b.ret.values.get(cell.id)
         hook = b.input_hook(cell.id) if b.input_hook else None
-        if hook is not None:
-            fmt = b.fmt[FIXED_ROLE[cell.type]]
-            if span:
-                ws.merge_range(row, col, row, col + span, "", fmt)
-            ws.write_formula(row, col, hook, fmt, num(b.totals.get(cell.id)))
-            continue
-        fmt = b.fmt[INPUT_ROLE[cell.type]]
+        fmt = b.fmt[(INPUT_ROLE if hook is None else FIXED_ROLE)[cell.type]]
         if span:
             ws.merge_range(row, col, row, col + span, "", fmt)
-        b.write_value(ws, row, col, value, fmt)
-        label = cell.labels(b.ret.year)[0]
-        rules = validation(cell.type, b.ret.money_unit if cell.id in open_cells else "")
-        if prompt_title(label) != label:
-            rules["input_message"] = f"{label}：{rules['input_message']}"
-        rules.update(
-            input_title=prompt_title(label),
-            error_title="输入有误",
-            error_type="stop",
-            show_input=True,
-            show_error=True,
-        )
-        validations.setdefault(tuple(rules.items()), []).append((row, col))
+        if hook is not None:
+            ws.write_formula(row, col, hook, fmt, num(b.totals.get(cell.id)))
+            continue
+        b.write_value(ws, row, col, b.ret.values.get(cell.id), fmt)
+        validations.setdefault(_validation(b, cell), []).append((row, col))
     for rules_items, cells in validations.items():
         rules = dict(rules_items)
         if len(cells) > 1:
             rules["multi_range"] = " ".join(b.ranges(cells))
         ws.data_validation(*cells[0], *cells[0], rules)
     for ctype, (r0, c0, r1, c1) in formulas.input_rects(b.form, lay):
+        mark = formulas.cell_mark_formula(ctype, a1(r0, c0))
         ws.conditional_format(
-            r0,
-            c0,
-            r1,
-            c1,
-            {
-                "type": "formula",
-                "criteria": formulas.cell_mark_formula(ctype, a1(r0, c0)),
-                "format": b.fmt["fail"],
-            },
+            r0, c0, r1, c1, {"type": "formula", "criteria": mark, "format": b.fmt["fail"]}
         )
+
+
+def _validation(b: Builder, cell: Cell) -> tuple[tuple[str, Any], ...]:
+    """An input cell's data validation, with its row named in the prompt."""
+    label = cell.labels(b.ret.year)[0]
+    open_unit = cell in b.form.open_unit_cells()
+    rules = validation(cell.type, b.ret.money_unit if open_unit else "")
+    if prompt_title(label) != label:
+        rules["input_message"] = f"{label}：{rules['input_message']}"
+    rules.update(
+        input_title=prompt_title(label),
+        error_title="输入有误",
+        error_type="stop",
+        show_input=True,
+        show_error=True,
+    )
+    return tuple(rules.items())
 
 
 def _checks(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
@@ -193,7 +187,8 @@ def _checks(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
             b.fmt["check"],
             shown[key],
         )
-        severity_marks(ws, row, col, row, col, b)
+    for r0, c0, r1, c1 in formulas.rects(list(lay.checks.values())):
+        severity_marks(ws, r0, c0, r1, c1, b)
     for box in lay.boxes:
         if box.role == "check" and box.col == 0:
             ws.set_row(box.row, 48)

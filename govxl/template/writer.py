@@ -16,11 +16,10 @@ from govxl.forms.workbook import SHEET_GUIDE
 from govxl.template import infosheets
 from govxl.template.builder import Builder, InputHook
 from govxl.template.guide import write_guide
-from govxl.template.sheetxml import text_width
 from govxl.template.tablesheet import write_table
 from govxl.template.zippatch import lock_structure, patch_workbook
 
-__all__ = ["Builder", "lock_structure", "patch_workbook", "render", "text_width"]
+__all__ = ["Builder", "lock_structure", "patch_workbook", "render"]
 
 
 def render(
