@@ -11,6 +11,7 @@ from govxl.check.read import UnreadableReturn, inspect_file
 from govxl.check.summary import Contribution, read_contributions
 from govxl.forms.returns import Member, Return
 from govxl.merge.tidy import rows, to_frame
+from govxl.paths import shown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +34,7 @@ class Workbook:
         """The units in it: the unit itself, or every member row of a summary's 明细."""
         if self.ret.kind == "summary":
             return read_contributions(self.path, self.ret.form, via=self.ret.unit_code)
-        member = Member(self.ret.unit_code, self.ret.unit_name, self.sha256, self.path.name)
+        member = Member(self.ret.unit_code, self.ret.unit_name, self.sha256, shown(self.path.name))
         return [Contribution(member, dict(self.ret.values))]
 
     def to_frame(self) -> pd.DataFrame:

@@ -20,9 +20,8 @@ from pathlib import Path
 import openpyxl
 
 from govxl.collect import CollectReport, collect
-from govxl.collect.feedback import write_feedback
+from govxl.collect.feedback import write_all
 from govxl.collect.outputs import write_outputs
-from govxl.collect.status import Status, Use
 from govxl.forms import load_form
 from govxl.merge import MergeResult, merge, write_summary
 from govxl.merge.tidy import rows, write_tidy
@@ -129,16 +128,14 @@ def run_demo(out: Path, *, soffice: bool = True) -> DemoResult:
         shutil.rmtree(inbox)
     write_roster_templates(form, roster, templates, year=YEAR)
     cases = build_inbox(roster, inbox, soffice=soffice)
-    # Give the files distinct modification times, as mail downloads have.
-    for k, p in enumerate(sorted(inbox.rglob("*.xlsx"))):
-        t = time.mktime(datetime(YEAR + 1, 1, 10).timetuple()) + 3600 * k
+    # Give the files distinct modification times, as mail downloads have: downloaded after the
+    # last of them was saved (20 January), the first draft before its correction.
+    for k, p in enumerate(sorted(inbox.rglob("*.xlsx"), key=lambda p: ("初稿" not in p.name, p))):
+        t = time.mktime(datetime(YEAR + 1, 1, 21).timetuple()) + 3600 * k
         os.utime(p, (t, t))
     report = collect(inbox, roster, year=YEAR)
     write_outputs(report, audit)
-    for fr in report.files:
-        status = next((u.status for u in report.units if u.file == fr.relative), None)
-        if fr.use == Use.USED and status not in (None, Status.PASSED):
-            write_feedback(fr, audit)
+    write_all(report, audit)
     merged = merge([audit], level="区", code="LY", name="示例区（样例数据）")
     summary = write_summary(merged, summary_dir / "示例区汇总.xlsx")
     tidy = write_tidy(rows(form, YEAR, merged.rows), summary_dir / "明细数据.csv")

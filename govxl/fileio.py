@@ -29,6 +29,8 @@ _STARTED = time.time()
 _TEMP = re.compile(r"\..+\.(?:xlsx|json|jsonl|csv|parquet|docx|html|md)\.[a-z0-9_]{8}\.tmp")
 """What ``tempfile.mkstemp(prefix=".<name>.", suffix=".tmp")`` makes for the files we write."""
 _swept: set[Path] = set()
+written: list[Path] = []
+"""Every output this process has completed, in order: what an interrupted command kept."""
 
 _REASONS = {
     errno.ENOSPC: "磁盘空间已满",
@@ -95,6 +97,7 @@ def atomic_open(path: Path) -> Iterator[BinaryIO]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        written.append(path)
     except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

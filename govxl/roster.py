@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -70,6 +71,18 @@ class RosterError(Exception):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+def name_key(name: str) -> str:
+    """A unit name as names are compared, not shown: ``测试区　第27单位`` (a full-width space
+    typed by a Chinese IME), ``测试区 第２７单位`` and ``测试区第27单位`` are one unit.
+
+    NFKC turns full-width letters, digits, spaces and punctuation (``（）``, ``，``, ``－``)
+    into their half-width forms; then every whitespace and invisible character goes, and
+    Latin letters are case-folded.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in text if not ch.isspace() and ch not in _BLANKS).casefold()
 
 
 def _clean(value: object) -> str:

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "too-large": ERROR,
     "unit-converted": WARNING,
     "unit-unclear": WARNING,
+    "date-in-number-cell": ERROR,
 }
 
 #: Counts and deltas above this are certainly typos (extra digits, an ID pasted in).
@@ -226,11 +227,7 @@ def _parse(raw: object, kind: Kind, unit: str | None, blank_as_zero: bool) -> Pa
             "not-a-number", f"“{'TRUE' if raw else 'FALSE'}”是逻辑值，不是数字，请填入数字"
         )
     if isinstance(raw, _dt.date | _dt.time | _dt.timedelta):
-        return _fail(
-            "not-a-number",
-            f"单元格内容是日期或时间（{raw}），不是数字；"
-            "请把单元格格式改为“常规”或“数值”后重新填写数字",
-        )
+        return _date_typed(raw, kind)
     if isinstance(raw, numbers.Integral):
         number = Decimal(int(raw))
         return _check(number, kind, _show(number), ())
@@ -246,6 +243,25 @@ def _parse(raw: object, kind: Kind, unit: str | None, blank_as_zero: bool) -> Pa
     if isinstance(raw, str):
         return _parse_text(raw, kind, unit)
     return _not_a_number(str(raw))
+
+
+def _date_typed(raw: _dt.date | _dt.time | _dt.timedelta, kind: Kind) -> Parsed:
+    """A date where a number belongs: Excel turns ``1-2`` typed into a cell into 2 January
+    (and stores 46024). Say what Excel did and how to type the number so that it stays one."""
+    what = {Kind.COUNT: "件数", Kind.MONEY: "金额"}.get(kind, "增减数")
+    if isinstance(raw, _dt.date):
+        shown, noun = f"{raw.year}年{raw.month}月{raw.day}日", "日期"
+        if isinstance(raw, _dt.datetime) and raw.time() != _dt.time():
+            shown += f" {raw.hour}:{raw.minute:02d}"
+    elif isinstance(raw, _dt.time):
+        shown, noun = f"{raw.hour}:{raw.minute:02d}", "时间"
+    else:
+        shown, noun = str(raw), "时间"
+    return _fail(
+        "date-in-number-cell",
+        f"填写的内容被 Excel 当成了{noun}（{shown}）。这里应填写{what}，"
+        "请把单元格格式改为“常规”后重新填写数字。",
+    )
 
 
 def _parse_text(raw: str, kind: Kind, unit: str | None) -> Parsed:
@@ -385,6 +401,14 @@ def _check(number: Decimal, kind: Kind, shown: str, problems: tuple[Problem, ...
         return _too_large(kind, shown)
     if number != number.to_integral_value():
         what = "件数" if kind is Kind.COUNT else "增减数"
+        percent = number * 100
+        if 0 < abs(number) < 1 and percent == percent.to_integral_value():
+            # Excel stores 5% as 0.05: the clerk typed a percentage, and sees "5%", not 0.05
+            return _fail(
+                "fraction",
+                f"{what}应为整数，“{shown}”不是整数（输入 {int(percent)}% 时，Excel 存的就是 "
+                f"{shown}）。请填写{what}（整数），不要填百分比",
+            )
         return _fail("fraction", f"{what}应为整数，“{shown}”不是整数，请改为整数")
     value = int(number)
     if kind is Kind.COUNT and value < 0:

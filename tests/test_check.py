@@ -18,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.workbook.workbook import Workbook
 from workbooks import (
     FIXED,
     LO_UNIT,
@@ -40,6 +41,7 @@ from govxl.forms import load_form
 from govxl.forms.layout import a1, layout
 from govxl.forms.returns import Return
 from govxl.forms.workbook import NOTE_FIRST_ROW, SHEET_ID, SHEET_INFO, SHEET_NOTES, info_cell
+from govxl.office import convert
 from govxl.roster import read_roster
 from govxl.template import write_template
 from govxl.values import CODES
@@ -395,6 +397,79 @@ def test_a_published_report_may_write_numbers_with_units_and_words(
     assert report.files[0].ret.values[cell_id] == ret.values[cell_id]
 
 
+# ---------------------------------------------------------------- a date typed into a count
+COUNT_CELL = "t3.r1.natural"
+
+
+def _excel_made_a_date(value: float, number_format: str) -> Callable[[Workbook], None]:
+    """What Excel does with ``1-2`` (or ``12:00``) typed into a count cell: it stores the date's
+    (or time's) serial number and gives the cell a date (or time) format."""
+    sheet, where = place("gb2021", COUNT_CELL)
+
+    def change(wb: Workbook) -> None:
+        wb[sheet][where] = value
+        wb[sheet][where].number_format = number_format
+
+    return change
+
+
+DATE_TYPED = [
+    (46024, 'm"月"d"日"', "日期（2026年1月2日）"),  # Excel in Chinese, "1-2"
+    (46024, "mm-dd-yy", "日期（2026年1月2日）"),  # a built-in format (id 14)
+    (46024, '[$-804]yyyy"年"m"月"d"日";@', "日期（2026年1月2日）"),
+    (0.5, "h:mm", "时间（12:00）"),  # "12:00"
+]
+
+
+@pytest.mark.parametrize(("value", "number_format", "shown"), DATE_TYPED)
+def test_a_date_excel_made_of_a_count_fails_at_that_cell(
+    tmp_path: Path, value: float, number_format: str, shown: str
+) -> None:
+    src = write(tmp_path / "src.xlsx", sample("gb2021"))
+    path = edit(src, tmp_path / "x.xlsx", _excel_made_a_date(value, number_format))
+    sheet, where = place("gb2021", COUNT_CELL)
+    assert seen(path) == [("date-in-number-cell", "error", sheet, where)]
+    message = one(path, "date-in-number-cell").message
+    assert message == (
+        f"填写的内容被 Excel 当成了{shown}。这里应填写件数，"
+        "请把单元格格式改为“常规”后重新填写数字。"
+    )
+
+
+@pytest.mark.parametrize("number_format", ['0"件"', "#,##0", "0.00", "[Red]0", '"第"0"项"'])
+def test_a_count_in_a_number_format_is_a_count(tmp_path: Path, number_format: str) -> None:
+    """Formats with a d, h, m, s or y inside quotes or brackets show numbers, not dates."""
+    ret = sample("gb2021")
+    src = write(tmp_path / "src.xlsx", ret)
+    number = ret.values[COUNT_CELL]
+    assert isinstance(number, int)
+    path = edit(src, tmp_path / "x.xlsx", _excel_made_a_date(number, number_format))
+    assert seen(path) == []
+
+
+@pytest.fixture(scope="module")
+def date_typed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("date-typed")
+    src = write(tmp / "src.xlsx", sample("gb2021"))
+    return edit(src, tmp / "日期.xlsx", _excel_made_a_date(46024, 'm"月"d"日"'))
+
+
+@pytest.mark.soffice
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_a_date_typed_into_a_count_fails_at_that_cell_in_ods_and_xls(
+    date_typed: Path, soffice: str, tmp_path: Path, fmt: str
+) -> None:
+    """LibreOffice keeps the date: .ods says office:date-value, .xls keeps the date format."""
+    path = convert([date_typed], tmp_path, fmt)[date_typed]
+    sheet, where = place("gb2021", COUNT_CELL)
+    assert seen(path) == [
+        ("id-sheet-visible", "info", SHEET_ID, ""),  # saved by LibreOffice
+        ("formulas-unknown", "warning", "", ""),
+        ("date-in-number-cell", "error", sheet, where),
+    ]
+    assert "日期（2026年1月2日）" in one(path, "date-in-number-cell").message
+
+
 def test_blank_as_zero_only_when_asked(clean: dict[str, Path], tmp_path: Path) -> None:
     ret = sample("gb2021")
     ret.values["t3.r3_5_1.legal"] = 0
@@ -537,13 +612,17 @@ def test_duplicate_file_identical_bytes_count_once(clean: dict[str, Path], tmp_p
     assert status(report) == {"001": Status.PASSED}
 
 
+JAN_10 = datetime(2026, 1, 10, 10).timestamp()
+
+
 def test_superseded_by_the_newer_save(tmp_path: Path) -> None:
     bad = sample("gb2021")
     bad.values["t3.r1.natural"] = int(bad.values["t3.r1.natural"] or 0) + 1  # type: ignore[arg-type]
     first = write(tmp_path / "first.xlsx", bad, generated=datetime(2026, 1, 10, 9))
     second = write(tmp_path / "second.xlsx", sample("gb2021"), generated=datetime(2026, 1, 12, 9))
-    # the corrected file arrived first by mtime, but it was saved later: its own time decides
-    os.utime(second, (1_700_000_000, 1_700_000_000))
+    # saved and received two days apart: the later one counts, whatever the names' order
+    os.utime(first, (JAN_10, JAN_10))
+    os.utime(second, (JAN_10 + 2 * 86_400, JAN_10 + 2 * 86_400))
     report = collect_in(tmp_path, {"z-旧.xlsx": first, "a-新.xlsx": second}, [("001", "测试单位")])
     uses = {f.relative: f.use for f in report.files}
     assert uses == {"a-新.xlsx": Use.USED, "z-旧.xlsx": Use.SUPERSEDED}
@@ -684,6 +763,49 @@ def test_import_problem_when_a_report_row_cannot_be_placed(tmp_path: Path) -> No
 
 # ---------------------------------------------------------------- every code is covered
 
+
+def test_version_unclear_when_two_corrections_cannot_be_told_apart(tmp_path: Path) -> None:
+    """Two different returns saved in the same minute and downloaded together, nothing in
+    their names: govxl takes one and asks which is final."""
+    a = write(tmp_path / "a.xlsx", sample("gb2021", seed=1), generated=datetime(2026, 1, 12, 9))
+    b = write(tmp_path / "b.xlsx", sample("gb2021", seed=2), generated=datetime(2026, 1, 12, 9))
+    for path in (a, b):
+        os.utime(path, (JAN_10, JAN_10))
+    report = collect_in(tmp_path, {"报表A.xlsx": a, "报表B.xlsx": b}, [("001", "测试单位")])
+    assert file_findings(report, "报表A.xlsx") == [("version-unclear", "warning", "", "")]
+    assert "无法分出先后" in report.files[0].findings[0].message
+    assert status(report) == {"001": Status.WARNED}
+
+
+def test_unit_mismatch_when_a_file_named_for_one_unit_holds_another(
+    clean: dict[str, Path], tmp_path: Path
+) -> None:
+    """The clean return is 001's; 002 sent it under its own name, edited or not."""
+    report = collect_in(
+        tmp_path, {"002-西城街道.xlsx": clean["gb2021"]}, [("001", "测试单位"), ("002", "西城街道")]
+    )
+    assert file_findings(report, "002-西城街道.xlsx") == [("unit-mismatch", "error", "", "")]
+    assert report.files[0].use == Use.DISPUTED
+    assert status(report) == {"001": Status.MISSING, "002": Status.FAILED}
+
+
+def test_formula_in_input_when_a_sum_is_typed_into_a_money_cell(
+    clean: dict[str, Path], tmp_path: Path
+) -> None:
+    cell = next(c.id for c in load_form("gb2021").inputs() if c.type.value == "money")
+    path = edit(clean["gb2021"], tmp_path / "a.xlsx", typed("gb2021", cell, "=SUM(100,200)"))
+    sheet, where = place("gb2021", cell)
+    assert ("formula-in-input", "error", sheet, where) in seen(path)
+
+
+from test_evaluate import (  # noqa: E402  # the evaluator's codes are triggered there
+    test_a_2023_report_in_the_2019_layout_is_outdated,
+    test_figures_in_the_text_that_the_tables_contradict,
+    test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    test_parts_missing_or_out_of_order_in_an_imported_report,
+    test_text_copied_from_last_year_is_named_per_part,
+)
+
 TRIGGERS: dict[str, Callable[..., None]] = {
     "file-unreadable": test_file_unreadable_a_truncated_download,
     "not-a-return": test_not_a_return_a_home_made_table,
@@ -707,6 +829,7 @@ TRIGGERS: dict[str, Callable[..., None]] = {
     "id-sheet-visible": test_a_libreoffice_resave_is_told_only_that_the_identity_sheet_shows,
     "not-a-number": test_value_problems_point_at_the_cell,
     "fraction": test_value_problems_point_at_the_cell,
+    "date-in-number-cell": test_a_date_excel_made_of_a_count_fails_at_that_cell,
     "negative": test_value_problems_point_at_the_cell,
     "too-large": test_value_problems_point_at_the_cell,
     "unit-converted": test_a_published_report_may_write_numbers_with_units_and_words,
@@ -716,6 +839,16 @@ TRIGGERS: dict[str, Callable[..., None]] = {
     "yoy-jump": test_yoy_jump_and_carry_over_against_last_year,
     "imported": test_imported_when_a_unit_sends_its_published_report_as_word,
     "import-problem": test_import_problem_when_a_report_row_cannot_be_placed,
+    "text-vs-tables": test_figures_in_the_text_that_the_tables_contradict,
+    "section-empty": test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    "fees-not-reported": test_parts_five_and_six_must_say_something_and_fees_go_in_six,
+    "section-missing": test_parts_missing_or_out_of_order_in_an_imported_report,
+    "section-order": test_parts_missing_or_out_of_order_in_an_imported_report,
+    "outdated-layout": test_a_2023_report_in_the_2019_layout_is_outdated,
+    "copied-text": test_text_copied_from_last_year_is_named_per_part,
+    "version-unclear": test_version_unclear_when_two_corrections_cannot_be_told_apart,
+    "unit-mismatch": test_unit_mismatch_when_a_file_named_for_one_unit_holds_another,
+    "formula-in-input": test_formula_in_input_when_a_sum_is_typed_into_a_money_cell,
 }
 
 

@@ -66,7 +66,7 @@ STATUS = {
     "004": Status.FAILED,  # a row inserted
     LO_UNIT[0]: Status.PASSED,  # re-saved by LibreOffice
     "006": Status.PASSED,  # the same file twice
-    "007": Status.PASSED,  # a corrected file, saved later
+    "007": Status.WARNED,  # a corrected file, saved later but arrived earlier: asked (核实)
     "008": Status.PASSED,  # a corrected file, same save time, copied in later
     "009": Status.MISSING,  # nothing sent
     "010": Status.UNREADABLE,  # a broken download named after the unit
@@ -104,7 +104,8 @@ def build_inbox(root: Path, lo: dict) -> Path:
     six = write(inbox / "006-城关镇.xlsx", ret_of("006"))
     (inbox / "转发").mkdir()
     shutil.copy2(six, inbox / "转发" / "006-城关镇(1).xlsx")
-    # 007: the corrected return was saved later but happens to have the older mtime
+    # 007: the corrected return (named so and saved later) happens to have the older mtime:
+    # it counts, and the unit is asked which one is final
     write(inbox / "007-河西乡.xlsx", unbalanced("007"), generated=datetime(2026, 1, 10, 9))
     write(inbox / "007-河西乡（修改）.xlsx", ret_of("007"), generated=datetime(2026, 1, 12, 9))
     os.utime(inbox / "007-河西乡.xlsx", (NEW, NEW))
@@ -126,7 +127,8 @@ def build_inbox(root: Path, lo: dict) -> Path:
     (inbox / "~$001-正阳街道.xlsx").write_bytes(b"\x00lock")
     (inbox / "Thumbs.db").write_bytes(b"\x00thumbs")
     (inbox / ".~隐藏.xlsx").write_bytes(b"hidden")
-    (inbox / "盖章扫描件.pdf").write_bytes(b"%PDF-1.4\n")
+    (inbox / "盖章扫描件.pdf").write_bytes(b"%PDF-1.4\n")  # read as a report: no text in it
+    (inbox / "盖章页.jpg").write_bytes(b"\xff\xd8\xff")
     return inbox
 
 
@@ -188,8 +190,8 @@ def test_every_unit_gets_its_status(run: Run) -> None:
     assert {u.code: u.status for u in run.report.units} == STATUS
     assert run.report.year == 2025
     assert run.report.stats() == {
-        Status.PASSED: 5,
-        Status.WARNED: 1,
+        Status.PASSED: 4,
+        Status.WARNED: 2,
         Status.FAILED: 3,
         Status.UNREADABLE: 1,
         Status.MISSING: 1,
@@ -216,7 +218,7 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
         "005-东城街道.xlsx": (Use.USED, [("id-sheet-visible", "info", "_govxl", "")]),
         "006-城关镇.xlsx": (Use.USED, []),
         "007-河西乡.xlsx": (Use.SUPERSEDED, [("superseded", "info", "", ""), *r1]),
-        "007-河西乡（修改）.xlsx": (Use.USED, []),
+        "007-河西乡（修改）.xlsx": (Use.USED, [("version-unclear", "warning", "", "")]),
         "008-河东乡-2.xlsx": (Use.USED, []),
         "008-河东乡.xlsx": (Use.SUPERSEDED, [("superseded", "info", "", ""), *r1]),
         "010-山后村.xlsx": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
@@ -228,6 +230,7 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
         ),
         "转发/006-城关镇(1).xlsx": (Use.DUPLICATE, [("duplicate-file", "info", "", "")]),
         "西城街道/报表.xlsx": (Use.USED, r1),
+        "盖章扫描件.pdf": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
     }
 
 
@@ -235,7 +238,7 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
 def test_junk_is_skipped_silently_and_other_files_are_listed_as_ignored(run: Run) -> None:
     read = {fr.relative for fr in run.report.files}
     assert not read & {"~$001-正阳街道.xlsx", "Thumbs.db", ".~隐藏.xlsx"}
-    assert run.report.ignored == ["盖章扫描件.pdf"]
+    assert run.report.ignored == ["盖章页.jpg"]
 
 
 @pytest.mark.soffice
@@ -427,7 +430,7 @@ def test_cli_exit_code_2_when_out_is_inside_the_inbox(tmp_path: Path) -> None:
     args = ["collect", str(inbox), "--roster", str(roster), "-o", str(inbox / "审核")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
-    assert "输出文件夹不能放在收件文件夹里" in result.stderr
+    assert f"输出 {inbox / '审核'} 与要读取的 {inbox} 重叠" in result.stderr
     assert snapshot(inbox) == before
 
 

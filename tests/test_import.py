@@ -148,7 +148,7 @@ def test_heading_variants_and_a_year_first_title():
     res = import_bytes(text.encode("utf-8"), "report.txt")
     assert (res.ret.year, res.ret.unit_name) == (2020, "绿园区正阳街道")
     assert res.ret.texts == import_report(SAMPLE).ret.texts
-    assert "missing-heading" not in _codes(res.findings)
+    assert "section-missing" not in _codes(res.findings)
 
 
 # ---------------------------------------------------------------- round trips
@@ -286,7 +286,7 @@ def test_hostile_html_is_bounded_and_never_run():
     wrapped = f"<table><tr><td>{page}</td></tr></table>{deep}{junk}"
     res = import_bytes(wrapped.encode("utf-8"), "r.html")
     assert res.ret.values == ret.values
-    assert [f.code for f in res.findings] == ["unknown-table"]
+    assert res.findings == []  # the stray "1" stands after 六, in no table: not a figure
 
 
 @pytest.mark.parametrize(

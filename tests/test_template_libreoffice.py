@@ -23,7 +23,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -148,6 +148,14 @@ def _cases(form_id: str) -> list[Case]:
 
     case("blanks", blanks)
     case("text", lambda v, r, c: _text(form, v, r))
+
+    def dates(v: Values, r: random.Random, c: Case) -> None:
+        """ "1-2" typed into a count: Excel stores 2 January; "12:00" a time."""
+        v[r.choice(_inputs(form, "t3"))] = datetime(2026, 1, 2)
+        v[r.choice(_inputs(form, "t4"))] = time(12, 0)
+        v[r.choice(_inputs(form, "t2", CellType.COUNT))] = datetime(2026, 3, 1)
+
+    case("dates", dates)
     case("numbers", lambda v, r, c: _numbers(form, v, r))
 
     def warning(v: Values, r: random.Random, c: Case) -> None:
@@ -204,6 +212,10 @@ def _fill(template: Path, c: Case, path: Path) -> None:
     for cid, v in c.values.items():
         lay = layout(form, form.cells[cid].table, YEAR[c.form_id])
         wb[lay.table.sheet][lay.a1(cid)] = v
+        if isinstance(v, datetime | time):  # the format Excel gives what it took for a date
+            wb[lay.table.sheet][lay.a1(cid)].number_format = (
+                'm"月"d"日"' if isinstance(v, datetime) else "h:mm"
+            )
     for i, (ref, why) in enumerate(c.notes):
         wb[SHEET_NOTES].cell(NOTE_FIRST_ROW + i + 1, 2, ref)
         wb[SHEET_NOTES].cell(NOTE_FIRST_ROW + i + 1, 3, why or None)
@@ -255,10 +267,28 @@ def verdicts(recalculated: list[Case]) -> dict[tuple[str, str], tuple[Status, li
     return out
 
 
-def _twins(c: Case) -> tuple[Form, dict, dict, set[str]]:
+def _serial(v: object) -> object:
+    """A date or time as the number a spreadsheet stores (what its SUMs add up)."""
+    if isinstance(v, datetime):
+        return Decimal((v - datetime(1899, 12, 30)).days)
+    if isinstance(v, time):
+        return Decimal(v.hour * 3600 + v.minute * 60) / 86400
+    return v
+
+
+def _as_libreoffice_sees(c: Case) -> Values:
+    """The cells as LibreOffice's formulas see them. Excel and WPS tell a date from a number by
+    its format (CELL("format") gives D1–D9), so their marks catch "1-2" typed into a count;
+    LibreOffice's CELL("format") gives G for every date format, so there a date is a number."""
+    return {cid: _serial(v) for cid, v in c.values.items()}
+
+
+def _twins(c: Case) -> tuple[Form, dict, dict, set[str], Values]:
     form = load_form(c.form_id)
-    raw = {cid: c.values.get(cid) for cid in form.input_index()}
-    return form, compute(form, raw), compute(form, as_read(form, raw)), noted(c.notes)
+    raw = _as_libreoffice_sees(c)
+    typed = {cid: raw.get(cid) for cid in form.input_index()}
+    sums = compute(form, typed)  # type: ignore[arg-type]
+    return form, sums, compute(form, as_read(form, typed)), noted(c.notes), raw
 
 
 def _number(v: object) -> object:
@@ -268,7 +298,7 @@ def _number(v: object) -> object:
 def test_every_formula_agrees_with_its_python_twin(recalculated: list[Case]) -> None:
     compared = 0
     for c in recalculated:
-        form, totals, values, notes = _twins(c)
+        form, totals, values, notes, raw = _twins(c)
         year = YEAR[c.form_id]
         wb = openpyxl.load_workbook(c.path, data_only=True)
         statuses = []
@@ -284,7 +314,7 @@ def test_every_formula_agrees_with_its_python_twin(recalculated: list[Case]) -> 
             for key, shown in F.check_values(form, lay, values, notes, year).items():
                 assert (ws[a1(*lay.checks[key])].value or "") == shown, (where, key)
                 compared += 1
-            status = F.status_value(form, lay, values, notes, year, raw=c.values)
+            status = F.status_value(form, lay, values, notes, year, raw=raw)
             assert ws[a1(STATUS_ROW, 0)].value == status, where
             statuses.append(status)
             signed = c.info.get("signed")
@@ -300,7 +330,7 @@ def test_every_formula_agrees_with_its_python_twin(recalculated: list[Case]) -> 
         assert wb[SHEET_INFO].cell(row + 1, col + 1).value == F.overall_value(statuses)
         for i, cell in enumerate(form.inputs()):
             mark = wb[SCRATCH].cell(i + 1, 2).value
-            assert bool(mark) == F.cell_marked(c.values.get(cell.id), cell.type), (c.name, cell.id)
+            assert bool(mark) == F.cell_marked(raw.get(cell.id), cell.type), (c.name, cell.id)
             compared += 1
     assert compared > 8000
 
@@ -309,11 +339,24 @@ def _shown_count(status: str) -> int:
     return sum(int(n) for n in re.findall(r"(\d+)[处格条]", status))
 
 
+def _only_dates(c: Case, findings: list[Finding]) -> bool:
+    """The dates typed into counts: govxl fails them (in every program), Excel and WPS mark
+    them, LibreOffice cannot (see ``_as_libreoffice_sees``): left out of the comparison with
+    LibreOffice's status lines, and checked to be the only difference."""
+    if c.name != "dates":
+        return False
+    errors = {f.code for f in findings if f.severity is Severity.ERROR}
+    assert errors == {"date-in-number-cell"}, errors
+    return True
+
+
 def test_every_status_line_says_what_govxl_decides(recalculated, verdicts) -> None:
     """The same saved file: LibreOffice's status lines and govxl collect's verdict."""
     for c in recalculated:
         form = load_form(c.form_id)
         status, findings = verdicts[(c.form_id, c.code)]
+        if _only_dates(c, findings):
+            continue
         wb = openpyxl.load_workbook(c.path, data_only=True)
         table_notes = False
         for table in form.tables:
@@ -345,6 +388,8 @@ def test_a_cell_is_marked_red_exactly_where_govxl_reports_a_problem_in_it(
     for c in recalculated:
         form = load_form(c.form_id)
         _, findings = verdicts[(c.form_id, c.code)]
+        if _only_dates(c, findings):
+            continue
         wb = openpyxl.load_workbook(c.path, data_only=True)
         bad = {(f.sheet, f.cell) for f in findings if f.severity is Severity.ERROR}
         for i, cell in enumerate(form.inputs()):

@@ -153,10 +153,41 @@ def test_count_rejected(raw: object, code: str, message: str) -> None:
     assert parsed == Parsed(None, (Problem(code, "error", message),))
 
 
-def test_date_cell_explains_the_format_problem() -> None:
-    parsed = parse_value(dt.datetime(2024, 1, 5), Kind.COUNT)
-    assert codes(parsed) == ["not-a-number"]
-    assert "日期" in parsed.problems[0].message and "常规" in parsed.problems[0].message
+@pytest.mark.parametrize(
+    ("raw", "kind", "message"),
+    [
+        (
+            dt.datetime(2026, 1, 2),
+            Kind.COUNT,
+            "填写的内容被 Excel 当成了日期（2026年1月2日）。这里应填写件数，"
+            "请把单元格格式改为“常规”后重新填写数字。",
+        ),
+        (
+            dt.date(2025, 12, 3),
+            Kind.MONEY,
+            "填写的内容被 Excel 当成了日期（2025年12月3日）。这里应填写金额，"
+            "请把单元格格式改为“常规”后重新填写数字。",
+        ),
+        (
+            dt.datetime(2026, 1, 2, 18, 5),
+            Kind.DELTA,
+            "填写的内容被 Excel 当成了日期（2026年1月2日 18:05）。这里应填写增减数，"
+            "请把单元格格式改为“常规”后重新填写数字。",
+        ),
+        (
+            dt.time(12, 0),
+            Kind.COUNT,
+            "填写的内容被 Excel 当成了时间（12:00）。这里应填写件数，"
+            "请把单元格格式改为“常规”后重新填写数字。",
+        ),
+    ],
+)
+def test_a_number_excel_turned_into_a_date_says_what_happened_and_what_to_do(
+    raw: object, kind: Kind, message: str
+) -> None:
+    assert parse_value(raw, kind) == Parsed(
+        None, (Problem("date-in-number-cell", "error", message),)
+    )
 
 
 def test_long_text_is_quoted_shortened() -> None:

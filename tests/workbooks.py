@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import random
 import zipfile
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.workbook.workbook import Workbook
 
 from govxl.forms import load_form
@@ -145,3 +147,19 @@ def libreoffice_copies(base: Path) -> dict[tuple[str, str], Path]:
         for form_id, path in zip(FORMS, originals, strict=True):
             out[(form_id, fmt)] = done[path]
     return out
+
+
+EXCEL_MADE = Path(__file__).resolve().parents[2] / "shared" / "real-workbooks" / "excel-made"
+"""Workbooks saved by Microsoft Excel, beside the checkout (never copied into it)."""
+
+
+def excel_made(names: tuple[str, ...] | None = None) -> list[Path]:
+    """The Excel-saved workbooks (all, or those named): skipped where the folder is not beside
+    the checkout, required under CI=true."""
+    if not EXCEL_MADE.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the Excel-saved workbooks are missing: {EXCEL_MADE}")
+        pytest.skip(f"the Excel-saved workbooks are not beside the checkout: {EXCEL_MADE}")
+    if names is not None:
+        return [EXCEL_MADE / name for name in names]
+    return sorted(p for p in EXCEL_MADE.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm"))

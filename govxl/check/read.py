@@ -8,12 +8,14 @@ the file itself is a finding too, never an exception: one broken file must not s
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 
 from govxl.check import tamper
-from govxl.check.findings import finding
-from govxl.check.plan import TablePlan, plan
+from govxl.check.evaluate import evaluate
+from govxl.check.findings import Finding, finding
+from govxl.check.plan import InputSlot, TablePlan, plan
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_rules
 from govxl.dates import date_text
@@ -33,7 +35,8 @@ from govxl.forms.workbook import (
     info_cell,
     text_cells,
 )
-from govxl.reader import Limits, RawSheet, RawWorkbook, ReadError, read_workbook
+from govxl.paths import shown
+from govxl.reader import Limits, RawCell, RawSheet, RawWorkbook, ReadError, moment, read_workbook
 from govxl.values import MAX_COUNT, Kind, Problem, parse_value
 
 
@@ -66,7 +69,7 @@ def inspect_file(
     label: str | None = None,
 ) -> ReadResult:
     """Read and check one workbook; every problem becomes a finding on the result."""
-    name = label or path.name
+    name = label or shown(path.name)
     res = ReadResult(path)
     try:
         wb = read_workbook(path, sheets=wanted_sheets(), limits=limits or Limits())
@@ -271,32 +274,45 @@ def _read_into(
             found, over = tamper.formulas_of(sheet, tp, name)
             res.findings.extend(found)
             typed.update(over)
-        _values(sheet, tp, ret, res, blank_as_zero)
+        _values(sheet, tp, ret, res, blank_as_zero, wb.date1904)
     _texts(wb, form, ret)
     res.findings.extend(check_rules(ret, trusted, typed, file=name))
+    res.findings.extend(evaluate(ret, file=name))
 
 
 def _values(
-    sheet: RawSheet, tp: TablePlan, ret: Return, res: ReadResult, blank_as_zero: bool
+    sheet: RawSheet,
+    tp: TablePlan,
+    ret: Return,
+    res: ReadResult,
+    blank_as_zero: bool,
+    date1904: bool,
 ) -> None:
     cells = sheet.cells
     for slot in tp.inputs:
         raw = cells.get(slot.a1)
         rawv = raw.value if raw is not None else None
-        if type(rawv) is int and slot.kind is not Kind.MONEY and 0 <= rawv <= MAX_COUNT:
+        given: object = rawv
+        if raw is not None and raw.is_date and slot.kind is not Kind.TEXT:
+            given = _as_date(raw, date1904)  # Excel made a date of what was typed: say so
+        elif type(rawv) is int and slot.kind is not Kind.MONEY and 0 <= rawv <= MAX_COUNT:
             ret.values[slot.cell.id] = rawv  # the common case, decided without the parser
             continue
         cell = slot.cell
-        parsed = parse_value(rawv, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
+        if rawv is None and raw is not None and raw.formula:
+            res.findings.append(_formula_typed(slot, sheet.name, raw.formula))
+            ret.values[cell.id] = None
+            continue
+        parsed = parse_value(given, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
         value: Value = parsed.value
         problems = list(parsed.problems)
-        if isinstance(rawv, str) and value is not None and slot.kind is not Kind.TEXT:
+        if isinstance(given, str) and value is not None and slot.kind is not Kind.TEXT:
             # A number typed as text: the workbook's SUMs and checks skip it, so it is marked
             # red there and must be retyped — never quietly read as the number it looks like.
-            problems = [_text_number(rawv, value, cell.unit or ret.money_unit)]
+            problems = [_text_number(given, value, cell.unit or ret.money_unit)]
             value = None
-        if value is None and rawv not in (None, ""):
-            value = str(rawv)  # unreadable text stays text, never becomes 0
+        if value is None and given not in (None, ""):
+            value = str(given)  # unreadable text stays text, never becomes 0
         ret.values[cell.id] = value
         for p in problems:
             res.findings.append(
@@ -308,20 +324,45 @@ def _values(
                     cell=slot.a1,
                     row_label=slot.row_label,
                     column_label=slot.column_label,
-                    value="" if rawv is None else str(rawv),
+                    value="" if given is None else str(given),
                 )
             )
 
 
 def _text_number(raw: str, number: Value, unit: str | None) -> Problem:
-    shown = raw.strip()
     unit_note = f"（本栏单位：{unit}）" if unit else ""
     return Problem(
         "text-number",
         "error",
-        f"“{shown}”是文本，不是数字：表格的总计和校验都不计入它。请删除后直接输入数字 "
+        f"“{raw.strip()}”是文本，不是数字：表格的总计和校验都不计入它。请删除后直接输入数字 "
         f"{number}{unit_note}。",
     )
+
+
+def _formula_typed(slot: InputSlot, sheet: str, formula: str) -> Finding:
+    """A formula typed into an input cell, saved without its result (as openpyxl and some
+    scripts save): there is no number to read, and 未填写 would tell the clerk nothing."""
+    return finding(
+        "formula-in-input",
+        f"这里填写的是公式 ={formula}，文件中没有保存它的计算结果，无法读取数字。"
+        "请在这一格直接填写数字（不要用公式），没有请填 0。",
+        sheet=sheet,
+        cell=slot.a1,
+        row_label=slot.row_label,
+        column_label=slot.column_label,
+        value=f"={formula}",
+    )
+
+
+def _as_date(raw: RawCell, date1904: bool) -> object:
+    """The date or time a date-formatted number shows (the number itself where none fits)."""
+    value = raw.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    when = moment(value, date1904)
+    if isinstance(when, datetime) and when.time() == time():
+        return when.date()
+    return value if when is None else when
 
 
 def _texts(wb: RawWorkbook, form: Form, ret: Return) -> None:

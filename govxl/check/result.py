@@ -13,6 +13,7 @@ from typing import Any
 
 from govxl.check.findings import Finding
 from govxl.forms.returns import Return
+from govxl.paths import shown
 
 
 @dataclass
@@ -37,7 +38,7 @@ class ReadResult:
     def to_dict(self) -> dict[str, Any]:
         """What ``govxl validate --json`` prints for this file: one shape for CLI and library."""
         return {
-            "file": str(self.path),
+            "file": shown(str(self.path)),
             "sha256": self.sha256,
             "valid": not self.errors,
             "readable": self.readable,

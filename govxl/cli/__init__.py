@@ -8,12 +8,47 @@ through :mod:`govxl.cli.console`, the one module that imports rich.
 
 from __future__ import annotations
 
-from govxl.cli import check, demo, forms, merge, report, rules, template  # noqa: I001
+from pathlib import Path
+
+from govxl import fileio
+from govxl.cli import check, console, demo, forms, merge, report, rules, template  # noqa: I001
 from govxl.cli.app import app
 
 __all__ = ["app", "check", "demo", "forms", "merge", "report", "rules", "run", "template"]
 
 
 def run() -> None:
-    """The ``govxl`` program."""
-    app(prog_name="govxl")
+    """The ``govxl`` program. Ctrl-C ends it with exit code 130 and one line that says what was
+    kept: every output is written whole or not at all (:mod:`govxl.fileio`), and no input is
+    ever changed."""
+    try:
+        app(prog_name="govxl")
+    except SystemExit as e:
+        if _interrupted(e):
+            console.warn(interrupted_message(fileio.written))
+        raise
+
+
+def _interrupted(e: BaseException) -> bool:
+    """typer turns Ctrl-C (KeyboardInterrupt) into exit code 130; tell that from a 130 of ours."""
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def interrupted_message(kept: list[Path]) -> str:
+    """One line: what an interrupted command left behind."""
+    if not kept:
+        return (
+            "已中断（Ctrl-C）：没有写出任何文件，输出文件夹中原有的文件保持原样，输入文件未被改动。"
+        )
+    names = "、".join(p.name for p in kept[:5])
+    if len(kept) > 5:
+        names += f" 等 {len(kept)} 个文件"
+    return (
+        f"已中断（Ctrl-C）：已完整写出 {names}；其余输出没有写出（不会留下写了一半的文件），"
+        "输入文件未被改动。请重新运行以得到全部输出。"
+    )

@@ -10,12 +10,14 @@ import typer
 from govxl.check import inspect_file
 from govxl.check.findings import Finding
 from govxl.cli import console
-from govxl.cli.app import UsageError, app, fail
+from govxl.cli.app import UsageError, apart, app, fail, report_year
 from govxl.collect import collect as run_collect
 from govxl.collect.outputs import write_outputs
-from govxl.collect.previous import PreviousError, load_previous
-from govxl.collect.status import Status, Use
+from govxl.collect.previous import load_previous
+from govxl.collect.run import CollectError
+from govxl.collect.status import Status
 from govxl.fileio import OutputError
+from govxl.paths import shown
 from govxl.roster import RosterError, read_roster
 
 
@@ -46,11 +48,12 @@ def validate(
     else:
         for r in results:
             who = f"{r.ret.unit_name}（{r.ret.unit_code}）" if r.ret and r.ret.unit_code else ""
+            name = shown(r.path.name)
             if not r.findings:
-                console.info(f"✓ {r.path.name} {who}：审核通过。")
+                console.info(f"✓ {name} {who}：审核通过。")
                 continue
             console.table(
-                f"{r.path.name} {who}",
+                f"{name} {who}",
                 ("类别", "位置", "问题和处理意见", "代码"),
                 _finding_rows(r.findings),
                 _styles(r.findings),
@@ -86,37 +89,38 @@ def collect(
 ) -> None:
     """收集并审核收件文件夹中的全部报表，生成审核结果和退回文件。"""
 
-    inbox_r, out_r = inbox.resolve(), out.resolve()
-    if out_r == inbox_r or inbox_r in out_r.parents:
-        raise fail(UsageError(f"输出文件夹不能放在收件文件夹里：{out}"))
+    year = report_year(year)
+    if jobs is not None and jobs < 1:
+        raise fail(UsageError(f"--jobs 应为 1 或更大的整数（并行进程数），而不是 {jobs}。"))
+    apart(
+        [inbox, roster, previous],
+        folders=[out],
+        hint="请另选一个输出文件夹，例如与收件文件夹并列的“审核结果”。",
+    )
     try:
         units = read_roster(roster)
         prev = load_previous(previous) if previous else None
-    except (RosterError, PreviousError) as e:
+        with console.progress("正在读取和审核") as tick:
+            report = run_collect(
+                inbox,
+                units,
+                year=year,
+                previous=prev.values if prev else None,
+                previous_year=prev.year if prev else None,
+                blank_as_zero=blank_as_zero,
+                jobs=jobs,
+                progress=tick,
+            )
+    except (RosterError, CollectError) as e:
         raise fail(e) from None
-    with console.progress("正在读取和审核") as tick:
-        report = run_collect(
-            inbox,
-            units,
-            year=year,
-            previous=prev,
-            blank_as_zero=blank_as_zero,
-            jobs=jobs,
-            progress=tick,
-        )
     try:
         written = write_outputs(report, out)
-        returned = []
+        returned: list[Path] = []
+        skipped: list[tuple[str, str]] = []
         if feedback:
-            from govxl.collect.feedback import remove_stale, write_feedback  # openpyxl: slow
+            from govxl.collect.feedback import write_all  # openpyxl: slow
 
-            for fr in report.files:
-                status = next((u.status for u in report.units if u.file == fr.relative), None)
-                if fr.use == Use.USED and status not in (None, Status.PASSED):
-                    path = write_feedback(fr, out)
-                    if path:
-                        returned.append(path)
-            remove_stale(out, [(u.code, u.name) for u in report.units if u.status == Status.PASSED])
+            returned, skipped = write_all(report, out)
     except OutputError as e:
         raise fail(e) from None
     if as_json:
@@ -145,4 +149,12 @@ def collect(
         console.info(f"审核结果：{written[0]}；明细：{written[1]}")
         if feedback:
             console.info(f"退回文件 {len(returned)} 份：{out / '退回'}")
+            if skipped:
+                console.table(
+                    f"{len(skipped)} 份文件无法生成标注了问题的退回文件，"
+                    "请把问题清单中的问题另行告知",
+                    ("文件", "原因"),
+                    skipped,
+                    full_list="审核结果.xlsx 的“问题清单”",
+                )
     raise typer.Exit(0 if report.valid else 1)

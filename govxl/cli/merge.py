@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import UsageError, app, fail
+from govxl.cli.app import UsageError, apart, app, fail
 from govxl.fileio import OutputError
 from govxl.merge import MergeError, write_summary
 from govxl.merge import merge as run_merge
@@ -42,6 +44,11 @@ def merge(
 
     if output.suffix.lower() != ".xlsx":
         raise fail(UsageError(f"汇总表应以 .xlsx 结尾：{output}"))
+    apart(
+        [*sources, *_inboxes(sources), roster],
+        files=[output, *([tidy] if tidy else [])],
+        hint="请把汇总表保存到要汇总的文件夹以外（放在里面，下次汇总时它会被当作报表再读一遍）。",
+    )
     try:
         units = read_roster(roster) if roster else None
         with console.progress("正在读取") as tick:
@@ -77,3 +84,22 @@ def merge(
         console.info(f"未报送 {len(result.missing)} 个单位：{listed}")
     if result.unchecked:
         console.warn("汇总中包含未通过审核的报表数据。")
+
+
+def _inboxes(sources: list[Path]) -> list[Path]:
+    """The inboxes that ``govxl collect`` output folders among the sources point at: merge
+    reads the returns there too. findings.json begins with it (a province's file is large:
+    only its head is read)."""
+    found = []
+    for src in sources:
+        if not (src / "findings.json").is_file():  # never open a pipe: it would block
+            continue
+        try:
+            with open(src / "findings.json", "rb") as fh:
+                head = fh.read(1 << 16).decode("utf-8", "replace")
+        except OSError:
+            continue
+        m = re.match(r'\{"inbox": ("(?:[^"\\]|\\.)*")', head)
+        if m:
+            found.append(Path(json.loads(m[1])))
+    return found

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import UsageError, app, check_year, fail, load_form_or_fail
-from govxl.roster import RosterError, read_roster
+from govxl.cli.app import UsageError, apart, app, check_year, fail, load_form_or_fail
+from govxl.roster import RosterError, read_roster, safe_filename
 from govxl.template import money_unit_for, write_roster_templates, write_template
 
 
@@ -65,6 +65,7 @@ def template(
         year = max(f.first_year, min(date.today().year - 1, f.last_year or 9999))
     if output.exists() and not output.is_dir():
         raise fail(UsageError(f"配合 --roster 时 -o 应为文件夹：{output}"))
+    apart([roster], files=[output / safe_filename(u.code, u.name) for u in units.units])
     written = write_roster_templates(f, units, output, year=year, money_unit=unit)
     console.info(
         f"已为 {len(written)} 个单位生成 {year} 年度模板（{f.short}），保存在 {output}{stated}"

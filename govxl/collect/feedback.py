@@ -24,8 +24,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from govxl.collect.marks import FILLS, Mark, check_cells, mark_for, operand_marks
-from govxl.collect.run import FileResult
-from govxl.collect.status import local_time
+from govxl.collect.run import CollectReport, FileResult
+from govxl.collect.status import Status, local_time
 from govxl.fileio import OutputError, atomic_write
 from govxl.forms.workbook import SHEET_ID
 from govxl.reader import ReadError, read_bytes
@@ -47,16 +47,54 @@ ADVICE = (
 )
 
 
+class NoCopy(Exception):
+    """Why a unit's file cannot be sent back annotated (Chinese)."""
+
+
+def write_all(
+    report: CollectReport, out: Path, *, now: datetime | None = None
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """An annotated copy for every unit that has not passed, and last run's copies of units
+    that pass now removed. Returns the copies and, for each file that could not be annotated,
+    (file, why): the clerk must send those units their problems another way."""
+    by_file = {fr.relative: fr for fr in report.files}
+    written: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for u in report.units:
+        fr = by_file.get(u.file)
+        if fr is None or u.status == Status.PASSED:
+            continue
+        try:
+            written.append(annotate(fr, out, now=now))
+        except NoCopy as why:
+            skipped.append((fr.relative, str(why)))
+    remove_stale(out, [(u.code, u.name) for u in report.units if u.status == Status.PASSED])
+    return written, skipped
+
+
 def write_feedback(fr: FileResult, out: Path, *, now: datetime | None = None) -> Path | None:
     """Write the annotated copy; None for files that cannot be annotated (unreadable, .ods…)."""
-    if fr.ret is None or fr.path.suffix.lower() not in (".xlsx", ".xlsm"):
+    try:
+        return annotate(fr, out, now=now)
+    except NoCopy:
         return None
+
+
+def annotate(fr: FileResult, out: Path, *, now: datetime | None = None) -> Path:
+    """Write the annotated copy, or raise NoCopy saying why it cannot be made."""
+    suffix = fr.path.suffix.lower()
+    if fr.ret is None:
+        raise NoCopy("文件无法读取，没有可以标注的内容")
+    if suffix not in (".xlsx", ".xlsm"):
+        kind = "报告" if fr.imported else f"{suffix} 文件"
+        raise NoCopy(f"{kind}无法加标注，请把问题清单中该单位的问题另行告知，并请其改用 .xlsx 模板")
     try:
         data = read_bytes(fr.path)
-    except ReadError:
-        return None
+    except ReadError as e:
+        raise NoCopy(f"审核后文件已无法读取（{e.message}）") from e
     if hashlib.sha256(data).hexdigest() != fr.sha256:
-        return None  # replaced since it was checked: these findings are not about this file
+        # replaced since it was checked: these findings are not about this file
+        raise NoCopy("文件在审核之后被改动过，请重新运行 govxl collect")
     wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
     marks = _mark_cells(wb, fr)
     if SHEET in wb.sheetnames:

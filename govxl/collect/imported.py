@@ -1,4 +1,5 @@
-"""Published reports in an inbox (.docx, .html, .txt): imported, then checked like a workbook.
+"""Published reports in an inbox (.docx, .pdf, .html, .txt, .md): imported, then checked like a
+workbook.
 
 Some units still send last year's way — a Word document or a web page — instead of the workbook.
 The importer places what it can by the table labels; everything it could not place becomes a
@@ -9,13 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from govxl.check.evaluate import evaluate
 from govxl.check.findings import finding
 from govxl.check.read import ReadResult, sha256_of
 from govxl.check.rules import check_rules
 from govxl.forms.layout import layout
 from govxl.importer.run import import_report
 from govxl.importer.source import UnreadableReport
+from govxl.paths import shown
 
+PASSED_ON = {"section-missing", "section-order"}
+"""Import findings that are evaluator findings of their own."""
 ADVICE = "请核对报告原文，或请该单位用下发的填报模板重新报送。"
 VALUE_CODES = {
     "blank",
@@ -32,7 +37,7 @@ VALUE_CODES = {
 
 
 def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
-    name = label or path.name
+    name = label or shown(path.name)
     res = ReadResult(path)
     try:
         res.sha256 = sha256_of(path)
@@ -53,7 +58,7 @@ def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
         )
     )
     for issue in result.findings:
-        code = issue.code if issue.code in VALUE_CODES else "import-problem"
+        code = issue.code if issue.code in VALUE_CODES | PASSED_ON else "import-problem"
         where: dict[str, str] = {}
         if issue.cell and issue.cell in ret.form.cells:
             cell = ret.form.cells[issue.cell]
@@ -80,4 +85,5 @@ def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:
         )
     trusted = {t.id for t in ret.form.tables}
     res.findings.extend(check_rules(ret, trusted, {}, file=name))
+    res.findings.extend(evaluate(ret, published=True, file=name))
     return res

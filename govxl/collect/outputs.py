@@ -104,6 +104,7 @@ def results_workbook(report: CollectReport) -> bytes:
                 u.file,
                 local_time(u.received),
                 "导入报告" if u.imported else "",
+                u.reason,
             )
 
     ws = wb.add_worksheet("问题清单")
@@ -186,6 +187,7 @@ PROGRESS = (
     ("文件", 28),
     ("收到时间", 15),
     ("来源", 6),
+    ("采用依据", 30),
 )
 """报送进度's columns and widths: landscape A4, one page wide for a clerk to chase the late."""
 PROBLEMS = (

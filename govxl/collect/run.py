@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -23,31 +24,18 @@ from govxl.check.read import inspect_file, wanted_sheets
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_previous
 from govxl.collect.imported import inspect_report
+from govxl.collect.match import match
+from govxl.collect.received import FileResult
 from govxl.collect.scan import Entry, scan
 from govxl.collect.status import Status, Use
+from govxl.collect.versions import choose
 from govxl.forms import Severity
 from govxl.forms.compute import Value
-from govxl.forms.returns import Return
-from govxl.roster import Roster, Unit
+from govxl.roster import Roster
 
 
-@dataclass
-class FileResult:
-    relative: str
-    path: Path
-    sha256: str = ""
-    unit_code: str = ""
-    unit_name: str = ""
-    use: Use = Use.UNMATCHED
-    findings: list[Finding] = field(default_factory=list)
-    received: str = ""
-    saved: datetime | None = None
-    ret: Return | None = None
-    imported: bool = False
-
-    @property
-    def readable(self) -> bool:
-        return self.ret is not None
+class CollectError(ValueError):
+    """The collection cannot go on as asked (a usage error); the message is Chinese."""
 
 
 @dataclass
@@ -67,6 +55,11 @@ class UnitStatus:
     contact: str = ""
     phone: str = ""
     """Whom to call: from the return's 基本信息, else from the roster."""
+    reason: str = ""
+    """Why this file counts, when the unit sent several (报送进度's 采用依据)."""
+    versions: list[str] = field(default_factory=list)
+    """Every file received for this unit, the one that counts first: what the office may
+    choose from at the intake desk."""
 
 
 @dataclass
@@ -86,8 +79,8 @@ class CollectReport:
 
     def accepted(self, include_errors: bool = False) -> list[tuple[UnitStatus, FileResult]]:
         ok = {Status.PASSED, Status.WARNED} | ({Status.FAILED} if include_errors else set())
-        by_file = {fr.relative: fr for fr in self.files}
-        return [(u, by_file[u.file]) for u in self.units if u.status in ok]
+        used = {fr.relative: fr for fr in self.files if fr.use == Use.USED}
+        return [(u, used[u.file]) for u in self.units if u.status in ok and u.file in used]
 
     def stats(self) -> dict[Status, int]:
         counts = Counter(u.status for u in self.units)
@@ -130,6 +123,11 @@ def _file_dict(f: FileResult) -> dict[str, Any]:
         "use_zh": f.use.zh,
         "received": f.received,
         "imported": f.imported,
+        "identity": {"code": f.ret.unit_code, "name": f.ret.unit_name} if f.ret else None,
+        "decided": f.decided,
+        "reason": f.reason,
+        "evidence": f.evidence,
+        **({"raw_name": f.raw_name} if f.raw_name else {}),
         "findings": [x.to_dict() for x in f.findings],
     }
 
@@ -158,8 +156,10 @@ def read_all(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[ReadResult]:
-    """Read files on every core, yielding results in input order (memory stays flat)."""
-    jobs = jobs or os.cpu_count() or 1
+    """Read files on every core, yielding results in input order (memory stays flat).
+
+    Never more workers than files or cores, whatever ``jobs`` asks: each is a process."""
+    jobs = workers(jobs, len(entries))
     work = partial(_read, blank_as_zero=blank_as_zero)
     if jobs == 1 or len(entries) < 8:
         results: Iterator[ReadResult] = map(work, entries)
@@ -169,13 +169,37 @@ def read_all(
             yield r
         return
     wanted_sheets()  # load the reader and the forms once, here: the workers inherit them (fork)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for i, r in enumerate(
-            pool.map(work, entries, chunksize=max(1, min(64, len(entries) // (jobs * 8)))), 1
-        ):
-            if progress:
-                progress(i, len(entries))
-            yield r
+    chunk = max(1, min(64, len(entries) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupt) as pool:
+        try:
+            # Ctrl-C while the workers are forked would be swallowed by the fork hooks (the
+            # run would go on): hold it until they all exist, then it interrupts here.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                results = pool.map(work, entries, chunksize=chunk)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            for i, r in enumerate(results, 1):
+                if progress:
+                    progress(i, len(entries))
+                yield r
+        except BaseException:  # Ctrl-C or a consumer that stops: drop the files not yet read
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def workers(jobs: int | None, files: int) -> int:
+    """Worker processes for ``files`` files: ``jobs`` (default: every core), at most one per
+    file and per core, at least one."""
+    cores = os.cpu_count() or 1
+    return max(1, min(jobs or cores, cores, files))
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and says what was kept (a worker
+    interrupted on its own prints a traceback per process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while forked
 
 
 def collect(
@@ -184,10 +208,21 @@ def collect(
     *,
     year: int | None = None,
     previous: Mapping[str, Mapping[str, Value]] | None = None,
+    previous_year: int | None = None,
+    decisions: Mapping[str, str] | None = None,
     blank_as_zero: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CollectReport:
+    """Read, match and decide every file of ``inbox`` against ``roster``.
+
+    ``previous`` are last year's figures per unit (of ``previous_year``: a CollectError before
+    anything is read when ``year`` is given and is not the year after, else once the year is
+    known). ``decisions`` are the office's: file (relative path or sha256) → unit code, a file
+    that counts for that unit whatever its name says and whichever version is newer.
+    """
+    if year is not None:
+        _check_previous_year(previous_year, year)
     entries, ignored = scan(inbox, reports=True)
     files: list[FileResult] = []
     for entry, res in zip(
@@ -197,29 +232,58 @@ def collect(
     ):
         files.append(_file_result(entry, res))
     year = year or _common_year(files)
-    units = [
-        UnitStatus(u.code, u.name, u.parent_code, contact=u.contact, phone=u.phone)
-        for u in roster.units
-    ]
-    _match(files, roster, year)
+    if previous:
+        _check_previous_year(previous_year, year)
+    match(files, roster, year, decisions or {})
     _choose(files)
     if previous:
         for fr in files:
             if fr.use == Use.USED and fr.ret and fr.unit_code in previous:
                 fr.findings.extend(check_previous(fr.ret, previous[fr.unit_code], file=fr.relative))
-    by_code = {fr.unit_code: fr for fr in files if fr.use == Use.USED}
-    broken = {fr.unit_code: fr for fr in files if not fr.readable and fr.unit_code}
-    for u in units:
-        chosen = by_code.get(u.code)
-        if chosen is not None:
-            _decide(u, chosen)
-        elif u.code in broken:
-            _decide(u, broken[u.code])
-            u.status = Status.UNREADABLE
+    units = [
+        UnitStatus(u.code, u.name, u.parent_code, contact=u.contact, phone=u.phone)
+        for u in roster.units
+    ]
+    _decide_all(units, files)
     for fr in files:
         for f in fr.findings:
             f.unit = f.unit or fr.unit_name
     return CollectReport(inbox, year, units, files, ignored)
+
+
+def _check_previous_year(previous_year: int | None, year: int | None) -> None:
+    if previous_year is None or year is None or previous_year == year - 1:
+        return
+    same = "与本次收集的年度相同" if previous_year == year else f"不是 {year - 1} 年度"
+    raise CollectError(
+        f"--previous 给出的上年数据是 {previous_year} 年度的，{same}。"
+        f"请指定 {year - 1} 年度的汇总表或报表文件夹。"
+    )
+
+
+def _decide_all(units: list[UnitStatus], files: list[FileResult]) -> None:
+    """Each unit's status from the file that counts for it; a unit whose only files cannot
+    count (unreadable, another unit's, not in the roster) is never shown as 未报送."""
+    by_unit: dict[str, list[FileResult]] = {}
+    for fr in files:
+        if fr.unit_code:
+            by_unit.setdefault(fr.unit_code, []).append(fr)
+    rank = {Use.USED: 0, Use.DISPUTED: 1, Use.UNMATCHED: 2, Use.SUPERSEDED: 3, Use.DUPLICATE: 4}
+    for u in units:
+        mine = sorted(by_unit.get(u.code, []), key=lambda f: (not f.readable, rank[f.use]))
+        if not mine:
+            continue
+        u.versions = [fr.relative for fr in mine]
+        first = next((fr for fr in mine if fr.use == Use.USED), None)
+        if first is not None:
+            _decide(u, first)
+            continue
+        shown = next((fr for fr in mine if fr.use in (Use.DISPUTED, Use.UNMATCHED)), mine[0])
+        _decide(u, shown)
+        if not shown.readable:
+            u.status = Status.UNREADABLE
+        else:
+            u.status = Status.FAILED
 
 
 def _mtime(path: Path) -> float | None:
@@ -249,6 +313,8 @@ def _file_result(entry: Entry, res: ReadResult) -> FileResult:
         saved=res.saved,
         ret=ret,
         imported=entry.kind == "report",
+        arrived=mtime,
+        raw_name=entry.raw_name,
     )
 
 
@@ -257,127 +323,41 @@ def _common_year(files: list[FileResult]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def _match(files: list[FileResult], roster: Roster, year: int | None) -> None:
-    by_code = roster.by_code()
-    by_name = {u.name.replace(" ", ""): u for u in roster.units}
-    for fr in files:
-        ret = fr.ret
-        if ret is None:
-            # An unreadable file can still be attributed by its name: "<单位代码>-<单位名称>.xlsx".
-            code = Path(fr.relative).name.split("-", 1)[0]
-            if code in by_code:
-                fr.unit_code, fr.unit_name = code, by_code[code].name
-            continue
-        unit = by_code.get(ret.unit_code) or (
-            _by_number(ret.unit_code, roster) if ret.unit_code else _by_name(ret.unit_name, by_name)
-        )
-        if unit is None:
-            who = f"单位代码“{ret.unit_code}”" if ret.unit_code else f"单位“{ret.unit_name}”"
-            fr.findings.append(
-                finding(
-                    "unknown-unit",
-                    f"{who}（{ret.unit_name}）不在名册中。请核对文件是否发错，"
-                    "或在名册中补充该单位。",
-                    file=fr.relative,
-                    value=ret.unit_code,
-                )
-            )
-            continue
-        fr.unit_code, fr.unit_name = unit.code, unit.name
-        fr.use = Use.USED
-        if year and ret.year != year:
-            fr.findings.append(
-                finding(
-                    "wrong-year",
-                    f"文件的报告年度是 {ret.year or '（未填）'} 年，本次收集的是 {year} 年度。"
-                    f"请使用 {year} 年度模板重新填报。",
-                    file=fr.relative,
-                    value=str(ret.year or ""),
-                    expected=str(year),
-                )
-            )
-        elif year and not ret.form.covers(year):
-            fr.findings.append(
-                finding(
-                    "wrong-form",
-                    f"文件使用的表格格式“{ret.form.title}”不适用于 {year} 年度。"
-                    f"请使用 {year} 年度模板重新填报。",
-                    file=fr.relative,
-                    value=ret.form.id,
-                )
-            )
-
-
-def _by_number(code: str, roster: Roster) -> Unit | None:
-    """The unit whose code is ``code`` with its leading zeros back.
-
-    A clerk who types 012 into a blank template's 单位代码 in Excel gets the number 12: Excel drops
-    the zeros. The unit is matched only when exactly one roster code of digits means that number.
-    """
-    if not code.isdigit():
-        return None
-    same = [u for u in roster.units if u.code.isdigit() and int(u.code) == int(code)]
-    return same[0] if len(same) == 1 else None
-
-
-def _by_name(name: str, by_name: dict[str, Unit]) -> Unit | None:
-    """A return without a unit code (a typed-in template, an imported report) by its name:
-    exact, else the one roster name that contains it or is contained in it."""
-    key = name.replace(" ", "")
-    if not key:
-        return None
-    if key in by_name:
-        return by_name[key]
-    near = [u for k, u in by_name.items() if key in k or k in key]
-    return near[0] if len(near) == 1 else None
-
-
 def _choose(files: list[FileResult]) -> None:
-    """Identical bytes count once; otherwise the newest return of a unit counts."""
+    """Identical bytes count once; of a unit's distinct returns the newest counts
+    (:mod:`govxl.collect.versions` says how "newest" is told, and asks when it cannot)."""
     seen: dict[str, FileResult] = {}
     for fr in files:
         if fr.use != Use.USED:
             continue
-        if fr.sha256 in seen:
-            fr.use = Use.DUPLICATE
-            fr.findings = [
-                finding(
-                    "duplicate-file",
-                    f"与 {seen[fr.sha256].relative} 内容完全相同，按一份处理。",
-                    file=fr.relative,
-                )
-            ]
+        first = seen.get(fr.sha256)
+        if first is None:
+            seen[fr.sha256] = fr
             continue
-        seen[fr.sha256] = fr
+        keep, drop = (fr, first) if fr.decided and not first.decided else (first, fr)
+        seen[fr.sha256] = keep  # the office's pick is the one listed as used
+        drop.use = Use.DUPLICATE
+        drop.reason = f"与 {keep.relative} 相同"
+        drop.findings = [
+            finding(
+                "duplicate-file",
+                f"与 {keep.relative} 内容完全相同，按一份处理。",
+                file=drop.relative,
+            )
+        ]
     groups: dict[str, list[FileResult]] = {}
     for fr in files:
         if fr.use == Use.USED:
             groups.setdefault(fr.unit_code, []).append(fr)
+    decided = {fr.relative for fr in files if fr.decided}
     for group in groups.values():
-        if len(group) == 1:  # the usual case: nothing to choose, no file to stat again
-            continue
-        group.sort(
-            key=lambda f: (
-                f.saved.timestamp() if f.saved else 0.0,
-                _mtime(f.path) or 0.0,
-                f.relative,
-            ),
-            reverse=True,
-        )
-        for old in group[1:]:
-            old.use = Use.SUPERSEDED
-            old.findings.insert(
-                0,
-                finding(
-                    "superseded",
-                    f"同一单位另有更新的文件 {group[0].relative}，以该文件为准。",
-                    file=old.relative,
-                ),
-            )
+        if len(group) > 1:  # the usual case is one file: nothing to choose
+            choose(group, decided)
 
 
 def _decide(u: UnitStatus, fr: FileResult) -> None:
     u.file, u.sha256, u.received, u.imported = fr.relative, fr.sha256, fr.received, fr.imported
+    u.reason = fr.reason
     if fr.ret is not None:
         u.contact = fr.ret.info.get("contact") or u.contact
         u.phone = fr.ret.info.get("phone") or u.phone

@@ -44,6 +44,8 @@ class Use(StrEnum):
     USED = "used"
     SUPERSEDED = "superseded"
     DUPLICATE = "duplicate"
+    DISPUTED = "disputed"
+    """Its name says one unit, its content another: it counts for neither until decided."""
     UNMATCHED = "unmatched"
 
     @property
@@ -55,6 +57,7 @@ _USE_ZH = {
     Use.USED: "采用",
     Use.SUPERSEDED: "已被替代",
     Use.DUPLICATE: "重复文件",
+    Use.DISPUTED: "待确认",
     Use.UNMATCHED: "未匹配",
 }
 

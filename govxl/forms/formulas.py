@@ -5,10 +5,11 @@ line come from the same form definition and the same AST; the LibreOffice differ
 recalculates the Excel side and compares it with the Python side and with ``govxl collect``'s
 verdict on the same file.
 
-Formulas use only functions that Excel 2007, WPS and LibreOffice share: SUMPRODUCT, COUNTIFS,
-COUNTBLANK, ISNUMBER, INT, ASC, MATCH on an array constant. Nothing errs on text: a number's test
-``INT(x)<>x`` is divided into 1, so text (an error) and a whole number (division by 0) both
-count as "not a fraction" inside ISNUMBER.
+Every input cell has a hidden helper beside the table that holds its mark, 1 or 0 (text, a number
+its type does not allow, a date Excel made of what was typed): a cell's format can only be tested
+one cell at a time (CELL("format")), so the status line and the checks add up the helpers.
+Formulas use only functions Excel 2007, WPS and LibreOffice share: COUNTBLANK, COUNTIF, ISNUMBER,
+INT, CELL, ASC, MATCH on an array constant, SUMPRODUCT.
 """
 
 from __future__ import annotations
@@ -101,36 +102,28 @@ def _num(x: object) -> str:
     return format(x, "f") if not isinstance(x, int) else str(x)
 
 
-def _good(ctype: CellType, rect: str) -> str:
-    """How many cells of ``rect`` hold a number the type allows."""
-    lo, hi = (_num(b) for b in ctype.bounds)
-    n = f'COUNTIFS({rect},">={lo}",{rect},"<={hi}")'
-    if ctype.whole:
-        n += f"-SUMPRODUCT(--ISNUMBER(1/((INT({rect})<>{rect})*({rect}>={lo})*({rect}<={hi}))))"
-    return n
-
-
 def blank_count(runs: list[Run]) -> str:
     return "+".join(f"COUNTBLANK({r})" for _, r, _ in runs) or "0"
 
 
-def good_count(runs: list[Run]) -> str:
-    return "+".join(_good(t, r) for t, r, _ in runs) or "0"
-
-
-def bad_count(runs: list[Run]) -> str:
-    """Cells that are neither blank nor a number their type allows (text, negative counts, …)."""
-    if not runs:
-        return "0"
-    n = sum(size for _, _, size in runs)
-    return f"({n}-({blank_count(runs)})-({good_count(runs)}))"
+def mark_expression(ctype: CellType, cell: str) -> str:
+    """True when the cell is not blank and not a number its type allows, or is a number Excel
+    shows as a date or time (``1-2`` typed into a count becomes 2 January): the per-cell twin
+    of R5 and of govxl's reading (CELL("format") starts with D for dates and times)."""
+    lo, hi = (_num(b) for b in ctype.bounds)
+    tests = [f"{cell}<{lo}", f"{cell}>{hi}"] + ([f"INT({cell})<>{cell}"] if ctype.whole else [])
+    tests.append(f'LEFT(CELL("format",{cell}),1)="D"')
+    return f"IF(ISNUMBER({cell}),OR({','.join(tests)}),COUNTBLANK({cell})=0)"
 
 
 def cell_mark_formula(ctype: CellType, cell: str) -> str:
-    """The conditional format that marks one input cell red: the per-cell twin of R5."""
-    lo, hi = (_num(b) for b in ctype.bounds)
-    tests = [f"{cell}<{lo}", f"{cell}>{hi}"] + ([f"INT({cell})<>{cell}"] if ctype.whole else [])
-    return f"=IF(ISNUMBER({cell}),OR({','.join(tests)}),COUNTBLANK({cell})=0)"
+    """The conditional format that marks one input cell red."""
+    return "=" + mark_expression(ctype, cell)
+
+
+def helper_formula(ctype: CellType, cell: str) -> str:
+    """The hidden helper beside an input: its mark as 1 or 0, for the sums below."""
+    return f"=IF({mark_expression(ctype, cell)},1,0)"
 
 
 def cell_marked(v: object, ctype: CellType) -> bool:
@@ -150,16 +143,20 @@ def explained_formula(form: Form, inst: Instance, year: int | None) -> str:
     return f"SUMPRODUCT((LEN(TRIM({why}))>0)*ISNUMBER(MATCH({key_formula(refs)},{{{keys}}},0)))>0"
 
 
+def marked_sum(lay: SheetLayout, ids: Iterable[str]) -> str:
+    """How many of these inputs are marked: the sum of their helpers."""
+    return "SUM(" + ",".join(_runs([lay.helpers[c] for c in ids])) + ")"
+
+
 def check_formula(form: Form, inst: Instance, lay: SheetLayout, year: int | None) -> str:
     """A check cell: blank until filled, then √, or the failure marked by its severity."""
     runs = _typed_runs(form, lay, inst.operands)
-    good = good_count(runs)
     cond = expr.to_excel(inst.node, lay.a1, lambda ids: sum_args(lay, ids))
     fail = f'"{failure_text(inst)}"'
     if inst.rule.severity is Severity.WARNING:
         fail = f'IF({explained_formula(form, inst, year)},"{CHECK_EXPLAINED}",{fail})'
     return (
-        f'=IF({blank_count(runs)}>0,"",IF({good}<{len(inst.operands)},"{CHECK_WAIT}",'
+        f'=IF({blank_count(runs)}>0,"",IF({marked_sum(lay, inst.operands)}>0,"{CHECK_WAIT}",'
         f'IF({cond},"{CHECK_OK}",{fail})))'
     )
 
@@ -192,7 +189,7 @@ def status_text(errors: int, blanks: int, warnings: int, notes: int) -> str:
 def status_formula(form: Form, lay: SheetLayout) -> str:
     """The status line above a table: 强制, then blanks, then 核实, then 提示, then passed."""
     runs = _typed_runs(form, lay, _input_ids(form, lay))
-    errors = f"{bad_count(runs)}+{_count_checks(lay, CHECK_FAIL)}"
+    errors = f"{marked_sum(lay, _input_ids(form, lay))}+{_count_checks(lay, CHECK_FAIL)}"
     blanks = blank_count(runs)
     warnings = _count_checks(lay, CHECK_WARN)
     notes = _count_checks(lay, CHECK_NOTE)

@@ -1,9 +1,10 @@
 """Word (.docx) reports: body paragraphs and tables, merged cells expanded to grid columns.
 
-The document body is walked in order (content controls included). In a table, ``w:gridSpan``
-gives a cell's width in grid columns and a ``w:vMerge`` continuation is the lower part of a
-vertically merged cell — it is left out, exactly as an HTML ``rowspan`` leaves out the cell it
-covers. A table holding other tables is page layout: its cells are read as ordinary content.
+The document body is walked in order (content controls included) and reduced to lines for the
+token stream: a paragraph each, a table row with its cells. A ``w:vMerge`` continuation is the
+lower part of a vertically merged cell — it is left out, exactly as an HTML ``rowspan`` leaves
+out the cell it covers. A table holding other tables is page layout: its cells are read as
+ordinary content.
 The zip is checked before python-docx opens it (size and expansion ratio), and python-docx's
 XML parser does not resolve entities.
 """
@@ -17,17 +18,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml.etree import _Element
 
-from govxl.importer.source import (
-    MAX_BYTES,
-    MAX_COLS,
-    MAX_ROWS,
-    ImportIssue,
-    Para,
-    RawCell,
-    RawTable,
-    Source,
-    UnreadableReport,
-)
+from govxl.importer.normal import CELL
+from govxl.importer.source import MAX_BYTES, MAX_COLS, MAX_ROWS, UnreadableReport
+from govxl.importer.tokens import Line
 
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 200
@@ -35,7 +28,7 @@ W_P, W_TBL, W_SDT, W_TR, W_TC = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tr"),
 W_T, W_TAB, W_BR, W_CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 
 
-def parse_docx(data: bytes) -> Source:
+def parse_docx(data: bytes) -> list[Line]:
     _check_zip(data)
     try:
         doc = Document(io.BytesIO(data))
@@ -43,7 +36,7 @@ def parse_docx(data: bytes) -> Source:
         raise UnreadableReport(f"无法打开 Word 文件（文件损坏或不是 .docx）：{e}") from None
     flow = _Flow()
     flow.walk(doc.element.body)
-    return flow.src
+    return flow.lines
 
 
 def _check_zip(data: bytes) -> None:
@@ -65,8 +58,9 @@ def _check_zip(data: bytes) -> None:
 
 class _Flow:
     def __init__(self) -> None:
-        self.src = Source()
+        self.lines: list[Line] = []
         self.paras = 0
+        self.tables = 0
 
     def walk(self, container: _Element) -> None:
         for child in container.iterchildren():
@@ -74,54 +68,32 @@ class _Flow:
                 for line in _text(child).split("\n"):
                     if line.strip():
                         self.paras += 1
-                        self.src.items.append(Para(line.strip(), f"第 {self.paras} 段"))
+                        self.lines.append(Line(line.strip(), f"第 {self.paras} 段"))
             elif child.tag == W_TBL:
                 if child.find(f".//{W_TBL}") is not None:
                     for tc in child.iter(W_TC):
                         self.walk(tc)
                 else:
-                    self.src.items.append(self._table(child))
+                    self._table(child)
             elif child.tag == W_SDT:
                 content = child.find(qn("w:sdtContent"))
                 if content is not None:
                     self.walk(content)
 
-    def _table(self, tbl: _Element) -> RawTable:
-        table = RawTable(len(self.src.tables()) + 1)
-        for r, tr in enumerate(tbl.iterchildren(W_TR)):
-            if r >= MAX_ROWS:
-                self.src.issues.append(
-                    ImportIssue(
-                        "warning",
-                        "too-large",
-                        f"表格超过 {MAX_ROWS} 行，其余各行未读取",
-                        table.where,
-                    )
-                )
-                break
-            row: list[RawCell] = []
-            col = _int(tr.find(f"{qn('w:trPr')}/{qn('w:gridBefore')}"))
-            for tc in tr.iterchildren(W_TC):
-                span = max(1, _int(tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")) or 1)
+    def _table(self, tbl: _Element) -> None:
+        self.tables += 1
+        where = f"表格 {self.tables}"
+        for r, tr in enumerate(list(tbl.iterchildren(W_TR))[:MAX_ROWS]):
+            texts: list[str] = []
+            for tc in list(tr.iterchildren(W_TC))[:MAX_COLS]:
                 vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
-                covered = vmerge is not None and vmerge.get(qn("w:val"), "continue") != "restart"
-                if not covered and col + span <= MAX_COLS:
-                    text = "\n".join(_text(p) for p in tc.iterchildren(W_P)).strip()
-                    row.append(
-                        RawCell(text, f"{table.where} 第 {r + 1} 行第 {col + 1} 列", col, span)
-                    )
-                col += span
-            table.rows.append(row)
-        return table
-
-
-def _int(el: _Element | None) -> int:
-    if el is None:
-        return 0
-    try:
-        return int(el.get(qn("w:val"), "0"))
-    except ValueError:
-        return 0
+                if vmerge is not None and vmerge.get(qn("w:val"), "continue") != "restart":
+                    continue
+                text = " ".join(_text(p) for p in tc.iterchildren(W_P))
+                texts.append(" ".join(text.replace(CELL, " ").split()))
+            cells = tuple(f"{where} 第 {r + 1} 行第 {k + 1} 格" for k in range(len(texts)))
+            self.lines.append(Line(CELL.join(texts), f"{where} 第 {r + 1} 行", cells))
+        self.lines.append(Line("", where))
 
 
 def _text(p: _Element) -> str:

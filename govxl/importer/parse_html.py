@@ -1,6 +1,9 @@
 """HTML reports as government sites publish them: paragraphs and ``rowspan``/``colspan`` tables.
 
-Parsed with the standard library's ``html.parser`` into a small tree — tolerant of the unclosed
+Reduced to lines — a paragraph each, or a table row with its cells — for the token stream; the
+``rowspan``/``colspan`` of the cells do not matter there (Word's exported HTML gets them wrong),
+only their order. Parsed with the standard library's ``html.parser`` into a small tree —
+tolerant of the unclosed
 ``<p>``, ``<td>`` and ``<tr>`` that site editors produce, and bounded (size, node count, depth)
 so that a hostile page cannot exhaust memory or recursion. Scripts, styles and the ``<head>``
 are never read as text. A table that holds other tables is page layout, not data: its contents
@@ -13,17 +16,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from govxl.importer.source import (
-    MAX_COLS,
-    MAX_ROWS,
-    MAX_SPAN,
-    ImportIssue,
-    Para,
-    RawCell,
-    RawTable,
-    Source,
-    UnreadableReport,
-)
+from govxl.importer.normal import CELL as JOIN
+from govxl.importer.source import MAX_COLS, MAX_ROWS, UnreadableReport
+from govxl.importer.tokens import Line
 
 MAX_NODES = 200_000
 MAX_DEPTH = 120
@@ -158,30 +153,31 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(data)
 
 
-def parse_html(text: str) -> Source:
+def parse_html(text: str) -> list[Line]:
     builder = _TreeBuilder()
     builder.feed(text)
     builder.close()
     flow = _Flow()
     flow.walk(builder.root)
     flow.brk()
-    return flow.src
+    return flow.lines
 
 
 class _Flow:
     """Walks the tree in reading order, cutting paragraphs at block elements and ``<br>``."""
 
     def __init__(self) -> None:
-        self.src = Source()
+        self.lines: list[Line] = []
         self.buf: list[str] = []
         self.paras = 0
+        self.tables = 0
 
     def brk(self) -> None:
         text = _clean(" ".join(self.buf))
         self.buf = []
         if text:
             self.paras += 1
-            self.src.items.append(Para(text, f"第 {self.paras} 段"))
+            self.lines.append(Line(text, f"第 {self.paras} 段"))
 
     def walk(self, node: Node) -> None:
         for child in node.children:
@@ -193,7 +189,7 @@ class _Flow:
                 self.brk()
             elif child.tag == "table" and not _has_table(child):
                 self.brk()
-                self.src.items.append(self._table(child))
+                self._table(child)
             elif child.tag in BLOCK:
                 self.brk()
                 self.walk(child)
@@ -201,35 +197,15 @@ class _Flow:
             else:
                 self.walk(child)
 
-    def _table(self, node: Node) -> RawTable:
-        table = RawTable(len(self.src.tables()) + 1)
-        taken: set[tuple[int, int]] = set()
-        for r, tr in enumerate(_rows(node)):
-            if r >= MAX_ROWS:
-                self.src.issues.append(
-                    ImportIssue(
-                        "warning",
-                        "too-large",
-                        f"表格超过 {MAX_ROWS} 行，其余各行未读取",
-                        table.where,
-                    )
-                )
-                break
-            row: list[RawCell] = []
-            col = 0
-            for td in (c for c in tr.children if isinstance(c, Node) and c.tag in CELL):
-                while (r, col) in taken:
-                    col += 1
-                rs, cs = _span(td.attrs.get("rowspan")), _span(td.attrs.get("colspan"))
-                if col + cs > MAX_COLS:
-                    break
-                taken.update((r + i, col + k) for i in range(rs) for k in range(cs))
-                row.append(
-                    RawCell(_cell_text(td), f"{table.where} 第 {r + 1} 行第 {col + 1} 列", col, cs)
-                )
-                col += cs
-            table.rows.append(row)
-        return table
+    def _table(self, node: Node) -> None:
+        self.tables += 1
+        where = f"表格 {self.tables}"
+        for r, tr in enumerate(_rows(node)[:MAX_ROWS]):
+            tds = [c for c in tr.children if isinstance(c, Node) and c.tag in CELL][:MAX_COLS]
+            texts = [" ".join(_cell_text(td).replace(JOIN, " ").split()) for td in tds]
+            cells = tuple(f"{where} 第 {r + 1} 行第 {k + 1} 格" for k in range(len(tds)))
+            self.lines.append(Line(JOIN.join(texts), f"{where} 第 {r + 1} 行", cells))
+        self.lines.append(Line("", where))
 
 
 def _rows(table: Node) -> list[Node]:
@@ -245,14 +221,6 @@ def _rows(table: Node) -> list[Node]:
 
 def _has_table(node: Node) -> bool:
     return any(isinstance(c, Node) and (c.tag == "table" or _has_table(c)) for c in node.children)
-
-
-def _span(value: str | None) -> int:
-    try:
-        n = int((value or "1").strip())
-    except ValueError:
-        return 1
-    return min(max(n, 1), MAX_SPAN)
 
 
 def _cell_text(node: Node) -> str:

@@ -1,46 +1,45 @@
-"""Import a published yearly report (.txt, .html, .md, .docx) into a ``Return``.
+"""Import a published yearly report (.txt, .md, .html, .docx, .pdf) into a ``Return``.
 
-The report is read for its structure: the title gives the unit and year, the part headings
-(with the variants units use) divide the text, the tables are located by their official labels
-and the form (2019, 2021, or a provincial variant) is recognised from which labels appear.
-Figures are read with ``govxl.values.parse_value`` as the form's cell types require.
+One path for every format: the file becomes lines (``extract``), the lines one token stream
+(``tokens``), the stream is aligned with the form the labels show (``align``, ``solve``) and
+the frame — title, part texts, closing — is read around it (``sections``). Figures are read
+with ``govxl.values.parse_value`` as the form's cell types require.
 
-Nothing is guessed silently. A figure that cannot be placed, a cell that cannot be read, a label
-that differs from the official one, a table cell the report lacks and a published total that is
-not the sum of its parts each become an ``ImportIssue`` saying where it was. Published totals
-are compared, never copied over: the workbook recomputes them, the finding keeps both numbers.
+Nothing is guessed. Every value placed keeps the piece of source it came from
+(``ImportResult.sources``, what ``govxl import --explain`` prints); every figure not placed is a
+finding with where it was; a cell the report does not show stays blank. Published totals are
+compared with the sum of their parts by the form's own rules, never copied over.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from govxl.forms import Cell, Form
-from govxl.forms.compute import Value, run
+from govxl.forms import Cell, Form, form_ids, load_form
+from govxl.forms.compute import Value
 from govxl.forms.returns import Return
-from govxl.importer.catalog import form_labels, recognise
-from govxl.importer.labels import norm
-from govxl.importer.parse_html import parse_html
-from govxl.importer.parse_md import parse_md
-from govxl.importer.parse_text import parse_text
-from govxl.importer.sections import Layout, find_layout, find_title
-from govxl.importer.source import (
-    MAX_BYTES,
-    ImportIssue,
-    Para,
-    RawCell,
-    RawTable,
-    Source,
-    UnreadableReport,
-    decode_text,
-)
-from govxl.importer.tablemap import Mapper
+from govxl.importer import checks
+from govxl.importer.align import Aligner, Alignment
+from govxl.importer.extract import extract, wrapped
+from govxl.importer.sections import find_layout
+from govxl.importer.solve import without_note
+from govxl.importer.source import MAX_BYTES, ImportIssue, UnreadableReport
+from govxl.importer.tokens import Doc, Token, drop_furniture, scan
 from govxl.values import Kind, parse_value
 
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 """A figure written as published reports write figures: not worth a finding when read as text."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one cell's value was read: the place, the text read, and its line."""
+
+    where: str
+    text: str
+    line: str
 
 
 @dataclass
@@ -48,6 +47,9 @@ class ImportResult:
     ret: Return
     findings: list[ImportIssue]
     form_reason: str
+    sources: dict[str, Source] = field(default_factory=dict)
+    printed: dict[str, Value] = field(default_factory=dict)
+    """Every cell as the report prints it, totals included (the inputs are in ``ret``)."""
 
     @property
     def ok(self) -> bool:
@@ -67,80 +69,56 @@ def import_report(path: Path) -> ImportResult:
 
 
 def import_bytes(data: bytes, name: str) -> ImportResult:
-    return build(parse_source(data, name))
-
-
-def parse_source(data: bytes, name: str) -> Source:
-    suffix = Path(name).suffix.lower()
-    if suffix in (".doc", ".wps"):
-        raise UnreadableReport("不支持旧版 Word（.doc/.wps）文件，请另存为 .docx 后再导入")
-    if suffix == ".pdf":
-        raise UnreadableReport("不支持 PDF，请导入报告的 .docx、.html 或纯文本版本")
-    if suffix == ".docx" or (suffix not in (".txt", ".html", ".htm", ".md") and data[:2] == b"PK"):
-        from govxl.importer.parse_docx import parse_docx
-
-        return parse_docx(data)
-    text = decode_text(data)
-    if suffix in (".html", ".htm", ".xhtml") or (
-        suffix not in (".txt", ".md") and re.search(r"<(?:html|table)\b", text, re.I)
-    ):
-        return parse_html(text)
-    if suffix in (".md", ".markdown"):
-        return parse_md(text)
-    return parse_text(text)
-
-
-def build(src: Source) -> ImportResult:
-    issues = list(src.issues)
-    title = find_title(src.paras())
-    texts = [c.text for t in src.tables() for row in t.rows for c in row if c.text.strip()]
-    texts += [p.text for p in src.paras() if len(p.text) <= 120]
-    form, reason = recognise(texts, title.year)
-    lay = find_layout(src.paras(), form, title)
-    mapper = Mapper(form)
-    _place(src, lay, mapper, form)
-    issues += lay.issues + mapper.issues
-    inputs, reported = _read_values(form, lay.year, mapper.placed, issues)
-    issues += _missing(form, lay.year, mapper.placed)
-    issues += _totals(form, lay.year, inputs, reported, mapper.placed)
-    issues += _identity(form, lay)
+    lines, kind = extract(data, name)
+    lines, _furniture = drop_furniture(lines)
+    doc = Doc(lines)
+    tokens = scan(doc)
+    form, reason = recognise(tokens)
+    al = Aligner(form, doc, tokens).run()
+    lay = find_layout(form, doc, al.parts, joined=wrapped(kind, data))
+    issues = list(lay.issues)
+    issues += _alignment_issues(form, doc, al)
+    printed, sources = _read(form, doc, al, lay.year, issues)
+    issues += _missing(form, lay.year, al)
+    issues += _totals(form, lay.year, printed, sources)
+    issues += checks.identity(form, lay.year, al.foreign, doc)
     ret = Return(
         form,
         year=lay.year,
         unit_name=lay.unit,
-        values={c.id: inputs.get(c.id) for c in form.inputs()},
-        texts={k: v for k, v in lay.texts.items() if k in _text_parts(form)},
+        values={c.id: printed.get(c.id) for c in form.inputs()},
+        texts={k: v for k, v in lay.texts.items() if v},
         info={"signed": lay.signed} if lay.signed else {},
     )
-    return ImportResult(ret, issues, reason)
+    return ImportResult(ret, issues, reason, sources, printed)
 
 
-def _text_parts(form: Form) -> set[str]:
-    return {p.id for p in form.parts if p.kind == "text"}
+def recognise(tokens: list[Token]) -> tuple[Form, str]:
+    """The form whose table labels the report shows most, and why (in Chinese)."""
+    forms = [load_form(f) for f in form_ids()]
+    seen: dict[str, set[str]] = {f.id: set() for f in forms}
+    for t in tokens:
+        if t.hit is None:
+            continue
+        for fid, keys in t.hit.entries.items():
+            if any(k.kind != "part" for k in keys):
+                seen[fid].add(t.hit.label)
+    ranked = sorted(forms, key=lambda f: (len(seen[f.id]), -len(f.cells)), reverse=True)
+    best = ranked[0]
+    if not seen[best.id]:
+        latest = max((f for f in forms if not f.extends), key=lambda f: f.first_year)
+        return latest, f"报告中没有可识别的表格标签，选用最新的{latest.short}。"
+    reason = f"按表格标签识别为{best.short}"
+    runner = ranked[1] if len(ranked) > 1 else None
+    if runner is not None:
+        mine = sorted(seen[best.id] - seen[runner.id])
+        if mine:
+            reason += f"：含{_quote(mine)}，{runner.short}没有这些标签"
+    return best, reason + "。"
 
 
-def _place(src: Source, lay: Layout, mapper: Mapper, form: Form) -> None:
-    labels = form_labels(form)
-    for item in src.items:
-        if isinstance(item, RawTable):
-            table_id = mapper.identify(item)
-            if table_id is None:
-                mapper.issue(
-                    "warning", "unknown-table", "该表格中没有年度报告表格的标签，未导入", item.where
-                )
-            else:
-                mapper.place(item, table_id)
-        elif lay.part_of.get(id(item)) in lay.table_parts:
-            if mapper.line(RawCell(item.text, item.where)) or norm(item.text) in labels:
-                continue
-            mapper.issue(
-                "info",
-                "text-skipped",
-                f"表格部分中的文字“{item.text[:30]}”不属于表格，未导入",
-                item.where,
-            )
-        elif ("：" in item.text or ":" in item.text) and len(item.text) < 120:
-            mapper.line(RawCell(item.text, item.where))
+def _quote(labels: list[str], most: int = 3) -> str:
+    return "".join(f"“{x}”" for x in labels[:most]) + ("等" if len(labels) > most else "")
 
 
 def cell_name(form: Form, cell: Cell, year: int | None) -> str:
@@ -155,28 +133,87 @@ def cell_name(form: Form, cell: Cell, year: int | None) -> str:
     return f"表{num}“{row}”行“{col}”列"
 
 
-def _read_values(
-    form: Form, year: int | None, placed: dict[str, RawCell], issues: list[ImportIssue]
-) -> tuple[dict[str, Value], dict[str, Value]]:
-    inputs: dict[str, Value] = {}
-    reported: dict[str, Value] = {}
-    for cid, raw in placed.items():
+def _alignment_issues(form: Form, doc: Doc, al: Alignment) -> list[ImportIssue]:
+    out = [
+        ImportIssue(
+            "error", "unplaced", f"“{u.token.text[:30]}”{u.why}，未导入", doc.where(u.token.start)
+        )
+        for u in al.unplaced
+    ]
+    for code, message, tok in al.notes:
+        sev = "error" if code == "ambiguous" else "warning"
+        out.append(ImportIssue(sev, code, message, doc.where(tok.start) if tok else ""))
+    for tok in al.labels:
+        if tok.hit is not None and tok.hit.differs:
+            out.append(
+                ImportIssue(
+                    "info",
+                    "label-variant",
+                    f"标签“{' '.join(tok.text.split())[:40]}”与规定的“{tok.hit.label}”不一致，"
+                    "已按规定标签识别",
+                    doc.where(tok.start),
+                )
+            )
+    return out
+
+
+def _read(
+    form: Form, doc: Doc, al: Alignment, year: int | None, issues: list[ImportIssue]
+) -> tuple[dict[str, Value], dict[str, Source]]:
+    printed: dict[str, Value] = {}
+    sources: dict[str, Source] = {}
+    for cid, tok in al.blank.items():
+        sources[cid] = Source(doc.where(tok.start), "", doc.source(tok))
+        printed[cid] = None
         cell = form.cells[cid]
-        parsed = parse_value(raw.text, Kind(cell.type.value), unit=cell.unit)
-        for p in parsed.problems:
-            if p.code == "number-as-text" and PLAIN_NUMBER.fullmatch(raw.text.strip()):
+        for prob in parse_value("", Kind(cell.type.value), unit=cell.unit).problems:
+            message = f"{cell_name(form, cell, year)}：报告中该单元格为空，{prob.message}"
+            issues.append(ImportIssue(prob.severity, prob.code, message, doc.where(tok.start), cid))
+    for cid, p in al.placed.items():
+        cell = form.cells[cid]
+        where = doc.where(p.start)
+        sources[cid] = Source(where, p.text, doc.source(p.token))
+        name = cell_name(form, cell, year)
+        if p.token.dash:
+            issues.append(
+                ImportIssue(
+                    "warning",
+                    "dash-as-blank",
+                    f"{name}：报告中写作“{p.text}”，按空白导入（如表示 0，请核实）",
+                    where,
+                    cid,
+                )
+            )
+            printed[cid] = None
+            continue
+        core = without_note(p.text)
+        if core != p.text:
+            issues.append(
+                ImportIssue(
+                    "info",
+                    "value-note",
+                    f"{name}：单元格“{p.text}”带有说明，取其中的数字 {core}",
+                    where,
+                    cid,
+                )
+            )
+        parsed = parse_value(core, Kind(cell.type.value), unit=cell.unit)
+        for prob in parsed.problems:
+            if prob.code == "number-as-text" and PLAIN_NUMBER.fullmatch(core.strip()):
                 continue
-            message = f"{cell_name(form, cell, year)}：{p.message}"
-            issues.append(ImportIssue(p.severity, p.code, message, raw.where, cid))
-        (reported if cell.computed else inputs)[cid] = parsed.value
-    return inputs, reported
+            issues.append(
+                ImportIssue(prob.severity, prob.code, f"{name}：{prob.message}", where, cid)
+            )
+        printed[cid] = parsed.value
+    return printed, sources
 
 
-def _missing(form: Form, year: int | None, placed: dict[str, RawCell]) -> list[ImportIssue]:
+def _missing(form: Form, year: int | None, al: Alignment) -> list[ImportIssue]:
     out: list[ImportIssue] = []
+    shown = set(al.placed) | set(al.blank)
     for table in form.tables:
         cells = [c for c in form.table_cells(table.id) if not c.computed]
-        absent = [c for c in cells if c.id not in placed]
+        absent = [c for c in cells if c.id not in shown]
         if absent and len(absent) == len(cells):
             out.append(
                 ImportIssue(
@@ -194,43 +231,27 @@ def _missing(form: Form, year: int | None, placed: dict[str, RawCell]) -> list[I
 
 
 def _totals(
-    form: Form,
-    year: int | None,
-    inputs: dict[str, Value],
-    reported: dict[str, Value],
-    placed: dict[str, RawCell],
+    form: Form, year: int | None, printed: dict[str, Value], sources: dict[str, Source]
 ) -> list[ImportIssue]:
-    """Published totals against the sum of their parts, by the form's own ``define`` rules."""
-    combined = {**inputs, **reported}
+    """Printed totals against the sum of their parts: by each ``define`` rule, and by the
+    other way the form adds up to the same total (the 总计 column down the 办理结果 rows)."""
     out: list[ImportIssue] = []
-    for inst in form.instances:
-        if inst.target is None or inst.target not in reported:
+    for target, refs in checks.totals(form):
+        if target not in printed or not all(r in printed for r in refs):
             continue
-        outcome = run(inst, combined)
-        if outcome.status == "fail":
-            name = cell_name(form, form.cells[inst.target], year)
-            out.append(
-                ImportIssue(
-                    inst.rule.severity.value,
-                    "total-mismatch",
-                    f"{name}：报告中为 {outcome.lhs}，各项之和为 {outcome.rhs}，两者不一致。"
-                    "导入的工作簿按各项重新计算总计，请核实报告中的数字",
-                    placed[inst.target].where,
-                    inst.target,
-                )
-            )
-    return out
-
-
-def _identity(form: Form, lay: Layout) -> list[ImportIssue]:
-    out: list[ImportIssue] = []
-    if lay.year is not None and not form.covers(lay.year):
-        span = f"{form.first_year}–{form.last_year or ''}"
+        outcome = checks.sum_check(form, target, refs, printed)
+        if outcome is None:
+            continue
+        lhs, rhs = outcome
+        name = cell_name(form, form.cells[target], year)
         out.append(
             ImportIssue(
-                "warning",
-                "form-year",
-                f"{lay.year} 年度的报告使用了“{form.title}”，该格式适用于 {span} 年度",
+                "error",
+                "total-mismatch",
+                f"{name}：报告中为 {lhs}，各项之和为 {rhs}，两者不一致。"
+                "导入的工作簿按各项重新计算总计，请核实报告中的数字",
+                sources[target].where if target in sources else "",
+                target,
             )
         )
     return out
@@ -239,6 +260,28 @@ def _identity(form: Form, lay: Layout) -> list[ImportIssue]:
 def findings_as_rows(result: ImportResult) -> list[tuple[str, str, str, str]]:
     """Rows for the CLI table: 级别, 位置, 单元格, 说明."""
     return [(f.zh, f.where, f.cell or "", f.message) for f in result.findings]
+
+
+def explain_rows(result: ImportResult) -> list[tuple[str, str, str, str, str]]:
+    """Rows for ``--explain``: 单元格, 标签, 数值, 位置, 原文 — one per cell of the form."""
+    ret = result.ret
+    rows = []
+    for cell in ret.form.cells.values():
+        src = result.sources.get(cell.id)
+        value = result.printed.get(cell.id)
+        shown = "" if value is None else str(value)
+        rows.append(
+            (
+                cell.id,
+                cell_name(ret.form, cell, ret.year),
+                shown,
+                src.where if src else "（报告中没有）",
+                (f"“{src.text}” ← {src.line[:60]}" if src and src.text else src.line[:60])
+                if src
+                else "",
+            )
+        )
+    return rows
 
 
 def result_as_dict(result: ImportResult) -> dict[str, object]:
@@ -251,7 +294,11 @@ def result_as_dict(result: ImportResult) -> dict[str, object]:
         "signed": ret.info.get("signed", ""),
         "ok": result.ok,
         "findings": [f.to_dict() for f in result.findings],
+        "sources": {
+            cid: {"where": s.where, "text": s.text, "line": s.line}
+            for cid, s in result.sources.items()
+        },
     }
 
 
-__all__ = ["ImportIssue", "ImportResult", "Para", "UnreadableReport", "import_report"]
+__all__ = ["ImportIssue", "ImportResult", "UnreadableReport", "import_bytes", "import_report"]

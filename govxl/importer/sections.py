@@ -1,9 +1,11 @@
-"""The frame of a report: its title (unit and year), the six part headings, the closing lines.
+"""The frame of a report: its title (unit and year), the text of each part, the closing lines.
 
-Units rename the headings (“五、政府信息公开工作存在的主要问题及改进情况”, “五、存在问题及改进
-情况”, format reference §1.1), so a heading is found by its number — 一、 to 六、, in order — and
-a title similar to the official one. The closing is the unit name and a date at the very end,
-which Word and web pages push to the right; they are not part of 六.
+The part headings are found in the token stream (by title, whatever number the report gives
+them, also in the middle of a crawler's one-line copy); the text of a part is the source between
+its heading and the next. The title is the last line before the body that names a year and says
+报告 — pages put other reports' titles in their navigation first, and metadata lines
+(“标题：”, “发布日期：”) before it. The closing — the unit and a date at the very end — is taken
+off the last part. Text cut at the page width (PDF) is joined back into paragraphs.
 """
 
 from __future__ import annotations
@@ -12,125 +14,136 @@ import re
 from dataclasses import dataclass, field
 
 from govxl.forms import Form
-from govxl.importer.labels import norm, similarity
-from govxl.importer.source import ImportIssue, Para
+from govxl.importer.normal import CELL, norm
+from govxl.importer.source import ImportIssue
+from govxl.importer.tokens import Doc, Token
 
-HEADING_MAX = 40
-HEADING_MIN_SIMILARITY = 0.5
-TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?")
+TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*度?")
+PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起\s*)?至")
+_META = re.compile(r"^\s*(?:标\s*题|题\s*名|名\s*称|索\s*引\s*号)\s*[:：]\s*")
 _DIGITS = "0-9０-９〇零一二三四五六七八九十○Ｏ"
-DATE = re.compile(rf"^[{_DIGITS}]{{4}}\s*年\s*[{_DIGITS}]{{1,3}}\s*月\s*[{_DIGITS}]{{1,3}}\s*日$")
+DATE = re.compile(rf"[{_DIGITS}]{{4}}\s*年\s*[{_DIGITS}]{{1,3}}\s*月\s*[{_DIGITS}]{{1,3}}\s*日")
 _END_PUNCT = "。；;，,：:！!？?"
 _NOT_A_UNIT = {"无", "暂无", "没有", "无。"}
-
-
-@dataclass(frozen=True)
-class Title:
-    para: Para | None = None
-    unit: str = ""
-    year: int | None = None
+_NEW_PARA = re.compile(
+    r"^\s{2,}|^[（(]?[一二三四五六七八九十\d]+[)）、.．]|^[一二三四五六七八九十]是"
+)
 
 
 @dataclass
 class Layout:
-    title: Title
+    unit: str = ""
+    year: int | None = None
+    title: str = ""
     texts: dict[str, str] = field(default_factory=dict)
-    part_of: dict[int, str] = field(default_factory=dict)
-    """``id()`` of each paragraph → the part it stands in (paragraphs before 一 are absent)."""
-    table_parts: set[str] = field(default_factory=set)
     signed: str = ""
     closing_unit: str = ""
     issues: list[ImportIssue] = field(default_factory=list)
 
-    @property
-    def year(self) -> int | None:
-        return self.title.year
 
-    @property
-    def unit(self) -> str:
-        return self.title.unit or self.closing_unit
-
-
-def find_title(paras: list[Para]) -> Title:
-    """The first paragraph before the report body that names a year and says 报告."""
-    for p in paras[:60]:
-        text = p.text.strip()
-        if _numbered(text):
-            break
-        m = TITLE_YEAR.search(text)
-        if m and "报告" in text and len(text) <= 80:
-            unit = text[: m.start()].strip(' 《》“”"')
-            if not unit:
-                unit = text[m.end() :].split("政府信息公开")[0].strip(' 《》“”"')
-            return Title(p, unit, int(m.group(1)))
-    return Title()
-
-
-def _numbered(text: str) -> bool:
-    return bool(re.match(r"[一二三四五六七八九十]+、", text))
-
-
-def find_layout(paras: list[Para], form: Form, title: Title) -> Layout:
-    lay = Layout(title, table_parts={p.id for p in form.parts if p.kind == "table"})
-    headings = _headings(paras, form)
-    found = set(headings.values())
+def find_layout(form: Form, doc: Doc, parts: list[tuple[str, Token]], *, joined: bool) -> Layout:
+    lay = Layout()
+    body_start = parts[0][1].start if parts else len(doc.text)
+    _title(doc, body_start, lay)
+    found = {p for p, _ in parts}
     missing = [p.title for p in form.parts if p.id not in found]
+    order = [p.id for p in form.parts]
+    ranks = [order.index(p) for p, _ in parts]
+    if ranks != sorted(ranks):
+        shown = "、".join(p.split("、")[0] for p in (_title_of(form, pid) for pid, _ in parts))
+        lay.issues.append(
+            ImportIssue(
+                "warning",
+                "section-order",
+                f"报告各部分的顺序为“{shown}”，与年度报告格式规定的一至六的顺序不同",
+            )
+        )
     if missing:
         lay.issues.append(
             ImportIssue(
                 "warning",
-                "missing-heading",
+                "section-missing",
                 f"没有找到部分标题“{'”“'.join(missing)}”，相应部分的文字可能未导入",
             )
         )
-    body: dict[str, list[Para]] = {}
-    current: str | None = None
-    for p in paras:
-        if id(p) in headings:
-            current = headings[id(p)]
-            continue
-        if current is not None:
-            lay.part_of[id(p)] = current
-            body.setdefault(current, []).append(p)
-    last = form.parts[-1].id if form.parts else None
-    if last is not None and last in body:
-        body[last] = _closing(body[last], lay)
-    for part in form.parts:
-        if part.kind == "text":
-            lay.texts[part.id] = "\n".join(p.text for p in body.get(part.id, []))
+    spans = [
+        (pid, tok.end, nxt.start) for (pid, tok), (_, nxt) in zip(parts, parts[1:], strict=False)
+    ]
+    if parts:
+        spans.append((parts[-1][0], parts[-1][1].end, len(doc.text)))
+    text_parts = {p.id for p in form.parts if p.kind == "text"}
+    for k, (pid, a, b) in enumerate(spans):
+        paras = _paragraphs(doc.text[a:b], joined)
+        if k == len(spans) - 1:  # the closing follows the last part, whichever it is
+            paras = _closing(paras, lay)
+        if pid in text_parts and pid not in lay.texts:
+            lay.texts[pid] = "\n".join(paras)
+    if not spans:
+        _closing(_paragraphs(doc.text[body_start:], joined), lay)
+    if lay.year is None:
+        m = PERIOD.search(doc.text)
+        if m:
+            lay.year = int(m.group(1))
     _check_identity(lay)
     return lay
 
 
-def _headings(paras: list[Para], form: Form) -> dict[int, str]:
-    """``id()`` of each heading paragraph → part id; parts are found in order only."""
-    out: dict[int, str] = {}
-    parts = list(form.parts)
-    nxt = 0
-    for p in paras:
-        text = p.text.strip()
-        if len(text) > HEADING_MAX or not _numbered(text):
+def _title_of(form: Form, part_id: str) -> str:
+    return next(p.title for p in form.parts if p.id == part_id)
+
+
+def _title(doc: Doc, body_start: int, lay: Layout) -> None:
+    head = doc.text[:body_start].replace(CELL, " ")
+    for line in head.split("\n")[:200]:
+        text = _META.sub("", line).strip()
+        m = TITLE_YEAR.search(text)
+        if m and "报告" in text and len(text) <= 80:
+            lay.title = text
+            lay.year = int(m.group(1))
+            unit = text[: m.start()].strip(' 《》“”"')
+            if not unit:
+                unit = text[m.end() :].split("政府信息公开")[0].strip(' 《》“”"')
+            lay.unit = unit
+        elif "政府信息公开工作年度报告" in text and len(text) <= 80:  # the year only in the text
+            lay.title, lay.year = text, None
+            lay.unit = text.split("政府信息公开")[0].strip(' 《》“”"')
+
+
+def _paragraphs(text: str, joined: bool) -> list[str]:
+    lines = [line.replace(CELL, " ").rstrip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        s = line.strip()
+        if not s:
             continue
-        for j in range(nxt, len(parts)):
-            number, _, name = parts[j].title.partition("、")
-            head, _, rest = text.partition("、")
-            if head == number and similarity(norm(rest), norm(name)) >= HEADING_MIN_SIMILARITY:
-                out[id(p)] = parts[j].id
-                nxt = j + 1
-                break
+        if joined and out and not _NEW_PARA.match(line) and out[-1][-1] not in "。！？；：:”":
+            out[-1] += s
+        else:
+            out.append(s)
     return out
 
 
-def _closing(paras: list[Para], lay: Layout) -> list[Para]:
-    """Take the date (and the unit name above it) off the end of the last part."""
+def _closing(paras: list[str], lay: Layout) -> list[str]:
+    """Take the date (and the unit name before it) off the end of the last part."""
     for k in range(len(paras) - 1, max(len(paras) - 6, -1), -1):
-        if DATE.match(paras[k].text.strip()):
-            lay.signed = paras[k].text.strip()
-            end = k
-            if k >= 1 and _unit_like(paras[k - 1].text):
-                lay.closing_unit = paras[k - 1].text.strip()
-                end = k - 1
-            return paras[:end]
+        text = paras[k].strip()
+        m = DATE.search(text)
+        if not m or m.end() != len(text):
+            continue
+        lay.signed = m.group(0)
+        before = text[: m.start()].strip()
+        cut = max(before.rfind(p) for p in "。；;！!")
+        unit = before[cut + 1 :].strip()
+        if unit and len(unit) <= 40 and unit[-1] not in _END_PUNCT:
+            lay.closing_unit = unit  # “……无。某局2024年1月15日”, a one-line copy
+            rest = before[: cut + 1]
+            return [*paras[:k], rest] if rest else paras[:k]
+        if before:
+            return [*paras[:k], before]
+        if k >= 1 and _unit_like(paras[k - 1]):
+            lay.closing_unit = paras[k - 1].strip()
+            return paras[: k - 1]
+        return paras[:k]
     lay.issues.append(ImportIssue("warning", "no-date", "报告末尾没有找到落款日期"))
     return paras
 
@@ -141,25 +154,24 @@ def _unit_like(text: str) -> bool:
 
 
 def _check_identity(lay: Layout) -> None:
-    if lay.title.para is None:
+    if not lay.title:
         lay.issues.append(
             ImportIssue(
                 "error" if not lay.closing_unit else "warning",
                 "no-title",
                 "没有找到报告标题（如“××单位2020年政府信息公开工作年度报告”），"
-                + (
-                    "单位名称取自落款，报告年度未知"
-                    if lay.closing_unit
-                    else "单位名称和报告年度未知"
-                ),
+                + ("单位名称取自落款" if lay.closing_unit else "单位名称未知")
+                + ("" if lay.year else "，报告年度未知"),
             )
         )
+    if not lay.unit:
+        lay.unit = lay.closing_unit
     closing = norm(lay.closing_unit)
-    if lay.title.unit and closing and closing != norm(lay.title.unit):
+    if lay.unit and closing and closing != norm(lay.unit):
         lay.issues.append(
             ImportIssue(
                 "info",
                 "unit-name",
-                f"落款单位“{lay.closing_unit}”与标题中的“{lay.title.unit}”不同，单位名称采用标题中的写法",
+                f"落款单位“{lay.closing_unit}”与标题中的“{lay.unit}”不同，单位名称采用标题中的写法",
             )
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +24,11 @@ from govxl.collect.cache import CACHE, finding_from_dict, read_cache
 from govxl.collect.run import CollectReport, collect, read_all
 from govxl.collect.scan import scan
 from govxl.collect.status import Status, Use
-from govxl.forms import Severity
+from govxl.forms import Severity, load_form
 from govxl.forms.compute import run
 from govxl.forms.returns import Member, Return
 from govxl.merge.detail import total
+from govxl.paths import shown
 from govxl.reader import ReadError, read_bytes
 from govxl.roster import Roster, Unit
 
@@ -65,19 +68,68 @@ def _contribution(res: ReadResult, file: str) -> list[Contribution]:
     return [Contribution(member, ret.values, res.findings)]  # shared, not copied: 10,000 of them
 
 
+@dataclass
+class _Source:
+    """One file that enters the summary, known by its full identity (its path), never by its
+    name alone: every district sends ``区汇总.xlsx``."""
+
+    path: Path
+    label: str
+    res: ReadResult
+
+
+@dataclass
+class _Sources:
+    by_path: dict[Path, _Source] = field(default_factory=dict)
+    by_sha: dict[str, _Source] = field(default_factory=dict)
+
+    def add(self, path: Path, label: str, res: ReadResult, out: MergeResult) -> None:
+        """Take a file once: the same path given twice is one source; the same bytes under
+        another path are listed as left out, naming the file they repeat."""
+        key = path.resolve()
+        if key in self.by_path:
+            return
+        first = self.by_sha.get(res.sha256) if res.sha256 else None
+        if first is not None:
+            ret = res.ret
+            same = first.label == label  # 区汇总.xlsx twice: say which is which by path
+            other = shown(str(first.path)) if same else first.label
+            out.left_out.append(
+                LeftOut(
+                    ret.unit_code if ret else "",
+                    ret.unit_name if ret else "",
+                    shown(str(path)) if same else label,
+                    f"与 {other} 内容完全相同，按一份汇总",
+                )
+            )
+            return
+        src = _Source(path, label, res)
+        self.by_path[key] = self.by_sha[res.sha256] = src
+
+    def named(self) -> list[_Source]:
+        """Every source, a label shared by two of them replaced by the path as given."""
+        count = Counter(s.label for s in self.by_path.values())
+        for s in self.by_path.values():
+            if count[s.label] > 1:
+                s.label = shown(str(s.path))
+        return sorted(self.by_path.values(), key=lambda s: s.label)
+
+
 def _from_report(
-    report: CollectReport, include_errors: bool, out: MergeResult, results: dict[str, ReadResult]
+    report: CollectReport, include_errors: bool, out: MergeResult, sources: _Sources
 ) -> None:
     used = {f.relative: f for f in report.files if f.use == Use.USED}
     for u in report.units:
         fr = used.get(u.file)
-        if u.status in (Status.PASSED, Status.WARNED) or (
-            include_errors and u.status == Status.FAILED and fr
+        if fr is not None and (
+            u.status in (Status.PASSED, Status.WARNED)
+            or (include_errors and u.status == Status.FAILED)
         ):
-            assert fr is not None and fr.ret is not None
+            assert fr.ret is not None
             fr.ret.unit_code, fr.ret.unit_name = fr.unit_code, fr.unit_name
-            res = ReadResult(fr.path, fr.sha256, fr.ret, fr.findings)
-            results[fr.relative] = res
+            sources.add(
+                fr.path, fr.relative, ReadResult(fr.path, fr.sha256, fr.ret, fr.findings), out
+            )
             if u.status == Status.FAILED:
                 out.unchecked = True
         elif u.file:
@@ -92,34 +144,32 @@ def gather(
     include_errors: bool,
     progress: Callable[[int, int], None] | None = None,
 ) -> MergeResult:
-    results: dict[str, ReadResult] = {}
+    taken = _Sources()
     out = MergeResult(Return.__new__(Return), [], roster=roster)
     for src in sources:
         if src.is_dir() and (src / "findings.json").is_file():
-            _from_collect_output(src, include_errors, out, results)
+            _from_collect_output(src, include_errors, out, taken)
         elif src.is_dir() and roster is not None:
-            _from_report(collect(src, roster, progress=progress), include_errors, out, results)
+            _from_report(collect(src, roster, progress=progress), include_errors, out, taken)
         elif src.is_dir():
             entries, _ = scan(src)
             for entry, res in zip(entries, read_all(entries, progress=progress), strict=True):
-                _take(res, entry.relative, include_errors, out, results)
+                _take(res, entry.path, entry.relative, include_errors, out, taken)
         elif src.is_file():
-            _take(inspect_file(src), src.name, include_errors, out, results)
+            label = shown(src.name)
+            _take(inspect_file(src, label=label), src, label, include_errors, out, taken)
         else:
-            raise MergeError(f"找不到汇总来源：{src}")
-    forms = {(r.ret.form.id, r.ret.year) for r in results.values() if r.ret}
-    if len(forms) > 1:
-        listing = "；".join(
-            f"{name}：{r.ret.form.short}，{r.ret.year} 年" for name, r in results.items() if r.ret
-        )
-        raise MergeError(f"参与汇总的文件表格格式或年度不一致，不能汇总：{listing}")
+            raise MergeError(f"找不到汇总来源：{shown(str(src))}")
+    results = taken.named()
     if not results:
         raise MergeError("没有可以汇总的报表（所有文件都未通过审核或无法读取）。")
+    _same_form(results)
     unit = _one_money_unit(results)
     seen: dict[str, str] = {}
-    for name, res in sorted(results.items()):
-        for c in _contribution(res, name):
-            where = f"{name}" + (f"（经由 {c.member.via}）" if c.member.via else "")
+    for s in results:
+        res = s.res
+        for c in _contribution(res, s.label):
+            where = f"{s.label}" + (f"（经由 {c.member.via}）" if c.member.via else "")
             if c.member.code in seen:
                 raise MergeError(
                     f"单位 {c.member.code} {c.member.name} 重复出现：{seen[c.member.code]}"
@@ -130,7 +180,7 @@ def gather(
             if res.ret and res.ret.kind != "summary":
                 out.texts.append((c.member, res.ret.texts))
                 out.carried.extend(f for f in res.findings if f.severity is Severity.WARNING)
-    first = next(r.ret for r in results.values() if r.ret)
+    first = next(s.res.ret for s in results if s.res.ret)
     out.summary = Return(first.form, year=first.year, kind="summary", money_unit=unit)
     if roster is not None:
         listed = {c.member.code for c in out.rows} | {lo.code for lo in out.left_out}
@@ -139,11 +189,11 @@ def gather(
     return out
 
 
-def _one_money_unit(results: dict[str, ReadResult]) -> str:
+def _one_money_unit(results: list[_Source]) -> str:
     """The unit of the money cells the form leaves open (2019 采购总金额), the same in every
     source: figures in 元 and in 万元 must never be added into one total."""
-    units = {name: r.ret.money_unit for name, r in results.items() if r.ret}
-    first = next(r.ret for r in results.values() if r.ret)
+    units = {s.label: s.res.ret.money_unit for s in results if s.res.ret}
+    first = next(s.res.ret for s in results if s.res.ret)
     cells = first.form.open_unit_cells()
     if not cells or len(set(units.values())) <= 1:
         return next(iter(units.values()), "")
@@ -155,12 +205,36 @@ def _one_money_unit(results: dict[str, ReadResult]) -> str:
     )
 
 
+def _same_form(results: list[_Source]) -> None:
+    """All of one form and year, or a refusal naming the files that differ from the most (or
+    every file, when no form and year is the most)."""
+    kinds = Counter((s.res.ret.form.id, s.res.ret.year) for s in results if s.res.ret)
+    if len(kinds) < 2:
+        return
+    (most, n), (_, second) = kinds.most_common(2)
+
+    def kind(s: _Source) -> str:
+        assert s.res.ret is not None
+        return f"{s.label}：{s.res.ret.form.short}，{s.res.ret.year} 年"
+
+    head = "参与汇总的文件表格格式或年度不一致，不能汇总："
+    if n == second:
+        listing = "；".join(kind(s) for s in results if s.res.ret)
+        raise MergeError(f"{head}{listing}。请只汇总同一格式、同一年度的报表。")
+    odd = [kind(s) for s in results if s.res.ret and (s.res.ret.form.id, s.res.ret.year) != most]
+    raise MergeError(
+        f"{head}{n} 份文件是{load_form(most[0]).short}，{most[1]} 年，以下 {len(odd)} 份不同："
+        f"{'；'.join(odd)}。请去掉这些文件或换用正确年度的报表。"
+    )
+
+
 def _take(
     res: ReadResult,
+    path: Path,
     name: str,
     include_errors: bool,
     out: MergeResult,
-    results: dict[str, ReadResult],
+    sources: _Sources,
 ) -> None:
     ret = res.ret
     if ret is None:
@@ -175,28 +249,31 @@ def _take(
         )
         return
     out.unchecked = out.unchecked or bool(errors)
-    results[name] = res
+    sources.add(path, name, res, out)
 
 
 def _from_collect_output(
-    folder: Path, include_errors: bool, out: MergeResult, results: dict[str, ReadResult]
+    folder: Path, include_errors: bool, out: MergeResult, sources: _Sources
 ) -> None:
     """Use the decisions of an earlier ``govxl collect`` run, re-reading only accepted files."""
     data = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
     inbox = Path(data["inbox"])
     ok = {Status.PASSED, Status.WARNED} | ({Status.FAILED} if include_errors else set())
+    used = {f["file"] for f in data["files"] if f["use"] == Use.USED}
     status = {u["file"]: u for u in data["units"] if u["file"]}
     for u in data["units"]:
         if not u["file"]:
             out.missing.append(Unit(u["code"], u["name"], u.get("parent")))
-        elif u["status"] not in ok:
-            out.left_out.append(LeftOut(u["code"], u["name"], u["file"], Status(u["status"]).zh))
+        elif u["status"] not in ok or u["file"] not in used:
+            reason = Status(u["status"]).zh + ("（文件未采用）" if u["status"] in ok else "")
+            out.left_out.append(LeftOut(u["code"], u["name"], u["file"], reason))
     cached = read_cache(folder / CACHE) if (folder / CACHE).is_file() else {}
     for f in data["files"]:
         unit = status.get(f["file"])
         if f["use"] != Use.USED or unit is None or unit["status"] not in ok:
             continue
-        path = inbox / f["file"]
+        raw = f.get("raw_name")
+        path = inbox / (os.fsdecode(bytes.fromhex(raw)) if raw else f["file"])
         if f["file"] in cached and cached[f["file"]][0] == f["sha256"]:
             res = ReadResult(
                 path,
@@ -211,7 +288,7 @@ def _from_collect_output(
             raise MergeError(f"{f['file']} 在审核之后被改动过或已移走，请重新运行 govxl collect。")
         if res.ret is not None:  # the unit as matched to the roster (an imported report has
             res.ret.unit_code, res.ret.unit_name = f["unit_code"], f["unit_name"]  # no code)
-        results[f["file"]] = res
+        sources.add(path, f["file"], res, out)
         out.unchecked = out.unchecked or unit["status"] == Status.FAILED
 
 

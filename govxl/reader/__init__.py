@@ -4,7 +4,7 @@ Everything that can go wrong with a returned file surfaces as :class:`ReadError`
 ``code`` and a Chinese ``message`` for the clerk who sent it.
 """
 
-from .core import Limits, RawCell, RawSheet, RawWorkbook, ReadError
+from .core import Limits, RawCell, RawSheet, RawWorkbook, ReadError, moment
 from .xlsx import read_bytes, read_workbook
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "RawWorkbook",
     "ReadError",
     "read_bytes",
+    "moment",
     "read_workbook",
 ]

@@ -2,411 +2,30 @@
 
 Why not openpyxl: its object model is slow for thousands of returns, and its read-only mode
 trusts ``<dimension>`` (WPS writes ``A1`` there, so only A1 comes back).  We walk the zip
-ourselves (see :mod:`.core`) and stream each XML part through hardened expat, keeping only
-cells that hold a value or a formula, so a report is read in about a millisecond.
+ourselves (see :mod:`.core`) and stream each XML part through hardened expat (worksheets in
+:mod:`.worksheet`), keeping only cells that hold a value or a formula.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import posixpath
-import re
 from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 from urllib.parse import unquote
 
-from . import fastsheet
-from .core import (
-    CHUNK,
-    LOCAL_NAMES,
-    Archive,
-    Fail,
-    Limits,
-    RawCell,
-    RawSheet,
-    RawWorkbook,
-    ReadError,
-    Value,
-    check_prologs,
-    col_letters,
-    load_file,
-    local_name,
-    norm,
-    run_xml,
-    text_of,
-    truthy,
-    walk_xml,
-)
+from govxl.paths import shown
 
-if TYPE_CHECKING:
-    from openpyxl.formula.translate import Translator
+from .archive import Archive, load_file, norm
+from .core import Fail, Limits, RawSheet, RawWorkbook, ReadError, truthy
+from .parsing import check_prologs, text_of, walk_xml
+from .styles import date_styles
+from .worksheet import read_sheet, shared_strings
+
 
 # ---------------------------------------------------------------- OOXML parts
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
-_INT = re.compile(r"-?[0-9]+")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_COLS: dict[str, int] = {}
-_EXCEL_EPOCH = datetime(1899, 12, 30)
-
-
-def _unescape(text: str) -> str:
-    """Excel writes control characters as ``_x000D_``; undo it like Excel does on load. A
-    half of a surrogate pair (``_xD800_``) is no character: it becomes U+FFFD, not a string
-    that cannot be written out again."""
-    return _ESCAPE.sub(_escaped_char, text) if "_x" in text else text
-
-
-def _escaped_char(m: re.Match[str]) -> str:
-    code = int(m.group(1), 16)
-    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
-
-
-def _col_index(letters: str) -> int:
-    col = _COLS.get(letters)
-    if col is None:
-        col = 0
-        for ch in letters:
-            col = col * 26 + ord(ch) - 64
-        _COLS[letters] = col
-    return col
-
-
-def _number(text: str) -> tuple[Value, str]:
-    if text.isdigit() and text.isascii() and len(text) <= 20:  # the common case, fast
-        return int(text), "n"
-    text = text.strip()
-    if not text:
-        return None, ""
-    if len(text) <= 20 and _INT.fullmatch(text):  # long digit runs: float (int() has a cap)
-        return int(text), "n"
-    if _FLOAT.fullmatch(text) and math.isfinite(num := float(text)):
-        return num, "n"
-    return text, "s"  # not a number Excel could have written: keep the text, let checks flag it
-
-
-def _iso_serial(text: str) -> tuple[Value, str]:
-    """``t="d"`` cells hold ISO dates; turn them into the serial number Excel itself stores."""
-    try:
-        moment = datetime.fromisoformat(text.strip()).replace(tzinfo=None)
-    except ValueError:
-        return text, "s"
-    days = (moment - _EXCEL_EPOCH).total_seconds() / 86400
-    return (int(days) if days.is_integer() else days), "n"
-
-
-def _shared_strings(arc: Archive, part: str) -> list[str]:
-    """Shared strings with rich-text runs joined; phonetic runs (``rPh``) are not text."""
-    info = arc.members.get(norm(part))
-    if info is not None and info.file_size <= fastsheet.MAX_FAST:
-        data = b"".join(arc.chunks(part))
-        fast = fastsheet.shared_strings(data)
-        if fast is not None:
-            arc.done.add(norm(part))
-            # "_x" may also come out of a character reference (&#95;x000D_)
-            escapes = b"_x" in data or b"&" in data
-            return [_unescape(x) if "_x" in x else x for x in fast] if escapes else fast
-    return _stream_shared_strings(arc, part)
-
-
-def _stream_shared_strings(arc: Archive, part: str) -> list[str]:
-    out: list[str] = []
-    buf: list[str] | None = None
-    parts: list[str] = []
-    phonetic = False
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal buf, parts, phonetic
-        tag = local_name(name)
-        if tag == "t":
-            buf = None if phonetic else parts
-        elif tag == "si":
-            parts = []
-        elif tag == "rPh":
-            phonetic = True
-
-    def end(name: str) -> None:
-        nonlocal buf, phonetic
-        tag = local_name(name)
-        if tag == "t":
-            buf = None
-        elif tag == "si":
-            out.append(_unescape("".join(parts)))
-        elif tag == "rPh":
-            phonetic = False
-
-    def text(data: str) -> None:
-        if buf is not None:
-            buf.append(data)
-
-    run_xml(arc, part, start, end, text)
-    return out
-
-
-def _parse_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int) -> RawSheet:
-    """One worksheet: the regular-expression fast path when the sheet is regular, else expat."""
-    info = arc.members.get(norm(part))
-    if info is not None and info.file_size <= fastsheet.MAX_FAST:
-        data = b"".join(arc.chunks(part))  # size- and CRC-checked like every member
-        fast = fastsheet.scan(data)
-        if fast is not None:
-            try:
-                sheet = _fast_sheet(fast, label, sst, limit)
-            except fastsheet.Irregular:  # an entity or character only expat should judge
-                return _stream_sheet(arc, part, label, sst, limit)
-            arc.done.add(norm(part))
-            return sheet
-    return _stream_sheet(arc, part, label, sst, limit)
-
-
-_ADDRESSES: dict[str, tuple[str, int, int]] = {}
-"""Cell addresses repeat across thousands of returns of one template: parse each once."""
-
-
-def _address(ref: str, label: str) -> tuple[str, int, int]:
-    hit = _ADDRESSES.get(ref)
-    if hit is not None:
-        return hit
-    m = _REF.fullmatch(ref) or _REF.fullmatch(ref.strip().upper())
-    if m is None:
-        raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{ref[:20]}”无效")
-    addr, row, col = m.group(0), int(m.group(2)), _col_index(m.group(1))
-    if col > 16384 or row > 1048576:
-        raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{addr}”超出 Excel 范围")
-    if len(_ADDRESSES) < 200_000:
-        _ADDRESSES[ref] = (addr, row, col)
-    return addr, row, col
-
-
-_new_cell = tuple.__new__  # RawCell(...) through its Python-level __new__ costs a frame per cell
-
-
-def _fast_sheet(fast: tuple, label: str, sst: list[str], limit: int) -> RawSheet:
-    """Build the sheet from the fast path's tuples; the common types are decided inline."""
-    protected, found, escaped = fast
-    if len(found) > limit:
-        raise Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
-    cells: dict[str, RawCell] = {}
-    max_row = max_col = 0
-    addresses = _ADDRESSES
-    n_sst = len(sst)
-    for ref, ctype, ftext, has_v, vtext in found:
-        if not has_v and not ftext:
-            continue
-        hit = addresses.get(ref)
-        addr, row, col = hit if hit is not None else _address(ref, label)
-        value: Value
-        if not has_v:
-            value, kind = None, ""
-        elif ctype == "s" and vtext.isascii() and vtext.isdigit():
-            index = int(vtext)
-            if index >= n_sst:
-                raise Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串")
-            value = sst[index] or None
-            kind = "s" if value is not None else ""
-        elif (
-            (ctype == "" or ctype == "n")
-            and vtext.isascii()
-            and vtext.isdigit()
-            and len(vtext) <= 20
-        ):
-            value, kind = int(vtext), "n"
-        elif has_v == "is":
-            value, kind = _convert("inlineStr", None, vtext, sst, label)
-        else:
-            if escaped and "&" in vtext:
-                vtext = fastsheet.unescape(vtext)
-            value, kind = _convert(ctype or "n", [vtext], None, sst, label)
-        if ftext:
-            if escaped and "&" in ftext:
-                ftext = fastsheet.unescape(ftext)
-            formula = ftext.strip().removeprefix("=") or None
-        else:
-            formula = None
-        if value is None:
-            if formula is None:
-                continue
-            kind = "f-empty"
-        cells[addr] = _new_cell(RawCell, (value, formula, kind))
-        if row > max_row:
-            max_row = row
-        if col > max_col:
-            max_col = col
-    return RawSheet(label, "visible", protected, cells, max_row, max_col)
-
-
-def _stream_sheet(arc: Archive, part: str, label: str, sst: list[str], limit: int) -> RawSheet:
-    """Stream one worksheet; state lives in closures because this is the hot loop."""
-    cells: dict[str, RawCell] = {}
-    masters: dict[str, tuple[str, str]] = {}
-    cache: dict[tuple[str, str], Translator | None] = {}
-    orphans: list[tuple[str, str, Value, str]] = []
-    buf: list[str] | None = None
-    vals: list[str] | None = None
-    ftext: list[str] | None = None
-    inline: list[str] | None = None
-    fattrs: dict[str, str] = {}
-    ref: str | None = None
-    ctype = "n"
-    row = col = max_row = max_col = 0
-    phonetic = protected = False
-    data = 0  # depth of <sheetData>: cells and rows count only inside it, as in Excel
-    local = LOCAL_NAMES
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal buf, vals, ftext, inline, fattrs, ref, ctype, row, col, phonetic, protected
-        nonlocal data
-        tag = local.get(name) or local_name(name)
-        if tag == "sheetData":
-            data += 1
-        elif not data:
-            if tag == "sheetProtection":
-                protected = truthy(attrs.get("sheet"))
-            return
-        if tag == "c":
-            ref, ctype = attrs.get("r"), attrs.get("t", "n")
-            vals = ftext = inline = None
-        elif tag == "v":
-            buf = vals = []
-        elif tag == "f":
-            buf = ftext = []
-            fattrs = attrs
-        elif tag == "t":
-            if inline is not None and not phonetic:
-                buf = inline
-        elif tag == "row":
-            r = attrs.get("r", "").strip()
-            row = int(r) if r.isascii() and r.isdigit() and len(r) < 8 else row + 1
-            col = 0
-        elif tag == "is":
-            inline = []
-        elif tag == "rPh":
-            phonetic = True
-        elif tag == "sheetProtection":
-            protected = truthy(attrs.get("sheet"))
-
-    def end(name: str) -> None:
-        nonlocal buf, phonetic, data
-        tag = local.get(name) or local_name(name)
-        if tag == "sheetData":
-            data -= 1
-        elif not data:
-            return
-        if tag == "c":
-            finish()
-        elif tag in ("v", "f", "t"):
-            buf = None
-        elif tag == "rPh":
-            phonetic = False
-
-    def text(data: str) -> None:
-        if buf is not None:
-            buf.append(data)
-
-    def finish() -> None:
-        nonlocal row, col
-        if ref is None:  # some writers omit r=; position follows document order
-            row, col = max(row, 1), col + 1
-            addr = col_letters(col) + str(row)
-        else:
-            addr, row, col = _address(ref, label)
-        if col > 16384 or row > 1048576:
-            raise Fail("corrupt-file", f"工作表“{label}”中单元格地址“{addr}”超出 Excel 范围")
-        value, kind = _convert(ctype, vals, inline, sst, label)
-        formula: str | None = None
-        if ftext is not None:
-            formula = "".join(ftext).strip().removeprefix("=") or None
-            si = fattrs.get("si")
-            if fattrs.get("t") == "shared" and si is not None:
-                if formula:
-                    masters[si] = (formula, addr)
-                elif si in masters:
-                    formula = _translate(masters[si], addr, cache)
-                else:
-                    orphans.append((addr, si, value, kind))
-                    return
-        if value is None:
-            if formula is None:
-                return
-            kind = "f-empty"
-        store(addr, RawCell(value, formula, kind))
-
-    def store(addr: str, cell: RawCell) -> None:
-        nonlocal max_row, max_col
-        cells[addr] = cell
-        if row > max_row:
-            max_row = row
-        if col > max_col:
-            max_col = col
-        if len(cells) > limit:
-            raise Fail("too-many-cells", f"工作表“{label}”的数据单元格超过 {limit} 个")
-
-    run_xml(arc, part, start, end, text)
-    for addr, si, value, kind in orphans:  # child written before its master: rare but legal
-        formula = _translate(masters[si], addr, cache) if si in masters else None
-        if value is not None or formula is not None:
-            m = _REF.fullmatch(addr)
-            row, col = (int(m.group(2)), _col_index(m.group(1))) if m else (row, col)
-            store(addr, RawCell(value, formula, kind if value is not None else "f-empty"))
-    return RawSheet(label, "visible", protected, cells, max_row, max_col)
-
-
-def _translate(
-    master: tuple[str, str], addr: str, cache: dict[tuple[str, str], Translator | None]
-) -> str:
-    """Expand a shared formula for one cell.  If openpyxl cannot tokenize it we fall back to
-    the master's text, so a formula cell never masquerades as a typed-in constant."""
-    if master not in cache:
-        try:
-            from openpyxl.formula.translate import Translator  # only files with shared formulas
-
-            cache[master] = Translator("=" + master[0], origin=master[1])
-        except Exception:
-            cache[master] = None
-    translator = cache[master]
-    try:
-        return translator.translate_formula(addr)[1:] if translator else master[0]
-    except Exception:
-        return master[0]
-
-
-def _convert(
-    ctype: str, vals: list[str] | None, inline: list[str] | None, sst: list[str], label: str
-) -> tuple[Value, str]:
-    if ctype == "inlineStr":
-        text = "".join(inline) if inline is not None else "".join(vals or ())
-        return (_unescape(text), "s") if text else (None, "")
-    if vals is None:
-        return None, ""
-    text = "".join(vals)
-    if ctype == "n":
-        return _number(text)
-    if ctype == "s":
-        if not text.strip():
-            return None, ""
-        try:
-            index = int(text)
-            value = sst[index] if index >= 0 else sst[len(sst)]
-        except (ValueError, IndexError) as exc:
-            raise Fail("corrupt-file", f"工作表“{label}”引用了不存在的共享字符串") from exc
-        return (value, "s") if value else (None, "")
-    if ctype == "str":
-        return _unescape(text), "s"  # a formula's cached text: "" is a real result
-    if ctype == "b":
-        flag = text.strip().lower()
-        if flag in ("1", "true", "0", "false"):
-            return flag in ("1", "true"), "b"
-        return text, "s"
-    if ctype == "e":
-        return (text.strip(), "e") if text.strip() else (None, "")
-    if ctype == "d":
-        return _iso_serial(text)
-    return _number(text)
-
-
 def _find(arc: Archive, folder: str, target: str) -> str:
     """Resolve a relationship target (absolute ``/xl/..`` or relative) to a zip member name."""
     target = target.strip().replace("\\", "/")
@@ -450,15 +69,21 @@ def _states(state: str | None) -> str:
     return {"hidden": "hidden", "veryhidden": "veryHidden"}.get((state or "").lower(), "visible")
 
 
-def _workbook(
-    arc: Archive, wb_part: str
-) -> tuple[str, tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...], bool]:
-    """The workbook part: root tag, sheets (name, state, relationship id), defined names and
-    whether the structure is locked — immutable, so returns sharing the part share the parse."""
+class _Book(NamedTuple):
+    """What the workbook part says: immutable, so returns sharing the part share the parse."""
+
+    root: str
+    sheets: tuple[tuple[str, str, str], ...]  # name, state, relationship id
+    names: tuple[tuple[str, str], ...]  # defined names
+    locked: bool  # structure protected
+    date1904: bool  # serial numbers count days from 1904 (old Excel for Mac)
+
+
+def _workbook(arc: Archive, wb_part: str) -> _Book:
     order: list[tuple[str, str, str]] = []
     names: dict[str, str] = {}
     pending: list[tuple[str, str | None]] = []
-    flags = {"locked": False}
+    flags = {"locked": False, "date1904": False}
     roots: list[str] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -471,6 +96,8 @@ def _workbook(
             pending.append((attrs.get("name", ""), attrs.get("localSheetId")))
         elif tag == "workbookProtection":
             flags["locked"] = truthy(attrs.get("lockStructure"))
+        elif tag == "workbookPr":
+            flags["date1904"] = truthy(attrs.get("date1904"))
 
     def got(tag: str, text: str) -> None:
         name, local = pending[-1]
@@ -479,7 +106,21 @@ def _workbook(
         names[name] = text.strip()
 
     walk_xml(arc, wb_part, start, ("definedName",), got)
-    return (roots[0] if roots else ""), tuple(order), tuple(names.items()), flags["locked"]
+    root = roots[0] if roots else ""
+    return _Book(root, tuple(order), tuple(names.items()), flags["locked"], flags["date1904"])
+
+
+def _macro_type(arc: Archive) -> bool:
+    """Whether [Content_Types].xml gives the workbook part the macro-enabled type (.xlsm)."""
+    found = [False]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag in ("Override", "Default"):
+            found[0] = found[0] or "macroenabled.main" in attrs.get("ContentType", "").lower()
+
+    if arc.has("[Content_Types].xml"):
+        walk_xml(arc, "[Content_Types].xml", start)
+    return found[0]
 
 
 def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
@@ -491,27 +132,10 @@ def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits)
         if any(norm(name).startswith("xl/") for name in arc.names()):
             raise Fail("missing-part", f"缺少工作簿主体“{wb_part}”")
         raise Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
-    root_tag, order, names, locked = arc.memo(wb_part, "workbook", lambda: _workbook(arc, wb_part))
-    if root_tag != "workbook":
+    book = arc.memo(wb_part, "workbook", lambda: _workbook(arc, wb_part))
+    if book.root != "workbook":
         raise Fail("not-a-workbook", "（可能是改了扩展名的其他文件）")
-    wb_rels = _rels(arc, wb_part)
-    sheets: dict[str, RawSheet] = {}
-    sst: list[str] | None = None
-    for label, state, rid in order:
-        if label in sheets:
-            raise Fail("corrupt-file", f"工作表名称“{label}”重复")
-        part = wb_rels.get(rid, ("", ""))[1]
-        if not part or not arc.has(part):
-            raise Fail("missing-part", f"工作表“{label}”的数据“{part or rid}”不存在")
-        if wanted is not None and label not in wanted:
-            sheets[label] = RawSheet(label, state, False, loaded=False)
-            continue
-        if sst is None:
-            sst_part = _by_type(wb_rels, "sharedStrings", "xl/sharedStrings.xml")
-            sst = _shared_strings(arc, sst_part) if arc.has(sst_part) else []
-        sheet = _parse_sheet(arc, part, label, sst, limits.max_cells_per_sheet)
-        sheet.state = state
-        sheets[label] = sheet
+    sheets = _sheets(arc, wb_part, book.sheets, wanted, limits)
     modified: datetime | None = None
     stamp = text_of(arc, _by_type(root, "core-properties", "docProps/core.xml"), "modified")
     if stamp:
@@ -523,13 +147,45 @@ def read_xlsx(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits)
         arc, _by_type(root, "extended-properties", "docProps/app.xml"), "Application"
     )
     has_macros = any(norm(n).endswith("vbaproject.bin") for n in arc.names())
-    types = arc.head("[Content_Types].xml", CHUNK) if arc.has("[Content_Types].xml") else b""
-    macro_type = b"macroenabled.main" in types.lower()
+    macro_type = arc.memo("[Content_Types].xml", "macro-type", lambda: _macro_type(arc))
     check_prologs(arc)
     fmt = "xlsm" if has_macros or macro_type or path.suffix.lower() == ".xlsm" else "xlsx"
+    names = dict(book.names)
     return RawWorkbook(
-        path, fmt, sheets, locked, has_macros, True, application, modified, dict(names)
-    )
+        path, fmt, sheets, book.locked, has_macros, True, application, modified, names,
+        date1904=book.date1904,
+    )  # fmt: skip
+
+
+def _sheets(
+    arc: Archive,
+    wb_part: str,
+    order: tuple[tuple[str, str, str], ...],
+    wanted: set[str] | None,
+    limits: Limits,
+) -> dict[str, RawSheet]:
+    """Every sheet in the workbook's order; only the ``wanted`` ones are parsed."""
+    wb_rels = _rels(arc, wb_part)
+    sheets: dict[str, RawSheet] = {}
+    sst: list[str] | None = None
+    dates: frozenset[int] = frozenset()
+    for label, state, rid in order:
+        if label in sheets:
+            raise Fail("corrupt-file", f"工作表名称“{label}”重复")
+        part = wb_rels.get(rid, ("", ""))[1]
+        if not part or not arc.has(part):
+            raise Fail("missing-part", f"工作表“{label}”的数据“{part or rid}”不存在")
+        if wanted is not None and label not in wanted:
+            sheets[label] = RawSheet(label, state, False, loaded=False)
+            continue
+        if sst is None:  # read once, and only when a sheet is
+            sst_part = _by_type(wb_rels, "sharedStrings", "xl/sharedStrings.xml")
+            sst = shared_strings(arc, sst_part) if arc.has(sst_part) else []
+            dates = date_styles(arc, _by_type(wb_rels, "styles", "xl/styles.xml"))
+        sheet = read_sheet(arc, part, label, sst, limits.max_cells_per_sheet, dates)
+        sheet.state = state
+        sheets[label] = sheet
+    return sheets
 
 
 # ---------------------------------------------------------------- entry point
@@ -541,7 +197,7 @@ _DEFAULT_LIMITS = Limits()  # frozen, so sharing one default instance is safe
 
 def _dispatch(data: bytes, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
     if data.startswith(_OLE_MAGIC):
-        from .other import read_ole
+        from .xls import read_ole
 
         return read_ole(data, path, wanted, limits)
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -550,7 +206,7 @@ def _dispatch(data: bytes, path: Path, wanted: set[str] | None, limits: Limits) 
     if arc.has("mimetype") and arc.head("mimetype", 256).startswith(
         b"application/vnd.oasis.opendocument.spreadsheet"
     ):
-        from .other import read_ods
+        from .ods import read_ods
 
         return read_ods(arc, path, wanted, limits)
     return read_xlsx(arc, path, wanted, limits)
@@ -566,7 +222,7 @@ def read_workbook(
     else for any problem with the file.
     """
     path = Path(path)
-    name = path.name or str(path)
+    name = shown(path.name or str(path))
     wanted = None if sheets is None else ({sheets} if isinstance(sheets, str) else set(sheets))
     data: bytes | None = None
     try:
@@ -595,7 +251,7 @@ def read_bytes(path: Path, *, limits: Limits = _DEFAULT_LIMITS) -> bytes:
     try:
         return load_file(path, limits)
     except Fail as fail:
-        raise _error(fail, path.name or str(path), None) from fail
+        raise _error(fail, shown(path.name or str(path)), None) from fail
 
 
 def _error(fail: Fail, name: str, data: bytes | None) -> ReadError:

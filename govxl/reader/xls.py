@@ -1,170 +1,15 @@
-"""ODS and legacy XLS: values only, through python-calamine, after our own pre-scan.
-
-Why a pre-scan: calamine trusts the file.  It builds a dense grid for every sheet when the
-book is opened (one stray value at IV65536 of an .xls costs ~0.5 GB), and it sizes buffers
-from counts, sizes and sector ids read from the file; when such an allocation fails Rust
-aborts the whole process, which no ``except`` can catch.  So before calamine sees the bytes
-we measure each sheet's extent ourselves (content.xml for .ods, BIFF records for .xls) and
-check every CFB structure and BIFF count it would allocate from; .xls macros are hidden from
-calamine's VBA parser in an in-memory copy.  Formulas are not available on these paths
-(``formulas_known=False``); dates come back as Excel serial numbers, as in an .xlsx."""
+"""Legacy .xls (an OLE compound file): every structure and count calamine would allocate from
+is checked first, and the VBA storage is hidden from calamine's parser."""
 
 from __future__ import annotations
 
-import io
-import math
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-import python_calamine as calamine
+from .calamine import Extent, calamine_sheets, check_extent, dense_limit, open_book
+from .core import Fail, Limits, RawWorkbook
 
-from .core import (
-    Archive,
-    Fail,
-    Limits,
-    RawCell,
-    RawSheet,
-    RawWorkbook,
-    check_prologs,
-    col_letters,
-    local_name,
-    norm,
-    run_xml,
-    walk_xml,
-)
-
-
-@dataclass
-class _Extent:
-    """What calamine will allocate for one sheet: non-empty cells and the bounding box."""
-
-    cells: int = 0
-    rows: int = 0
-    cols: int = 0
-    protected: bool = False
-
-    def grow(self, last_row: int, last_col: int, count: int) -> None:
-        self.cells += count
-        self.rows = max(self.rows, last_row + 1)
-        self.cols = max(self.cols, last_col + 1)
-
-
-def dense_limit(limits: Limits) -> int:
-    """Largest bounding box (rows x cols) we let calamine allocate densely (~32 B a cell)."""
-    return max(limits.max_cells_per_sheet * 10, 1_000_000)
-
-
-def _check(label: str, ext: _Extent, limits: Limits) -> None:
-    if ext.cells > limits.max_cells_per_sheet:
-        raise Fail(
-            "too-many-cells", f"工作表“{label}”的数据单元格超过 {limits.max_cells_per_sheet} 个"
-        )
-    if ext.rows * ext.cols > dense_limit(limits):
-        raise Fail(
-            "too-many-cells",
-            f"工作表“{label}”的数据延伸到第 {ext.rows} 行、第 {col_letters(ext.cols)} 列，区域过大",
-        )
-
-
-# ---------------------------------------------------------------- .ods
-def _reps(attrs: dict[str, str], local: str) -> int:
-    value = next((v for k, v in attrs.items() if k.endswith("}" + local)), "1").strip()
-    return min(int(value), 1 << 31) if value.isascii() and value.isdigit() and value != "0" else 1
-
-
-def _attr(attrs: dict[str, str], local: str) -> str | None:
-    return next((v for k, v in attrs.items() if k.endswith("}" + local)), None)
-
-
-def _scan_ods(arc: Archive) -> tuple[list[tuple[str, _Extent]], bool]:
-    """Walk content.xml counting filled cells with their repeat factors; nothing is kept."""
-    tables: list[tuple[str, _Extent]] = []
-    st = {"row": 0, "rrep": 1, "col": 0, "crep": 1, "depth": 0, "in": 0, "filled": 0, "lock": 0}
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        tag = local_name(name)
-        if tag == "table":
-            st["depth"] += 1
-            st["filled"] = st["filled"] or st["in"]  # a sub-table inside a cell is content
-            if st["depth"] == 1:
-                ext = _Extent(protected=_attr(attrs, "protected") == "true")
-                tables.append((_attr(attrs, "name") or f"Sheet{len(tables) + 1}", ext))
-                st["row"] = 0
-            return
-        if st["depth"] != 1:
-            if tag == "spreadsheet":
-                st["lock"] = _attr(attrs, "structure-protected") == "true"
-            return
-        if st["in"]:
-            st["filled"] = 1  # any child (text:p, annotation...) means content
-        elif tag in ("table-cell", "covered-table-cell"):
-            st["in"], st["crep"] = 1, _reps(attrs, "number-columns-repeated")
-            st["filled"] = any(k.endswith(("}value-type", "}formula")) for k in attrs)
-        elif tag == "table-row":
-            st["rrep"], st["col"] = _reps(attrs, "number-rows-repeated"), 0
-
-    def end(name: str) -> None:
-        tag = local_name(name)
-        if tag == "table":
-            st["depth"] -= 1
-        elif st["depth"] != 1:
-            return
-        elif tag in ("table-cell", "covered-table-cell"):
-            if st["filled"] and tables:
-                last_row, last_col = st["row"] + st["rrep"] - 1, st["col"] + st["crep"] - 1
-                tables[-1][1].grow(last_row, last_col, st["crep"] * st["rrep"])
-            st["col"] += st["crep"]
-            st["in"] = st["filled"] = 0
-        elif tag == "table-row":
-            st["row"] += st["rrep"]
-
-    run_xml(arc, "content.xml", start, end)
-    return tables, bool(st["lock"])
-
-
-def read_ods(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) -> RawWorkbook:
-    if not arc.has("content.xml"):
-        raise Fail("missing-part", "缺少“content.xml”")
-    tables, locked = _scan_ods(arc)
-    for label, ext in tables:
-        _check(label, ext, limits)
-    meta: dict[str, str] = {}
-    if arc.has("meta.xml"):
-
-        def keep_first(tag: str, text: str) -> None:
-            meta.setdefault(tag, text)
-
-        walk_xml(arc, "meta.xml", _ignore, ("generator", "date"), keep_first)
-    parsed = set(arc.done)
-    check_prologs(arc)
-    for name in arc.names():  # calamine inflates these itself: prove their sizes first
-        if norm(name).endswith(".xml") and norm(name) not in parsed:
-            for _ in arc.chunks(name):
-                pass
-    book = _open(arc.data, "ods")
-    macros = any(norm(n).startswith(("basic/", "scripts/")) for n in arc.names())
-    sheets = _sheets(book, wanted, limits, [ext.protected for _, ext in tables])
-    application = meta.get("generator", "").strip() or None
-    return RawWorkbook(
-        path, "ods", sheets, locked, macros, False, application, _when(meta.get("date")), {}
-    )
-
-
-def _ignore(tag: str, attrs: dict[str, str]) -> None:
-    pass
-
-
-def _when(stamp: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(stamp.strip()) if stamp else None
-    except ValueError:
-        return None
-
-
-# ---------------------------------------------------------------- .xls (OLE compound file)
 _RESERVED, _DIFSECT, _END = 0xFFFFFFFA, 0xFFFFFFFC, 0xFFFFFFFE
 _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
 _VBA = "_VBA_PROJECT_CUR"
@@ -295,7 +140,7 @@ def _records(stream: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
         pos += 4 + size
 
 
-def _scan_biff(stream: bytes, limits: Limits) -> tuple[list[tuple[str, _Extent]], bool, bool]:
+def _scan_biff(stream: bytes, limits: Limits) -> tuple[list[tuple[str, Extent]], bool, bool]:
     """Walk the records the way calamine's xls.rs will, checking what it would allocate.
 
     Globals run to the first EOF; each sheet runs from its BOUNDSHEET offset to the next EOF.
@@ -324,7 +169,7 @@ def _scan_biff(stream: bytes, limits: Limits) -> tuple[list[tuple[str, _Extent]]
             locked = u16(stream, body)[0] != 0
     sheets, budget = [], 4 * len(stream) + 65536  # sheets overlapping on purpose: refuse
     for label, pos in bounds:
-        ext = _Extent()
+        ext = Extent()
         for rtype, body, size in _records(stream, pos):
             budget -= size + 4
             if budget < 0:
@@ -388,106 +233,8 @@ def read_ole(data: bytes, path: Path, wanted: set[str] | None, limits: Limits) -
     if encrypted:
         raise Fail("encrypted")
     for label, ext in extents:
-        _check(label, ext, limits)
-    book = _open(cfb.for_calamine(), "xls")
+        check_extent(label, ext, limits)
+    book = open_book(cfb.for_calamine(), "xls")
     protected = [ext.protected for _, ext in extents]
-    sheets = _sheets(book, wanted, limits, protected)
+    sheets = calamine_sheets(book, wanted, limits, protected)
     return RawWorkbook(path, "xls", sheets, locked, bool(cfb.vba_at), False, None, None, {})
-
-
-# ---------------------------------------------------------------- calamine values
-def _open(data: bytes, fmt: str) -> calamine.CalamineWorkbook:
-    """Open with calamine; its errors and Rust panics (pyo3's PanicException is a
-    BaseException) become the format's own code."""
-    try:
-        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except calamine.PasswordError as exc:
-        raise Fail("encrypted") from exc
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        if fmt == "xls":
-            raise Fail("legacy-xls", "表格数据无法解析") from exc
-        raise Fail("corrupt-file", "表格数据无法解析") from exc
-
-
-def _state(visible: object) -> str:
-    if visible == calamine.SheetVisibleEnum.Hidden:
-        return "hidden"
-    return "veryHidden" if visible == calamine.SheetVisibleEnum.VeryHidden else "visible"
-
-
-def _sheets(
-    book: calamine.CalamineWorkbook,
-    wanted: set[str] | None,
-    limits: Limits,
-    protected: list[bool],
-) -> dict[str, RawSheet]:
-    """Sheets in calamine's order, which is the file's order, as is ``protected``."""
-    out: dict[str, RawSheet] = {}
-    for index, meta in enumerate(book.sheets_metadata):
-        label = meta.name
-        locked = protected[index] if index < len(protected) else False
-        sheet = RawSheet(label, _state(meta.visible), locked)
-        if wanted is not None and label not in wanted:
-            sheet.loaded = False
-        elif meta.typ == calamine.SheetTypeEnum.WorkSheet:
-            _fill(sheet, book.get_sheet_by_name(label), limits)
-        out[label] = sheet
-    return out
-
-
-def _fill(sheet: RawSheet, grid: calamine.CalamineSheet, limits: Limits) -> None:
-    """Copy non-empty values; offsets come from ``end`` so either grid origin works."""
-    rows = grid.to_python()
-    if not rows or grid.end is None:
-        return
-    end_row, end_col = grid.end
-    first_row = end_row - len(rows) + 2  # 1-based
-    for r, values in enumerate(rows, first_row):
-        first_col = end_col - len(values) + 2
-        for c, value in enumerate(values, first_col):
-            cell = _cell(value)
-            if cell is None:
-                continue
-            sheet.cells[col_letters(c) + str(r)] = cell
-            sheet.max_row, sheet.max_col = max(sheet.max_row, r), max(sheet.max_col, c)
-            if len(sheet.cells) > limits.max_cells_per_sheet:
-                raise Fail(
-                    "too-many-cells",
-                    f"工作表“{sheet.name}”的数据单元格超过 {limits.max_cells_per_sheet} 个",
-                )
-
-
-_EPOCH = datetime(1899, 12, 30)
-
-
-def _cell(value: object) -> RawCell | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return RawCell(value, None, "b")
-    if isinstance(value, int):
-        return RawCell(value, None, "n")
-    if isinstance(value, float):
-        integral = value.is_integer() and abs(value) < 2**53
-        return (
-            RawCell(int(value) if integral else value, None, "n")
-            if math.isfinite(value)
-            else RawCell(str(value), None, "s")
-        )
-    if isinstance(value, str):
-        return RawCell(value, None, "s")
-    if isinstance(value, datetime):
-        days = (value.replace(tzinfo=None) - _EPOCH) / timedelta(days=1)
-    elif isinstance(value, date):
-        days = float((value - _EPOCH.date()).days)
-    elif isinstance(value, time):
-        days = (
-            value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-        ) / 86400
-    elif isinstance(value, timedelta):
-        days = value / timedelta(days=1)
-    else:
-        return RawCell(str(value), None, "s")
-    return RawCell(int(days) if days.is_integer() else days, None, "n")

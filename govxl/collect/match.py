@@ -1,0 +1,203 @@
+"""Which roster unit a received file belongs to: what the file says, and what its name says.
+
+A return says who it is in its identity sheet (or, for a typed-in template or an imported report,
+by its unit name). Its file name usually says who sent it: ``<单位代码>-<单位名称>.xlsx`` as the
+templates are named, or a unit's name somewhere in it. When the two disagree — unit C09 filled in
+C02's personalised file and sent it as ``C09-….xlsx`` — the file counts for nobody until a human
+decides: it must not displace C02's own return, and C09 must not show 未报送 as if it had sent
+nothing. The finding names both units; renaming or removing the file, or a decision taken at the
+intake desk (``decisions``), settles it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govxl.check.findings import finding
+from govxl.collect.received import FileResult
+from govxl.collect.status import Use
+from govxl.roster import Roster, Unit, name_key
+
+_CODE_END = re.compile(r"[-_\s－—–（(【\[.、，,]")
+MAX_NAME_WINDOW = 40
+"""Longest unit name (after normalising) looked for inside a file name."""
+
+
+@dataclass
+class Index:
+    """A roster looked up by code and by normalised name."""
+
+    roster: Roster
+    by_code: dict[str, Unit] = field(default_factory=dict)
+    by_folded_code: dict[str, Unit] = field(default_factory=dict)
+    by_name: dict[str, Unit] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, roster: Roster) -> Index:
+        ix = cls(roster, roster.by_code())
+        for u in roster.units:
+            ix.by_folded_code[unicodedata.normalize("NFKC", u.code).casefold()] = u
+            ix.by_name.setdefault(name_key(u.name), u)
+        return ix
+
+    def identity(self, code: str, name: str) -> Unit | None:
+        """The unit a return says it is: by code, else by name."""
+        if code:
+            return self.by_code.get(code) or _by_number(code, self.roster)
+        return self.by_unit_name(name)
+
+    def by_unit_name(self, name: str) -> Unit | None:
+        """Exact after normalising, else the one roster name that contains it or is contained."""
+        key = name_key(name)
+        if not key:
+            return None
+        if key in self.by_name:
+            return self.by_name[key]
+        near = [u for k, u in self.by_name.items() if key in k or k in key]
+        return near[0] if len(near) == 1 else None
+
+    def named(self, relative: str, expect: Unit | None = None) -> Unit | None:
+        """The unit a file's name points at: a roster code before the first separator, else
+        the one roster name inside the name (the longest, when one contains another)."""
+        stem = unicodedata.normalize("NFKC", Path(relative).stem).strip()
+        token = _CODE_END.split(stem, maxsplit=1)[0].casefold()
+        if token in self.by_folded_code:
+            return self.by_folded_code[token]
+        key = name_key(stem)
+        if expect is not None and name_key(expect.name) in key:
+            return expect  # the usual case, decided without looking at every name
+        hits = {
+            self.by_name[key[i:j]]
+            for i in range(len(key))
+            for j in range(i + 1, min(len(key), i + MAX_NAME_WINDOW) + 1)
+            if key[i:j] in self.by_name
+        }
+        if not hits:
+            return None
+        longest = max(hits, key=lambda u: len(name_key(u.name)))
+        inside = all(name_key(u.name) in name_key(longest.name) for u in hits)
+        return longest if inside else None
+
+
+def _by_number(code: str, roster: Roster) -> Unit | None:
+    """The unit whose code is ``code`` with its leading zeros back.
+
+    A clerk who types 012 into a blank template's 单位代码 in Excel gets the number 12: Excel drops
+    the zeros. The unit is matched only when exactly one roster code of digits means that number.
+    """
+    if not code.isdigit():
+        return None
+    same = [u for u in roster.units if u.code.isdigit() and int(u.code) == int(code)]
+    return same[0] if len(same) == 1 else None
+
+
+def match(
+    files: list[FileResult], roster: Roster, year: int | None, decisions: Mapping[str, str]
+) -> None:
+    """Attribute every file to a unit (``use`` USED when it may count for it)."""
+    ix = Index.of(roster)
+    for fr in files:
+        decided = decisions.get(fr.relative) or (decisions.get(fr.sha256) if fr.sha256 else None)
+        ret = fr.ret
+        if ret is None:  # an unreadable file is attributed by its name only
+            sender = ix.by_code.get(decided or "") or ix.named(fr.relative)
+            if sender is not None:
+                fr.unit_code, fr.unit_name = sender.code, sender.name
+            continue
+        unit = ix.by_code.get(decided) if decided else ix.identity(ret.unit_code, ret.unit_name)
+        sender = None if decided else ix.named(fr.relative, unit)
+        if unit is None:
+            _unknown(fr, sender)
+            continue
+        if sender is not None and sender.code != unit.code:
+            _disputed(fr, unit, sender, files)
+            continue
+        fr.unit_code, fr.unit_name = unit.code, unit.name
+        fr.use = Use.USED
+        fr.decided = bool(decided)
+        _check_year(fr, year)
+
+
+def _unknown(fr: FileResult, sender: Unit | None) -> None:
+    ret = fr.ret
+    assert ret is not None
+    who = f"单位代码“{ret.unit_code}”" if ret.unit_code else f"单位“{ret.unit_name}”"
+    fr.findings.append(
+        finding(
+            "unknown-unit",
+            f"{who}（{ret.unit_name}）不在名册中。请核对文件是否发错，或在名册中补充该单位。",
+            file=fr.relative,
+            value=ret.unit_code,
+        )
+    )
+    if sender is not None:  # the unit that sent it has sent something: not 未报送
+        fr.unit_code, fr.unit_name = sender.code, sender.name
+
+
+def _disputed(fr: FileResult, owner: Unit, sender: Unit, files: list[FileResult]) -> None:
+    """The file's name says ``sender``, its content says ``owner``: it counts for neither."""
+    fr.use = Use.DISPUTED
+    fr.unit_code, fr.unit_name = sender.code, sender.name
+    who, whose = f"{sender.code} {sender.name}", f"{owner.code} {owner.name}"
+    twin = next(
+        (
+            o
+            for o in files
+            if o is not fr and o.sha256 == fr.sha256 and o.ret and o.ret.unit_code == owner.code
+        ),
+        None,
+    )
+    if twin is not None:
+        text = (
+            f"文件名表明这是 {who} 报送的，但它与 {twin.relative} 完全相同：{who} 报送的是 "
+            f"{whose} 的文件，未作任何改动，{who} 本单位的数字没有报送。请 {who} 用本单位的"
+            "模板填报后重新报送。"
+        )
+    else:
+        text = (
+            f"文件名表明这是 {who} 报送的，但文件中的单位是 {whose}：{who} 可能在 {whose} 的"
+            f"模板上填写了数字。这份文件不计入任何单位，{whose} 的报送不受影响。请 {who} 用"
+            f"本单位的模板重新填报；如这确是 {whose} 的报表，请把文件名改为以 {owner.code} "
+            "开头（或从收件箱移走），然后重新运行。"
+        )
+    fr.findings.insert(
+        0,
+        finding(
+            "unit-mismatch",
+            text,
+            file=fr.relative,
+            value=owner.code,
+            expected=sender.code,
+            detail={"named": sender.code, "identity": owner.code},
+        ),
+    )
+
+
+def _check_year(fr: FileResult, year: int | None) -> None:
+    ret = fr.ret
+    assert ret is not None
+    if year and ret.year != year:
+        fr.findings.append(
+            finding(
+                "wrong-year",
+                f"文件的报告年度是 {ret.year or '（未填）'} 年，本次收集的是 {year} 年度。"
+                f"请使用 {year} 年度模板重新填报。",
+                file=fr.relative,
+                value=str(ret.year or ""),
+                expected=str(year),
+            )
+        )
+    elif year and not ret.form.covers(year):
+        fr.findings.append(
+            finding(
+                "wrong-form",
+                f"文件使用的表格格式“{ret.form.title}”不适用于 {year} 年度。"
+                f"请使用 {year} 年度模板重新填报。",
+                file=fr.relative,
+                value=ret.form.id,
+            )
+        )
