@@ -5,9 +5,9 @@ line come from the same form definition and the same AST; the LibreOffice differ
 recalculates the Excel side and compares it with the Python side and with ``govxl collect``'s
 verdict on the same file.
 
-Every input cell has a hidden helper beside the table that holds its mark, 1 or 0 (text, a number
-its type does not allow, a date Excel made of what was typed): a cell's format can only be tested
-one cell at a time (CELL("format")), so the status line and the checks add up the helpers.
+Every input cell has its mark, 1 or 0 (text, a number its type does not allow, a date Excel made
+of what was typed), in a cell of the very hidden marks sheet: a cell's format can only be tested
+one cell at a time (CELL("format")), so the status line and the checks add up the marks.
 Formulas use only functions Excel 2007, WPS and LibreOffice share: COUNTBLANK, COUNTIF, ISNUMBER,
 INT, CELL, ASC, MATCH on an array constant, SUMPRODUCT.
 """
@@ -33,7 +33,14 @@ from govxl.forms.compute import (
 from govxl.forms.layout import STATUS_ROW, SheetLayout, a1, a1_range
 from govxl.forms.model import CellType, Severity
 from govxl.forms.notes import instance_keys, key_formula
-from govxl.forms.workbook import NOTE_FIRST_ROW, NOTE_ROWS, SHEET_INFO, SHEET_NOTES, info_cell
+from govxl.forms.workbook import (
+    NOTE_FIRST_ROW,
+    NOTE_ROWS,
+    SHEET_INFO,
+    SHEET_MARKS,
+    SHEET_NOTES,
+    info_cell,
+)
 
 Rect = tuple[int, int, int, int]
 """First row, first column, last row, last column (0-based)."""
@@ -144,8 +151,9 @@ def explained_formula(form: Form, inst: Instance, year: int | None) -> str:
 
 
 def marked_sum(lay: SheetLayout, ids: Iterable[str]) -> str:
-    """How many of these inputs are marked: the sum of their helpers."""
-    return "SUM(" + ",".join(_runs([lay.helpers[c] for c in ids])) + ")"
+    """How many of these inputs are marked: the sum of their marks."""
+    sheet = sheet_ref(SHEET_MARKS)
+    return "SUM(" + ",".join(f"{sheet}!{r}" for r in _runs([lay.helpers[c] for c in ids])) + ")"
 
 
 def check_formula(form: Form, inst: Instance, lay: SheetLayout, year: int | None) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from govxl.forms.model import Form, Header, Instance, RowNode, Table, fill_year
+from govxl.forms.workbook import MARKS_STRIDE
 
 STATUS_ROW = 0
 """The live status line: the first thing on screen, above the printed area."""
@@ -56,9 +57,10 @@ class SheetLayout:
     table_last_col: int = 0
     """The official table's own extent: the printed area ends here, the checks lie beyond."""
     helpers: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """Input cell id → the hidden cell beside it (right of everything) that holds its mark: 1
-    when the cell holds anything but a number its type allows (text, a negative count, a date
-    Excel made of what was typed), else 0. The status line and the checks add these up."""
+    """Input cell id → its place on the very hidden marks sheet (``forms.workbook.SHEET_MARKS``),
+    which holds the input's mark: 1 when the cell holds anything but a number its type allows
+    (text, a negative count, a date Excel made of what was typed), else 0. The status line and
+    the checks add these up."""
 
     def a1(self, cell_id: str) -> str:
         return a1(*self.cells[cell_id])
@@ -84,7 +86,7 @@ def layout(form: Form, table_id: str, year: int | None = None) -> SheetLayout:
     live = [i for i in form.instances if i.live and i.table == table_id]
     lay = _blocks(form, table, live, year) if table.layout == "blocks" else _grid(table, live)
     lay.boxes.insert(0, Box(TITLE_ROW, 0, TITLE_ROW, lay.table_last_col, table.title, "title"))
-    offset = lay.last_col + 2  # one empty column, then the helpers, mirroring the inputs
+    offset = MARKS_STRIDE * [t.id for t in form.tables].index(table_id)  # mirroring the inputs
     for cid, (row, col) in lay.cells.items():
         if not form.cells[cid].computed:
             lay.helpers[cid] = (row, offset + col)

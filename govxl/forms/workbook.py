@@ -15,6 +15,11 @@ SHEET_TEXT = "文字部分"
 SHEET_NOTES = "说明"
 SHEET_ID = "_govxl"
 """The very hidden identity sheet: which form, unit and year the workbook was made for."""
+SHEET_MARKS = "校验标记"
+"""The very hidden sheet of each input's mark (1 or 0), beside nothing a clerk reads: govxl's
+reader never opens it, so it costs reading a return nothing."""
+MARKS_STRIDE = 32
+"""Columns per table on the marks sheet: table k's marks mirror its inputs from column 32k."""
 
 NOTE_ROWS = 30
 NOTE_FIRST_ROW = 3

@@ -9,6 +9,7 @@ from xlsxwriter.worksheet import Worksheet
 from govxl import __version__
 from govxl.dates import parse_date
 from govxl.forms import formulas
+from govxl.forms.layout import layout
 from govxl.forms.returns import INFO_FIELDS
 from govxl.forms.workbook import (
     ID_KEYS,
@@ -16,6 +17,7 @@ from govxl.forms.workbook import (
     NOTE_ROWS,
     SHEET_ID,
     SHEET_INFO,
+    SHEET_MARKS,
     SHEET_NOTES,
     SHEET_TEXT,
     form_label,
@@ -195,6 +197,22 @@ def write_notes(b: Builder) -> None:
         b.write_value(ws, row, 2, text or None, b.fmt["input_text"])
         b.grow_row(ws, row, max(22.0, 14.5 * lines_needed(text or "", 64) + 6))
     b.protect(ws)
+
+
+def write_marks(b: Builder) -> None:
+    """Each input's mark, 1 or 0, on a very hidden sheet: the status lines and the checks add
+    them up (``forms.formulas.marked_sum``). govxl's reader never opens this sheet."""
+    ws = b.wb.add_worksheet(SHEET_MARKS)
+    ws.write_string(0, 0, "本表由模板自动计算，请勿修改。")
+    for table in b.form.tables:
+        lay = layout(b.form, table.id, b.ret.year)
+        for cid, (row, col) in lay.helpers.items():
+            cell = b.form.cells[cid]
+            at = f"{formulas.sheet_ref(table.sheet)}!{lay.a1(cid)}"
+            marked = formulas.cell_marked(b.ret.values.get(cid), cell.type)
+            ws.write_formula(row, col, formulas.helper_formula(cell.type, at), None, int(marked))
+    ws.protect("", {})
+    ws.very_hidden()
 
 
 def write_identity(b: Builder) -> None:

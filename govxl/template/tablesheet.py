@@ -156,19 +156,6 @@ def _cells(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
         ws.conditional_format(
             r0, c0, r1, c1, {"type": "formula", "criteria": mark, "format": b.fmt["fail"]}
         )
-    _helpers(b, ws, lay)
-
-
-def _helpers(b: Builder, ws: Worksheet, lay: SheetLayout) -> None:
-    """Each input's mark, 1 or 0, in a hidden column right of everything (not printed)."""
-    for cid, (row, col) in lay.helpers.items():
-        cell = b.form.cells[cid]
-        marked = formulas.cell_marked(b.ret.values.get(cid), cell.type)
-        at = a1(*lay.cells[cid])
-        ws.write_formula(row, col, formulas.helper_formula(cell.type, at), None, int(marked))
-    cols = sorted({col for _, col in lay.helpers.values()})
-    if cols:
-        ws.set_column(cols[0], cols[-1], 4, None, {"hidden": True})
 
 
 def _validation(b: Builder, cell: Cell) -> tuple[tuple[str, Any], ...]:

@@ -50,5 +50,6 @@ def render(
     infosheets.write_notes(b)
     if extra:
         extra(b)
+    infosheets.write_marks(b)
     infosheets.write_identity(b)
     return b.close()
