@@ -32,9 +32,31 @@ def soffice() -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that starts LibreOffice (through the ``soffice`` fixture, at any depth) carries the
-    ``soffice`` marker, so ``-m "not soffice"`` leaves out every one of them."""
+    ``soffice`` marker, so ``-m "not soffice"`` leaves out every one of them; the same for the
+    ``chromium`` fixture and marker."""
     for item in items:
-        if "soffice" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
-            "soffice"
-        ):
-            item.add_marker(pytest.mark.soffice)
+        for name, mark in (("soffice", pytest.mark.soffice), ("chromium", pytest.mark.chromium)):
+            if name in getattr(item, "fixturenames", ()) and not item.get_closest_marker(name):
+                item.add_marker(mark)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, driven by Playwright (never a browser download), for the desk's pages.
+
+    Skipped without it, like the LibreOffice tests; under CI=true (.ci/run installs the Debian
+    package ``chromium``) a missing one fails.
+    """
+    path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path = None
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true 但未找到 chromium 或 playwright：.ci/run 本应安装 chromium")
+        pytest.skip("chromium（/usr/bin/chromium）或 playwright 未安装：跳过浏览器测试")
+    return path

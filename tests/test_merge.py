@@ -330,3 +330,38 @@ def test_tidy_parquet_holds_the_same_exact_values_as_the_csv(tmp_path):
     got = {(r["unit_code"], r["cell"]): Decimal(r["value"]) for r in table}
     assert got == {(u, c): Decimal(v) for u, vals in values.items() for c, v in vals.items()}
     assert {r["year"] for r in table} == {s.year}
+
+
+def _district(folder: Path, names: dict[str, str]) -> Path:
+    """A district's returns: its own units numbered from 001, as district rosters are."""
+    for k, (code, name) in enumerate(names.items()):
+        ret = random_return(load_form("gb2021"), random.Random(f"{folder.name}{k}"), year=2025,
+                            code=code, name=name)  # fmt: skip
+        (folder / f"{code}-{name}.xlsx").parent.mkdir(parents=True, exist_ok=True)
+        (folder / f"{code}-{name}.xlsx").write_bytes(render(ret, generated=FIXED))
+    return folder
+
+
+def test_a_city_rolls_up_districts_whose_units_share_codes(tmp_path):
+    """Every district numbers its units 001, 002 …: the city summary counts each district's
+    units, each under the district it came through, and adds up all of them."""
+    east = _district(tmp_path / "东区", {"001": "东区甲街道", "002": "东区乙街道"})
+    west = _district(tmp_path / "西区", {"001": "西区甲镇", "002": "西区乙镇"})
+    sums = [
+        write_summary(merge([d], code=code, name=d.name), tmp_path / code / "区汇总.xlsx")
+        for d, code in ((east, "D01"), (west, "D02"))
+    ]
+    city = merge(sums, code="C1", name="市")
+    assert sorted((c.member.via, c.member.code, c.member.name) for c in city.rows) == [
+        ("D01", "001", "东区甲街道"), ("D01", "002", "东区乙街道"),
+        ("D02", "001", "西区甲镇"), ("D02", "002", "西区乙镇"),
+    ]  # fmt: skip
+    parts = [inspect_file(p).ret for p in sorted(tmp_path.glob("*区/*.xlsx"))]
+    assert city.summary.values == _sum("gb2021", [r.values for r in parts if r])
+
+
+def test_a_unit_sent_directly_and_inside_its_district_summary_is_refused(tmp_path):
+    east = _district(tmp_path / "东区", {"001": "东区甲街道", "002": "东区乙街道"})
+    summary = write_summary(merge([east], code="D01", name="东区"), tmp_path / "区汇总.xlsx")
+    with pytest.raises(MergeError, match="单位 001 东区甲街道 重复出现"):
+        merge([summary, east / "001-东区甲街道.xlsx"])

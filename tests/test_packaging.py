@@ -43,3 +43,15 @@ def test_the_wheel_holds_the_form_definitions_and_the_sample_district(
 def test_nothing_outside_the_govxl_package_is_installed(wheel: zipfile.ZipFile) -> None:
     tops = {n.split("/")[0] for n in wheel.namelist()}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"govxl"}
+
+
+def test_the_wheel_holds_the_desks_pages_script_and_style(wheel: zipfile.ZipFile) -> None:
+    """``govxl serve`` from an installed wheel draws its pages with nothing from the network."""
+    names = set(wheel.namelist())
+    shipped = [
+        *(ROOT / "govxl/desk/templates").glob("*.html"),
+        *(ROOT / "govxl/desk/static").iterdir(),
+    ]
+    assert len(shipped) >= 9
+    for path in shipped:
+        assert str(path.relative_to(ROOT)) in names

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from govxl import fileio
-from govxl.cli import check, console, demo, forms, merge, report, rules, template  # noqa: I001
+from govxl.cli import check, console, demo, desk, forms, merge, report, rules, template  # noqa: I001
 from govxl.cli.app import app
 
-__all__ = ["app", "check", "demo", "forms", "merge", "report", "rules", "run", "template"]
+__all__ = ["app", "check", "demo", "desk", "forms", "merge", "report", "rules", "run", "template"]
 
 
 def run() -> None:

@@ -231,6 +231,36 @@ def collect(
         strict=True,
     ):
         files.append(_file_result(entry, res))
+    return judge(
+        inbox,
+        files,
+        roster,
+        year=year,
+        previous=previous,
+        previous_year=previous_year,
+        decisions=decisions,
+        ignored=ignored,
+    )
+
+
+def judge(
+    inbox: Path,
+    files: list[FileResult],
+    roster: Roster,
+    *,
+    year: int | None = None,
+    previous: Mapping[str, Mapping[str, Value]] | None = None,
+    previous_year: int | None = None,
+    decisions: Mapping[str, str] | None = None,
+    ignored: list[str] | None = None,
+) -> CollectReport:
+    """Match files that were read to the roster and decide every unit.
+
+    The second half of :func:`collect`, for files that were read elsewhere: the intake desk reads
+    each upload as it arrives and judges its whole store with this, so the desk and
+    ``govxl collect`` over the same store always give the same statuses. Findings are added to
+    the ``FileResult`` objects given.
+    """
     year = year or _common_year(files)
     if previous:
         _check_previous_year(previous_year, year)
@@ -248,7 +278,7 @@ def collect(
     for fr in files:
         for f in fr.findings:
             f.unit = f.unit or fr.unit_name
-    return CollectReport(inbox, year, units, files, ignored)
+    return CollectReport(inbox, year, units, files, ignored or [])
 
 
 def _check_previous_year(previous_year: int | None, year: int | None) -> None:
@@ -276,10 +306,10 @@ def _decide_all(units: list[UnitStatus], files: list[FileResult]) -> None:
         u.versions = [fr.relative for fr in mine]
         first = next((fr for fr in mine if fr.use == Use.USED), None)
         if first is not None:
-            _decide(u, first)
+            decide(u, first)
             continue
         shown = next((fr for fr in mine if fr.use in (Use.DISPUTED, Use.UNMATCHED)), mine[0])
-        _decide(u, shown)
+        decide(u, shown)
         if not shown.readable:
             u.status = Status.UNREADABLE
         else:
@@ -355,7 +385,8 @@ def _choose(files: list[FileResult]) -> None:
             choose(group, decided)
 
 
-def _decide(u: UnitStatus, fr: FileResult) -> None:
+def decide(u: UnitStatus, fr: FileResult) -> None:
+    """A unit's status from the file that counts for it."""
     u.file, u.sha256, u.received, u.imported = fr.relative, fr.sha256, fr.received, fr.imported
     u.reason = fr.reason
     if fr.ret is not None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from govxl.forms.returns import Member, Return
 from govxl.merge.detail import total
 from govxl.paths import shown
 from govxl.reader import ReadError, read_bytes
-from govxl.roster import Roster, Unit
+from govxl.roster import Roster, Unit, name_key
 
 
 class MergeError(ValueError):
@@ -143,9 +143,12 @@ def gather(
     roster: Roster | None,
     include_errors: bool,
     progress: Callable[[int, int], None] | None = None,
+    reports: Sequence[CollectReport] = (),
 ) -> MergeResult:
     taken = _Sources()
     out = MergeResult(Return.__new__(Return), [], roster=roster)
+    for report in reports:  # decided already (the intake desk's store)
+        _from_report(report, include_errors, out, taken)
     for src in sources:
         if src.is_dir() and (src / "findings.json").is_file():
             _from_collect_output(src, include_errors, out, taken)
@@ -165,17 +168,11 @@ def gather(
         raise MergeError("没有可以汇总的报表（所有文件都未通过审核或无法读取）。")
     _same_form(results)
     unit = _one_money_unit(results)
-    seen: dict[str, str] = {}
+    seen = _Seen()
     for s in results:
         res = s.res
         for c in _contribution(res, s.label):
-            where = f"{s.label}" + (f"（经由 {c.member.via}）" if c.member.via else "")
-            if c.member.code in seen:
-                raise MergeError(
-                    f"单位 {c.member.code} {c.member.name} 重复出现：{seen[c.member.code]}"
-                    f" 和 {where}。同一单位只能汇总一次，请去掉重复的来源。"
-                )
-            seen[c.member.code] = where
+            seen.add(c, f"{s.label}" + (f"（经由 {c.member.via}）" if c.member.via else ""))
             out.rows.append(c)
             if res.ret and res.ret.kind != "summary":
                 out.texts.append((c.member, res.ret.texts))
@@ -203,6 +200,38 @@ def _one_money_unit(results: list[_Source]) -> str:
         f"参与汇总的报表中，{label}的单位不一致，不能相加：{listing}。"
         "请让各单位使用同一单位的模板重新填报（或换算后重新报送），再汇总。"
     )
+
+
+class _Seen:
+    """Which units are in the summary already, so none is counted twice.
+
+    Units are numbered by their district: a city's districts may each have a 001. So a unit is
+    known by the summary it came through (``via``: the district that counted it) and its code;
+    the same code and name through two districts, or the same return's bytes twice, is one unit
+    arriving twice.
+    """
+
+    def __init__(self) -> None:
+        self.where: dict[tuple[str, str], str] = {}
+        self.by_name: dict[tuple[str, str], str] = {}
+        self.by_sha: dict[str, str] = {}
+
+    def add(self, c: Contribution, where: str) -> None:
+        m = c.member
+        named = (m.code, name_key(m.name))
+        before = (
+            self.where.get((m.via, m.code))
+            or self.by_name.get(named)
+            or (self.by_sha.get(m.sha256) if m.sha256 else None)
+        )
+        if before is not None:
+            raise MergeError(
+                f"单位 {m.code} {m.name} 重复出现：{before} 和 {where}。"
+                "同一单位只能汇总一次，请去掉重复的来源。"
+            )
+        self.where[(m.via, m.code)] = self.by_name[named] = where
+        if m.sha256:
+            self.by_sha[m.sha256] = where
 
 
 def _same_form(results: list[_Source]) -> None:
@@ -309,8 +338,13 @@ def merge(
     code: str = "",
     name: str = "",
     progress: Callable[[int, int], None] | None = None,
+    reports: Sequence[CollectReport] = (),
 ) -> MergeResult:
-    result = gather(sources, roster=roster, include_errors=include_errors, progress=progress)
+    """Sum the sources; ``reports`` are inboxes already collected (what ``merge`` of their
+    folder with the roster would collect), summed exactly as such a folder would be."""
+    result = gather(
+        sources, roster=roster, include_errors=include_errors, progress=progress, reports=reports
+    )
     s = result.summary
     s.values = total(s.form, result.rows)
     s.unit_code, s.unit_name, s.level = code, name or "汇总", level

@@ -1,0 +1,251 @@
+"""Benchmark of the intake desk: ``govxl serve`` on 127.0.0.1 under 50 concurrent uploaders.
+
+    .venv/bin/python bench/serve.py [--uploaders 50] [--uploads 500] [--board-units 1000]
+
+1. 500 uploads from 50 concurrent uploaders (10 each, one unit each; one return in five has an
+   error, each unit sends three versions), in two runs: *paced* (a clerk looks at the verdict
+   for 0.5–2 s before the next upload) and *burst* (the next upload at once: the worst case).
+   Upload-to-verdict is the time from sending the request to reading the JSON verdict.
+   Afterwards: every upload archived exactly once, and the statuses equal ``govxl collect`` over
+   the store.
+2. The board of 1,000 units (each with a return): ``GET /office`` and ``GET /api/units``,
+   median and worst of 7.
+3. The server's peak RSS (VmHWM) after each part.
+
+Every loop is bounded in count and time, and only 127.0.0.1 is contacted. Results go to stdout
+(and ``--json``); bench/RESULTS.md keeps the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import httpx2 as httpx
+
+from govxl.collect import collect
+from govxl.forms import load_form
+from govxl.roster import read_roster
+from govxl.samples import random_return
+from govxl.template.personalise import CODE_TOKEN, NAME_TOKEN, personalise
+from govxl.template.writer import render
+
+YEAR = 2025
+LIMIT_S = 600.0
+"""No run of the benchmark goes on longer than this."""
+
+
+def roster(path: Path, n: int) -> Path:
+    lines = ["单位代码,单位名称"] + [f"U{i:04d},测试单位{i:04d}" for i in range(1, n + 1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _return(args: tuple[str, int]) -> bytes:
+    code, version = args
+    form = load_form("gb2021")
+    rng = random.Random(f"{code}-{version}")
+    ret = random_return(form, rng, year=YEAR, code=code, name=f"测试单位{code[1:]}")
+    if rng.random() < 0.2:
+        ret.values["t3.r3_1.business"] = "无"
+    return render(ret)
+
+
+def returns(n_units: int, versions: int) -> dict[str, list[bytes]]:
+    jobs = [(f"U{i:04d}", v) for i in range(1, n_units + 1) for v in range(versions)]
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        made = list(pool.map(_return, jobs, chunksize=8))
+    out: dict[str, list[bytes]] = {}
+    for (code, _), data in zip(jobs, made, strict=True):
+        out.setdefault(code, []).append(data)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+GOVXL = [sys.executable, "-c", "from govxl.cli import run; run()"]
+
+
+class Server:
+    def __init__(self, folder: Path, roster_path: Path | None) -> None:
+        self.port = free_port()
+        args = [*GOVXL, "serve", str(folder), "--port", str(self.port)]
+        if roster_path is not None:
+            args += ["--roster", str(roster_path), "--form", "gb2021", "--year", str(YEAR)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            self.stop()
+            raise RuntimeError("govxl serve did not start")
+        found = json.loads(subprocess.check_output([*GOVXL, "links", str(folder), "--json"]))
+        self.office = found["office"]["url"].rsplit("/", 1)[1]
+        self.links = {u["code"]: u["url"] for u in found["units"]}
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server has used (user + system), from /proc."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+async def uploaders(
+    server: Server, files: dict[str, list[bytes]], per: int, think: tuple[float, float]
+) -> tuple[list[float], list[dict]]:
+    latencies: list[float] = []
+    answers: list[dict] = []
+    limits = httpx.Limits(max_connections=len(files) + 5)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+
+        async def one(code: str, rng: random.Random) -> None:
+            versions = files[code]
+            if think[1]:  # clerks start when they are ready, not all in the same millisecond
+                await asyncio.sleep(rng.uniform(0, think[1]))
+            for k in range(per):
+                data = versions[k % len(versions)]
+                start = time.perf_counter()
+                r = await client.post(
+                    server.links[code] + "/upload",
+                    files={"file": (f"{code}-第{k + 1}次.xlsx", data)},
+                    headers={"accept": "application/json"},
+                )
+                body = r.json()
+                latencies.append(time.perf_counter() - start)
+                if r.status_code != 200:
+                    raise RuntimeError(f"{code}: {r.status_code} {body}")
+                answers.append(body)
+                if think[1]:
+                    await asyncio.sleep(rng.uniform(*think))
+
+        tasks = [one(code, random.Random(code)) for code in files]
+        await asyncio.wait_for(asyncio.gather(*tasks), LIMIT_S)
+    return latencies, answers
+
+
+def p95(xs: list[float]) -> float:
+    return statistics.quantiles(xs, n=20)[-1]
+
+
+def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, float]) -> dict:
+    folder = root / name
+    rpath = roster(root / f"{name}-名册.csv", n)
+    files = returns(n, 3)
+    server = Server(folder, rpath)
+    try:
+        t0, cpu0 = time.perf_counter(), server.cpu_s()
+        lat, answers = asyncio.run(uploaders(server, files, total // n, think))
+        wall, cpu = time.perf_counter() - t0, server.cpu_s() - cpu0
+        api = httpx.get(
+            server.url + "/api/units", headers={"authorization": f"Bearer {server.office}"}
+        ).json()
+        rss = server.peak_rss_mb()
+    finally:
+        server.stop()
+    import sqlite3
+
+    db = sqlite3.connect(folder / "desk.db")
+    ids = [r[0] for r in db.execute("SELECT id FROM uploads")]
+    db.close()
+    acked = sorted(a["uploads"][0]["id"] for a in answers)
+    report = collect(folder / "收件箱", read_roster(rpath), year=YEAR)
+    collected = {u.code: u.status.value for u in report.units}
+    desk = {u["code"]: u["collect_status"] for u in api["units"]}
+    return {
+        "run": name,
+        "uploads": len(lat),
+        "wall_s": round(wall, 2),
+        "server_cpu_ms_per_upload": round(cpu / len(lat) * 1000, 1),
+        "p50_ms": round(statistics.median(lat) * 1000, 1),
+        "p95_ms": round(p95(lat) * 1000, 1),
+        "max_ms": round(max(lat) * 1000, 1),
+        "archived_once": ids == acked and len(ids) == len(set(ids)) == total,
+        "equals_collect": desk == collected,
+        "peak_rss_mb": round(rss, 1),
+    }
+
+
+def board_run(root: Path, n: int) -> dict:
+    """1,000 units, each with its return (personalised from one rendered return: quick)."""
+    from govxl.desk.intake import Desk
+
+    folder = root / "board"
+    rpath = roster(root / "board-名册.csv", n)
+    form = load_form("gb2021")
+    base = render(
+        random_return(form, random.Random(1), year=YEAR, code=CODE_TOKEN, name=NAME_TOKEN)
+    )
+    desk = Desk.open(folder, roster=rpath, form="gb2021", year=YEAR)
+    for u in desk.settings.roster.units:
+        desk.receive(u.code, "报表.xlsx", personalise(base, u.code, u.name), client="bench")
+    desk.close()
+    server = Server(folder, None)
+    times: dict[str, list[float]] = {"/office": [], "/api/units": [], "/office/rows": []}
+    try:
+        with httpx.Client(timeout=60) as c:
+            c.get(f"{server.url}/o/{server.office}")
+            for _ in range(7):
+                for path in times:
+                    t = time.perf_counter()
+                    r = c.get(server.url + path)
+                    times[path].append(time.perf_counter() - t)
+                    assert r.status_code == 200 and f"U{n:04d}" in r.text, path
+        rss = server.peak_rss_mb()
+    finally:
+        server.stop()
+    out: dict = {"run": f"board of {n} units", "peak_rss_mb": round(rss, 1)}
+    for path, xs in times.items():
+        out[f"{path} median_ms"] = round(statistics.median(xs) * 1000, 1)
+        out[f"{path} max_ms"] = round(max(xs) * 1000, 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--uploaders", type=int, default=50)
+    ap.add_argument("--uploads", type=int, default=500)
+    ap.add_argument("--board-units", type=int, default=1000)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        results.append(upload_run(root, "paced", a.uploaders, a.uploads, (0.5, 2.0)))
+        results.append(upload_run(root, "burst", a.uploaders, a.uploads, (0.0, 0.0)))
+        results.append(board_run(root, a.board_units))
+    print(json.dumps(results, ensure_ascii=False, indent=None if a.json else 2))
+
+
+if __name__ == "__main__":
+    main()

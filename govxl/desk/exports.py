@@ -1,0 +1,167 @@
+"""The office's downloads, made on demand from the judged store by the same code as the commands:
+审核结果.xlsx as ``govxl collect`` writes it, the summary and 明细 as ``govxl merge`` writes them,
+the returns that count as a zip, the archive's two ledgers as a workbook, and the units' links.
+
+Everything a unit typed (file names, comments) is written as a string cell: it never becomes a
+formula in a workbook the office opens.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from xlsxwriter.workbook import Workbook
+
+from govxl.collect.outputs import results_workbook
+from govxl.collect.status import Status
+from govxl.desk.archive import Action, Upload
+from govxl.desk.overlay import Judged
+from govxl.desk.standing import ACTIONS
+from govxl.merge import MergeResult, merge
+from govxl.merge.tidy import csv_text, rows, write_tidy
+from govxl.merge.write import summary_bytes
+from govxl.roster import Roster, safe_filename
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def results(j: Judged) -> bytes:
+    return results_workbook(j.report)
+
+
+def merged(j: Judged, roster: Roster) -> MergeResult:
+    """What ``govxl merge 工作目录/收件箱 --roster 名册`` sums, with the office's choices."""
+    return merge([], roster=roster, reports=[j.report])
+
+
+def summary(j: Judged, roster: Roster) -> bytes:
+    return summary_bytes(merged(j, roster))
+
+
+def tidy(j: Judged, roster: Roster, suffix: str) -> bytes:
+    result = merged(j, roster)
+    s = result.summary
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"明细{suffix}"
+        write_tidy(rows(s.form, s.year, result.rows), path)
+        return path.read_bytes()
+
+
+def returns_zip(j: Judged) -> bytes:
+    """The file that counts for each unit, named after the unit (as templates are)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for u in j.report.units:
+            fr = j.by_file.get(u.file)
+            if fr is None or u.status in (Status.MISSING,):
+                continue
+            z.write(fr.path, safe_filename(u.code, u.name, fr.path.suffix.lower()))
+    return buf.getvalue()
+
+
+def _book() -> tuple[io.BytesIO, Workbook]:
+    buf = io.BytesIO()
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    return buf, Workbook(buf, {**options, "strings_to_numbers": False})
+
+
+def _sheet(wb: Workbook, name: str, heads: Sequence[str], rows: list[Sequence[object]]) -> None:
+    ws = wb.add_worksheet(name)
+    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    for c, h in enumerate(heads):
+        ws.write_string(0, c, h, bold)
+        ws.set_column(c, c, max(10, min(40, len(h) * 3)))
+    for r, row in enumerate(rows, 1):
+        for c, v in enumerate(row):
+            if isinstance(v, int):
+                ws.write_number(r, c, v)
+            else:
+                ws.write_string(r, c, "" if v is None else str(v))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(heads) - 1)
+
+
+def audit_trail(uploads: list[Upload], actions: list[Action], names: dict[str, str]) -> bytes:
+    buf, wb = _book()
+    _sheet(
+        wb,
+        "上传记录",
+        (
+            "序号",
+            "时间",
+            "单位代码",
+            "单位名称",
+            "途径",
+            "原文件名",
+            "大小（字节）",
+            "sha256",
+            "保存为",
+            "来源地址",
+            "当时的审核结果",
+            "问题数",
+        ),
+        [
+            (
+                u.id,
+                u.at,
+                u.unit,
+                names.get(u.unit, ""),
+                LINKS.get(u.link, u.link),
+                u.original_name,
+                u.size,
+                u.sha256,
+                u.stored,
+                u.client,
+                Status(u.verdict).zh,
+                len(u.finding_dicts()),
+            )
+            for u in uploads
+        ],
+    )
+    _sheet(
+        wb,
+        "办公室操作",
+        ("序号", "时间", "单位代码", "单位名称", "操作", "针对的上传序号", "意见", "来源地址"),
+        [
+            (
+                a.id,
+                a.at,
+                a.unit,
+                names.get(a.unit, ""),
+                ACTIONS.get(a.kind, a.kind),
+                a.upload if a.upload is not None else "",
+                a.comment,
+                a.client,
+            )
+            for a in actions
+        ],
+    )
+    wb.close()
+    return buf.getvalue()
+
+
+LINKS = {"unit": "单位链接", "note": "单位页面填写说明", "office": "办公室"}
+
+
+def links_book(office: str, units: list[tuple[str, str, str]]) -> bytes:
+    """The links for a mail merge: one row per unit, the office's own on a sheet of its own."""
+    buf, wb = _book()
+    _sheet(wb, "单位链接", ("单位代码", "单位名称", "专用链接"), list(units))
+    _sheet(wb, "办公室链接", ("用途", "链接"), [("办公室（请勿外传）", office)])
+    wb.close()
+    return buf.getvalue()
+
+
+def links_csv(units: list[tuple[str, str, str]]) -> bytes:
+    lines = ["单位代码,单位名称,专用链接"]
+    for code, name, url in units:
+        lines.append(",".join(_csv_field(csv_text(x)) for x in (code, name, url)))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text

@@ -1,0 +1,388 @@
+"""The desk without the web: receive an upload, check it, judge the whole store, keep the record.
+
+Each upload is read once, when it arrives, by collect's own reader (``read_all``); the verdicts
+are collect's own ``judge`` over every file in the store, in the order ``govxl collect`` scans
+them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. What the office did
+(confirm, return, choose a version) is laid over that from the action ledger.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hmac
+import json
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from govxl.check.read import wanted_sheets
+from govxl.check.result import ReadResult
+from govxl.check.rules import check_previous
+from govxl.collect.run import (
+    CollectReport,
+    FileResult,
+    UnitStatus,
+    decide,
+    judge,
+    match,
+    read_all,
+)
+from govxl.collect.scan import REPORT_SUFFIXES, WORKBOOK_SUFFIXES, Entry, scan
+from govxl.collect.status import Status
+from govxl.collect.versions import EARLIER_WORDS, LATER_WORDS
+from govxl.desk.archive import Action, Archive, Upload, now, sha256_hex
+from govxl.desk.overlay import Judged, overlay
+from govxl.desk.settings import Settings, SetupError, settings_of
+from govxl.roster import read_roster
+
+MAX_UPLOAD = 20 * 1024 * 1024
+"""Bytes per file: a filled return is about 25 KB, a WPS one with pictures a few MB."""
+SUFFIXES = WORKBOOK_SUFFIXES | REPORT_SUFFIXES
+
+
+class Refused(Exception):
+    """A request the desk answers with a clear no: HTTP status and a Chinese message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Stored:
+    """A file in the store, as read."""
+
+    relative: str
+    path: Path
+    res: ReadResult
+    mtime: float
+    kind: str = "workbook"
+    matched: str = ""
+    """The roster unit collect gives this file to, judged on its own ("" for none)."""
+    link: str = ""
+    """The unit whose link sent it ("" for a file put into the store by hand)."""
+
+    @property
+    def claims(self) -> str:
+        """The unit code the file's content gives (a copied file claims its owner)."""
+        return self.res.ret.unit_code if self.res.ret else ""
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return tuple(self.relative.split("/"))  # the order in which ``scan`` walks the store
+
+
+@dataclass
+class Outcome:
+    """What one upload gets back: its row, the file as judged, and its unit's standing."""
+
+    upload: Upload
+    file: FileResult
+    unit: UnitStatus
+    judged: Judged
+
+
+class Desk:
+    """One district's desk over one working folder."""
+
+    def __init__(self, folder: Path, archive: Archive, settings: Settings) -> None:
+        self.folder = folder
+        self.archive = archive
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.files: dict[str, Stored] = {}
+        self.uploads: list[Upload] = archive.uploads()
+        self.actions: list[Action] = archive.actions()
+        self.generation = 0
+        self._judged: Judged | None = None
+        self.links = archive.ensure_links([u.code for u in settings.roster.units])
+        self._by_token = {token: code for code, token in self.links.items()}
+        self.office_token = archive.secret("office_token")
+        self.csrf_key = archive.secret("csrf_key")
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        *,
+        roster: Path | None = None,
+        form: str | None = None,
+        year: int | None = None,
+        deadline: date | None = None,
+        previous: Path | None = None,
+        jobs: int | None = None,
+    ) -> Desk:
+        """Open (or on the first start create) a working folder and read its store."""
+        folder = Path(folder)
+        first = not (folder / "desk.db").exists()
+        if first and roster is None:
+            raise SetupError(
+                f"{folder} 还不是收件台工作目录：第一次启动请用 --roster 指定单位名册。"
+            )
+        archive = Archive(folder)
+        if roster is not None:
+            copy = folder / ("名册" + roster.suffix.lower())
+            if roster.resolve() != copy.resolve():
+                read_roster(roster)  # refuse a broken roster before it replaces a good one
+                shutil.copyfile(roster, copy)
+            archive.set_setting("roster", copy.name)
+        for key, value in (("form", form), ("year", year), ("deadline", deadline)):
+            if value is not None:
+                archive.set_setting(key, str(value))
+        if previous is not None:
+            archive.set_setting("previous", str(previous.resolve()))
+        settings = settings_of(archive, folder)
+        desk = cls(folder, archive, settings)
+        desk.load(jobs=jobs)
+        return desk
+
+    def load(self, *, jobs: int | None = None) -> tuple[int, int]:
+        """Finish what a kill interrupted, then read every file in the store."""
+        moved, removed = self.archive.recover()
+        wanted_sheets()  # the reader and the forms, loaded now rather than by the first upload
+        entries, _ = scan(self.archive.store, reports=True)
+        sent_by = {u.stored: u.unit for u in self.uploads}
+        for entry, res in zip(entries, read_all(entries, jobs=jobs), strict=True):
+            rel = entry.relative.replace("\\", "/")
+            st = Stored(rel, entry.path, res, entry.path.lstat().st_mtime, entry.kind)
+            st.link = sent_by.get(rel, "")
+            self._attribute(st)
+            self.files[rel] = st
+        self.generation += 1
+        return moved, removed
+
+    def _attribute(self, st: Stored) -> None:
+        """Which unit collect gives the file to: decided per file, whatever else is stored."""
+        fr = _file_result(st)
+        match([fr], self.settings.roster, self.settings.year, {})
+        st.matched = fr.unit_code if fr.unit_code in self.links else ""
+
+    def close(self) -> None:
+        self.archive.close()
+
+    # ------------------------------------------------------------------ who is asking
+    def unit_for(self, token: str) -> str | None:
+        """The unit whose link this is; None for no unit. Looked up by dict (whose timing
+        depends on the hash, not on the token's characters), then compared in constant time."""
+        code = self._by_token.get(token)
+        if code is None or not hmac.compare_digest(self.links[code], token):
+            return None
+        return code
+
+    def is_office(self, token: str) -> bool:
+        return bool(token) and hmac.compare_digest(token.encode(), self.office_token.encode())
+
+    # ------------------------------------------------------------------ receiving
+    def receive(
+        self,
+        code: str,
+        original_name: str,
+        data: bytes,
+        *,
+        client: str,
+        link: str = "unit",
+        at: datetime | None = None,
+    ) -> Outcome:
+        """Store, check and record one file sent for unit ``code``; the verdict comes back.
+
+        ``at`` is when it arrived: now, except for the sample district's history."""
+        unit = self.settings.roster.by_code()[code]
+        suffix = Path(original_name.replace("\\", "/")).suffix.lower()
+        if suffix not in SUFFIXES:
+            allowed = "、".join(sorted(WORKBOOK_SUFFIXES))
+            raise Refused(415, f"“{original_name}”不是报表文件。请上传填好的工作簿（{allowed}）。")
+        if len(data) > MAX_UPLOAD:
+            raise Refused(413, too_large())
+        sha = sha256_hex(data)
+        stored = self.archive.stored_name(
+            unit.code, unit.name, sha, suffix, _word(original_name, link)
+        )
+        at = at or now()
+        known = self.files.get(stored)
+        staged = None if known is not None else self.archive.stage(data, stored, at)
+        if known is None:
+            assert staged is not None
+            kind = "workbook" if suffix in WORKBOOK_SUFFIXES else "report"
+            entry = Entry(staged, stored, kind=kind)
+            res = next(read_all([entry], jobs=1))
+            res.path = self.archive.store / stored
+            candidate = Stored(stored, staged, res, at.timestamp(), kind, link=code)
+            self._attribute(candidate)
+        concerned = {code, (known or candidate).matched} - {""}
+        row: dict[str, Any] = {
+            "at": at.isoformat(),
+            "unit": code,
+            "link": link,
+            "original_name": original_name,
+            "size": len(data),
+            "sha256": sha,
+            "stored": stored,
+            "client": client,
+        }
+        with self.lock:
+            if known is None:
+                self.files[stored] = candidate  # judged from the staged copy until it is moved
+            # judged as it will stand once recorded: the row, without its id, is already there
+            pending = Upload(0, **row, staging="", verdict="", findings="")
+            judged = self.judged_for(concerned, pending)
+        fr = judged.by_file[stored]
+        row["verdict"], row["findings"] = verdict_of(fr).value, _findings_json(fr)
+        try:  # outside the lock: rows of concurrent uploads are committed together
+            upload = self.archive.record_upload(row, staged)
+        except BaseException:
+            with self.lock:
+                if known is None and self.files.get(stored) is candidate:
+                    del self.files[stored]
+            raise
+        with self.lock:
+            if staged is not None:
+                candidate.path = self.archive.move_in(staged, stored)
+            bisect.insort(self.uploads, upload, key=lambda u: u.id)
+            self._changed()
+        if staged is not None:
+            self.archive.sync_folder(stored)  # the move itself made durable, before the answer
+        return Outcome(upload, fr, judged.units[code], judged)
+
+    def act(
+        self,
+        code: str,
+        kind: str,
+        upload: int | None,
+        comment: str,
+        client: str,
+        at: datetime | None = None,
+    ) -> Action:
+        """Record an office action after checking that it makes sense now."""
+        judged = self.judged()
+        u = judged.units.get(code)
+        if u is None:
+            raise Refused(404, f"名册中没有单位 {code}。")
+        ups = {x.id: x for x in self.uploads}
+        if kind == "choose":
+            up = ups.get(upload or 0)
+            fr = judged.by_file.get(up.stored) if up else None
+            if fr is None or not fr.readable or fr.unit_code != code:
+                raise Refused(409, "只能选定本单位能读取的一个版本。")
+        elif kind in ("confirm", "return"):
+            if not u.file:
+                raise Refused(
+                    409, f"{u.name} 还没有可以{'确认' if kind == 'confirm' else '退回'}的报表。"
+                )
+            if kind == "confirm" and u.status not in (Status.PASSED, Status.WARNED):
+                raise Refused(409, f"{u.name} 的报表{u.status.zh}，不能确认；可以退回并说明原因。")
+            if kind == "return" and not comment.strip():
+                raise Refused(400, "退回时请写明原因，单位会在自己的页面上看到。")
+            upload = next((x.id for x in reversed(self.uploads) if x.stored == u.file), None)
+        else:
+            raise Refused(400, f"未知的操作：{kind}")
+        with self.lock:
+            action = self.archive.record_action(code, kind, upload, comment.strip(), client, at)
+            self.actions.append(action)
+            self._changed()
+        return action
+
+    # ------------------------------------------------------------------ judging
+    def judged(self) -> Judged:
+        with self.lock:
+            if self._judged is None or self._judged.generation != self.generation:
+                self._judged = self._judge_now()
+            return self._judged
+
+    def _changed(self) -> None:
+        self.generation += 1
+
+    def judged_for(self, codes: set[str], pending: Upload | None = None) -> Judged:
+        """The store judged for these units only, exactly as the whole store judges them.
+
+        A unit's verdict depends on the files collect gives it, the files its link sent, the
+        files whose content names it (and the units of those), and any file with the same bytes
+        (a duplicate counts once, the first in the store's order). Judging just those keeps an
+        upload's answer quick however many files the store holds; the other units in the result
+        are not to be read.
+        """
+        with self.lock:
+            stored = list(self.files.values())
+            linked = [s for s in stored if s.link in codes]
+            codes = codes | {c for s in linked for c in (s.matched, s.claims) if c}
+            mine = [s for s in stored if codes & {s.matched, s.link, s.claims}]
+            same = {s.res.sha256 for s in mine}
+            uploads = self.uploads + [pending] if pending else self.uploads
+            return self._judge_now([s for s in stored if s.res.sha256 in same], codes, uploads)
+
+    def _judge_now(
+        self,
+        stored: list[Stored] | None = None,
+        only: set[str] | None = None,
+        uploads: list[Upload] | None = None,
+    ) -> Judged:
+        s = self.settings
+        chosen = self.files.values() if stored is None else stored
+        files = [_file_result(x) for x in sorted(chosen, key=lambda x: x.order)]
+        report = judge(
+            self.archive.store, files, s.roster, year=s.year, previous=s.previous or None
+        )
+        ups = self.uploads if uploads is None else uploads
+        return overlay(report, ups, self.actions, self.generation, reread=self._recheck, only=only)
+
+    def _recheck(self, fr: FileResult, u: UnitStatus) -> None:
+        """Decide a unit again from the version the office chose."""
+        prev = self.settings.previous
+        if prev and fr.ret is not None and fr.unit_code in prev:
+            fr.findings.extend(check_previous(fr.ret, prev[fr.unit_code], file=fr.relative))
+        decide(u, fr)
+
+    def report(self) -> CollectReport:
+        return self.judged().report
+
+
+def _file_result(s: Stored) -> FileResult:
+    """A fresh ``FileResult`` per judging: judge adds findings to the ones it is given."""
+    ret = s.res.ret
+    received = datetime.fromtimestamp(s.mtime, UTC).astimezone().isoformat(timespec="seconds")
+    return FileResult(
+        s.relative,
+        s.path,
+        s.res.sha256,
+        ret.unit_code if ret else "",
+        ret.unit_name if ret else "",
+        findings=list(s.res.findings),
+        received=received,
+        saved=s.res.saved,
+        ret=ret,
+        imported=s.kind == "report",
+        arrived=s.mtime,
+    )
+
+
+def _word(original_name: str, link: str) -> str:
+    """The version word the store's name carries: 修改 for a 说明 added on the page (a later
+    version of the unit's return), else the first such word in the sender's file name."""
+    if link == "note":
+        return "修改"
+    stem = Path(original_name.replace("\\", "/")).stem
+    return next((w for w in (*LATER_WORDS, *EARLIER_WORDS) if w in stem), "")
+
+
+def verdict_of(fr: FileResult) -> Status:
+    """One file's own verdict: what its unit's status would be if it counted."""
+    if not fr.readable:
+        return Status.UNREADABLE
+    u = UnitStatus(fr.unit_code, fr.unit_name, None)
+    decide(u, fr)
+    return u.status
+
+
+def _findings_json(fr: FileResult) -> str:
+    return json.dumps([f.to_dict() for f in fr.findings], ensure_ascii=False, default=str)
+
+
+def too_large() -> str:
+    return (
+        f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB，没有保存。"
+        "请删除工作簿中的图片或多余的工作表后再上传。"
+    )

@@ -1,0 +1,76 @@
+"""Running the desk: the links for the units and the office, and the uvicorn server.
+
+The server is one process per district (see docs/deploy.md): uploads are checked in its worker
+threads, and the archive's lock keeps the ledgers in order.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from govxl.desk.archive import DB, Archive
+from govxl.desk.intake import Desk
+from govxl.desk.settings import SetupError
+from govxl.roster import read_roster
+
+DEFAULT_PORT = 8765
+
+
+@dataclass(frozen=True)
+class Links:
+    office: str
+    units: list[tuple[str, str, str]]
+    """(code, name, url) in roster order."""
+
+
+def base_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def is_public(host: str) -> bool:
+    """Whether the desk would answer other machines (then HTTPS belongs in front of it)."""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+def links(folder: Path, base: str | None = None) -> Links:
+    """Every unit's private link and the office's, from the working folder."""
+    if not (Path(folder) / DB).is_file():
+        raise SetupError(f"{folder} 不是收件台工作目录（没有 {DB}）。请先运行 govxl serve。")
+    archive = Archive(Path(folder))
+    try:
+        base = (base or archive.setting("url") or base_url("127.0.0.1", DEFAULT_PORT)).rstrip("/")
+        roster = read_roster(Path(folder) / archive.setting("roster"))
+        tokens = archive.ensure_links([u.code for u in roster.units])
+        office = f"{base}/o/{archive.secret('office_token')}"
+        units = [(u.code, u.name, f"{base}/u/{tokens[u.code]}") for u in roster.units]
+        return Links(office, units)
+    finally:
+        archive.close()
+
+
+def run(desk: Desk, host: str, port: int) -> None:
+    """Serve until interrupted (Ctrl-C): an upload in progress finishes, then it stops."""
+    # the web stack (uvicorn, Starlette, Jinja2) is loaded by `govxl serve` only, never by the
+    # everyday commands
+    import uvicorn
+
+    from govxl.desk.app import create_app
+
+    uvicorn.run(
+        create_app(desk),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        server_header=False,
+    )

@@ -1,0 +1,70 @@
+"""``govxl links`` and ``govxl serve`` as an office clerk types them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from tests.desk.kit import UNITS, open_desk
+
+GOVXL = [sys.executable, "-c", "from govxl.cli import run; run()"]
+
+
+def govxl(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GOVXL, *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def test_links_give_one_private_link_per_unit_and_the_offices(tmp_path: Path) -> None:
+    desk = open_desk(tmp_path / "工作目录")
+    desk.close()
+    done = govxl(
+        "links", tmp_path / "工作目录", "--json", "--base-url", "https://gk.example.gov.cn/"
+    )
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["office"]["url"] == f"https://gk.example.gov.cn/o/{desk.office_token}"
+    assert [(u["code"], u["name"]) for u in body["units"]] == list(UNITS.items())
+    tokens = [u["url"].rsplit("/u/", 1)[1] for u in body["units"]]
+    assert len(set(tokens)) == len(tokens) and all(len(t) >= 32 for t in tokens)
+    assert desk.office_token not in "".join(tokens)
+
+
+def test_links_are_saved_for_a_mail_merge(tmp_path: Path) -> None:
+    open_desk(tmp_path / "工作目录").close()
+    for name in ("链接.csv", "链接.xlsx"):
+        done = govxl("links", tmp_path / "工作目录", "-o", tmp_path / name)
+        assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO((tmp_path / "链接.csv").read_text("utf-8-sig"))))
+    assert rows[0] == ["单位代码", "单位名称", "专用链接"] and len(rows) == 1 + len(UNITS)
+    wb = openpyxl.load_workbook(tmp_path / "链接.xlsx")
+    assert wb.sheetnames == ["单位链接", "办公室链接"]
+    assert [c.value for c in wb["单位链接"]["A"]][1:] == list(UNITS)
+    assert govxl("links", tmp_path / "工作目录", "-o", tmp_path / "链接.pdf").returncode == 2
+
+
+def test_links_of_a_folder_that_is_no_desk_say_so(tmp_path: Path) -> None:
+    done = govxl("links", tmp_path)
+    assert done.returncode == 2 and "不是收件台工作目录" in done.stderr
+
+
+def test_the_first_start_needs_a_roster(tmp_path: Path) -> None:
+    done = govxl("serve", tmp_path / "新目录")
+    assert done.returncode == 2 and "--roster" in done.stderr
+    done = govxl("serve", tmp_path / "新目录", "--roster", tmp_path / "无.csv")
+    assert done.returncode == 2 and "找不到名册" in done.stderr
+    done = govxl("serve", tmp_path / "x", "--roster", tmp_path / "无.csv", "--deadline", "1月20日")
+    assert done.returncode == 2 and "截止日期" in done.stderr
+
+
+def test_everyday_commands_do_not_load_the_web_stack() -> None:
+    code = "import sys, govxl.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    loaded = set(
+        json.loads(subprocess.check_output([sys.executable, "-c", code]).replace(b"'", b'"'))
+    )
+    assert not loaded & {"starlette", "uvicorn", "jinja2", "multipart", "python_multipart"}
