@@ -11,6 +11,8 @@ and never becomes a formula.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -22,12 +24,15 @@ def rows_xml(
     rows: Iterable[Sequence[object]],
     first_row: int,
     styles: Sequence[int] | Callable[[Sequence[object]], Sequence[int]],
+    widths: Sequence[float] | None = None,
 ) -> Iterator[str]:
     """``<row>`` elements for ``rows`` from 0-based ``first_row``.
 
     Column j gets style ``styles[j]`` (an XlsxWriter ``Format.xf_index``), or ``styles(row)[j]``
     when the style depends on the row. Integers (not bools) are numbers, ``None`` and ``""``
-    an empty styled cell, anything else text.
+    an empty styled cell, anything else text. With the columns' ``widths``, each row is as
+    tall as its wrapped text: LibreOffice does not fit a row that carries no height, so a long
+    message would print as one cut line.
     """
     letters: list[str] = []
     for i, row in enumerate(rows):
@@ -47,7 +52,33 @@ def rows_xml(
                     f'<c r="{letters[j]}{r}" s="{s}" t="inlineStr"><is>'
                     f'<t xml:space="preserve">{escape(str(v))}</t></is></c>'
                 )
-        yield f'<row r="{r}">' + "".join(cells) + "</row>"
+        height = "" if widths is None else f' ht="{row_height(row, widths)}" customHeight="1"'
+        yield f'<row r="{r}"{height}>' + "".join(cells) + "</row>"
+
+
+def row_height(row: Sequence[object], widths: Sequence[float], size: float = 10.5) -> float:
+    """Points a row needs for its text wrapped in columns of these widths."""
+    lines = max(
+        (
+            lines_needed(str(v), w * 11 / size)
+            for v, w in zip(row, widths, strict=False)
+            if isinstance(v, str) and v
+        ),
+        default=1,
+    )
+    return min(409.0, round((size + 3) * lines + 4, 1))
+
+
+def text_width(text: str) -> float:
+    """Display width in Excel column units: CJK characters are about twice as wide."""
+    return sum(2.05 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+
+
+def lines_needed(text: str, width: float) -> int:
+    """Lines a text wraps to in a column ``width`` units wide."""
+    return sum(
+        max(1, math.ceil(text_width(part) / max(width - 1.5, 1))) for part in text.split("\n")
+    )
 
 
 def style(fmt: Any) -> int:
