@@ -110,6 +110,40 @@ def test_the_corrected_copy_prints_corrected(printed) -> None:
         )
 
 
+@pytest.mark.soffice
+@pytest.mark.parametrize(("name", "sheet"), [("results", "报送进度"), ("results", "问题清单")])
+def test_every_row_of_a_list_is_tall_enough_for_its_text_on_paper(printed, name, sheet) -> None:
+    """Each cell's text ends above the cell's printed bottom border: a row too short for its
+    wrapped text is cut off on paper (the 采用依据 of a unit that sent two files was)."""
+    import pdfplumber
+
+    book, pdf = printed[name]
+    (page,) = _pages(printed, name)[sheet]
+    with pdfplumber.open(pdf) as doc:
+        on_page = doc.pages[page - 1]
+        chars = [c for c in on_page.chars if not c["text"].isspace()]
+        borders = sorted({round(e["top"], 1) for e in on_page.horizontal_edges})
+    drawn = "".join(c["text"] for c in chars)
+    texts = {
+        v
+        for r in openpyxl.load_workbook(book, read_only=True)[sheet].iter_rows(values_only=True)
+        for v in r
+        if isinstance(v, str) and len("".join(v.split())) > 6
+    }
+    checked = 0
+    for text in sorted(texts):
+        plain = "".join(text.split())
+        at = drawn.find(plain)
+        while at >= 0:
+            span = chars[at : at + len(plain)]
+            first = min(c["top"] for c in span)
+            bottom = next(y for y in borders if y > first)  # the cell's bottom border
+            assert max(c["bottom"] for c in span) <= bottom + 0.5, (sheet, text)
+            checked += 1
+            at = drawn.find(plain, at + 1)
+    assert checked >= 10
+
+
 # ---------------------------------------------------------------- words and symbols
 
 
