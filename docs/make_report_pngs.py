@@ -30,7 +30,7 @@ from govxl.office import convert  # noqa: E402
 from govxl.report.render import render_report  # noqa: E402
 from govxl.samples import random_return  # noqa: E402
 
-SAMPLE = ROOT / "samples" / "zhengyang-2020" / "report.txt"
+SAMPLE = ROOT / "govxl" / "samples" / "zhengyang-2020" / "report.txt"
 TABLE_MARKS = ("第二十条第", "申请人情况", "未经复议直接起诉")
 """Words only the tables print: a page showing one of them holds a table."""
 YEARS = {"gb2019": 2019, "gb2021": 2024, "jilin2020": 2020}

@@ -7,7 +7,6 @@ committed page differs from what the code generates. Regenerate with ``python -m
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from govxl.check.findings import CATALOGUE
 from govxl.forms import Form, form_ids, load_form
+from govxl.forms.model import plain_message
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
 
@@ -22,16 +22,9 @@ WHERE = {
     "live": "表内实时校验，审核时复核",
     "cross-year": "跨年度，仅审核时检查（需 --previous）",
     "total": "总计公式，表内自动计算；审核时核对公式并重算",
-    "cell": "逐格审核（表内有数据有效性提示）",
+    "cell": "表内逐格实时标红（另有数据有效性提示），审核时逐格检查",
 }
 """How each kind of rule reaches the clerk: in the workbook while typing, or only at 审核."""
-
-_PLACEHOLDER = re.compile(r"（\{(?:lhs|rhs)\}）|\{(?:lhs|rhs)\}")
-
-
-def plain_message(message: str) -> str:
-    """A rule's message without the figures it quotes in a finding: ``（{lhs}）`` and the like."""
-    return _PLACEHOLDER.sub("", message)
 
 
 @dataclass(frozen=True)
@@ -81,7 +74,7 @@ def rules(form: Form) -> list[RuleInfo]:
                 plain_message(rule.message),
                 count,
                 where,
-                WHERE[where],
+                WHERE[where] + ("；单个单位的数额，不适用于汇总表" if rule.per_unit else ""),
             )
         )
     return out
@@ -120,7 +113,16 @@ def markdown() -> str:
         "",
         "`govxl validate` 和 `govxl collect` 报告的每个问题都有一个固定的代码（可据此筛选），"
         "并带有工作表、单元格、行列标签和处理意见。类别沿用联网直报的审核分类："
-        "强制（必须改正）、核实（确认无误的请在“说明”表中写明原因）、提示。",
+        "强制（必须改正）、核实（确认无误的请在“说明”表中写明原因）、提示（仅作提醒）。",
+        "",
+        "填报单位在模板里看到的就是审核的结论：每张表第 1 行的校验状态、标红的单元格和表格旁的"
+        "“校验”格，与审核用的是同一条规则。强制问题显示红色“×”（“未通过”），核实显示黄色“△”"
+        "（“请核实并在说明中写明原因”，在“说明”表写明后变为“√ 已说明”），提示显示灰字"
+        "“提示：”；“基本信息”表的校验结果与审核结论一致（未通过 / 有警告 / 已通过）。"
+        "表内看不到、只在审核时检查的是：文件本身（能否读取、是否下发的模板、名册、年度）、"
+        "模板是否被改动（标签、总计公式、校验公式、保护），"
+        "以及与上一年度数据的衔接（需 --previous）。"
+        "标明“单个单位”的规则（数额上限）不适用于汇总表，汇总时在汇总表的“说明”表中注明。",
         "",
         "## 问题代码",
         "",

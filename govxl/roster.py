@@ -21,8 +21,9 @@ from pathlib import Path
 COL_CODE = "单位代码"
 COL_NAME = "单位名称"
 COL_PARENT = "上级代码"
-COL_CONTACTS = ("联系人", "联系电话")
-"""Optional columns: whom the office calls when a unit is late (the desk's board shows them)."""
+COL_CONTACT = "联系人"
+COL_PHONES = ("联系电话", "电话")
+"""Optional columns: whom to call when a unit's return is late or wrong (报送进度 lists them)."""
 
 #: Characters Windows refuses in file names (plus control characters, checked separately).
 WINDOWS_ILLEGAL = '<>:"/\\|?*'
@@ -46,7 +47,7 @@ class Unit:
     parent_code: str | None = None
     line: int = 0
     contact: str = ""
-    """联系人 and 联系电话 from the roster, when it has those columns."""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -290,9 +291,9 @@ def _units(rows: Iterable[tuple[int, list[str]]], path: Path, label: str) -> tup
         if parent == code:
             raise fail(line, f"单位“{name}”的上级代码就是它自己的代码“{code}”，请改正。")
         seen[key] = (code, line)
-        contact = " ".join(x for x in (cell(cells, c) for c in COL_CONTACTS) if x)
+        phone = next((cell(cells, t) for t in COL_PHONES if cell(cells, t)), "")
         units.append(
-            Unit(code=code, name=name, parent_code=parent or None, line=line, contact=contact)
+            Unit(code, name, parent or None, line, contact=cell(cells, COL_CONTACT), phone=phone)
         )
     if not units:
         raise RosterError(

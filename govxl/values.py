@@ -178,7 +178,7 @@ def _not_a_number(text: str) -> Parsed:
     if stripped.startswith("="):
         return _fail(
             "not-a-number",
-            f"“{_quote(stripped)}”是以等号开头的文字，不是数字（govxl 不执行公式），"
+            f"“{_quote(stripped)}”是以等号开头的文字，不是数字（审核时不执行公式），"
             "请直接填入数字，没有请填 0",
         )
     return _fail("not-a-number", f"“{_quote(text)}”不是数字，没有请填 0")

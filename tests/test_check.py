@@ -100,13 +100,17 @@ def test_an_openpyxl_resave_has_no_findings(
 
 @pytest.mark.soffice
 @pytest.mark.parametrize("form_id", FORMS)
-def test_a_libreoffice_resave_has_no_findings(lo: dict, form_id: str) -> None:
+def test_a_libreoffice_resave_is_told_only_that_the_identity_sheet_shows(
+    lo: dict, form_id: str
+) -> None:
     """LibreOffice rewrites formulas, hides "very hidden" sheets only "hidden", and does not
-    write the workbook's structure lock back: none of that is the unit's doing."""
+    write the workbook's structure lock back: none of that is the unit's doing. The identity
+    sheet is now one "unhide" away, and the unit is told so (a 提示: it passes)."""
     path = lo[(form_id, "xlsx")]
     res = inspect_file(path)
     assert res.application and res.application.startswith("LibreOffice")
-    assert [f.message for f in res.findings] == []
+    assert seen(path) == [("id-sheet-visible", "info", SHEET_ID, "")]
+    assert "变成了普通隐藏" in res.findings[0].message
     assert res.ret is not None and res.ret.values == sample(form_id, *LO_UNIT).values
 
 
@@ -115,8 +119,11 @@ def test_a_libreoffice_resave_has_no_findings(lo: dict, form_id: str) -> None:
 def test_an_ods_is_read_with_its_values_but_formulas_unknown(lo: dict, form_id: str) -> None:
     path = lo[(form_id, "ods")]
     res = inspect_file(path)
-    assert seen(path) == [("formulas-unknown", "warning", "", "")]
-    assert "建议使用下发的 .xlsx 模板报送" in res.findings[0].message
+    assert seen(path) == [
+        ("id-sheet-visible", "info", SHEET_ID, ""),  # an .ods has no "very hidden"
+        ("formulas-unknown", "warning", "", ""),
+    ]
+    assert "建议使用下发的 .xlsx 模板报送" in res.findings[1].message
     expected = sample(form_id, *LO_UNIT)
     assert res.ret is not None
     assert (res.ret.unit_code, res.ret.unit_name, res.ret.year) == (*LO_UNIT, YEAR[form_id])
@@ -208,11 +215,12 @@ def test_formula_changed_when_a_total_sums_the_wrong_cells(
     clean: dict[str, Path], tmp_path: Path
 ) -> None:
     sheet, where = place("gb2021", "t3.r1.total")
-    path = edit(clean["gb2021"], tmp_path / "x.xlsx", typed("gb2021", "t3.r1.total", "=SUM(D6:H6)"))
+    assert where == "J7"
+    path = edit(clean["gb2021"], tmp_path / "x.xlsx", typed("gb2021", "t3.r1.total", "=SUM(D7:H7)"))
     assert seen(path) == [("formula-changed", "error", sheet, where)]
     f = one(path, "formula-changed")
-    assert f.value == "SUM(D6:H6)" and f.expected == "=SUM(D6:I6)"
-    assert "总计公式被改成了“=SUM(D6:H6)”" in f.message
+    assert f.value == "SUM(D7:H7)" and f.expected == "=SUM(D7:I7)"
+    assert "总计公式被改成了“=SUM(D7:H7)”" in f.message
 
 
 def test_check_changed_when_a_check_cell_is_overwritten(
@@ -309,11 +317,16 @@ VALUE_CASES = [
     ("gb2021", "t3.r4.natural", 2.5, "fraction", "error", "2.5", "请改为整数"),
     ("gb2021", "t3.r1.research", 1e12, "too-large", "error", "1000000000000",
      "请核实是否多填了数字"),
-    ("gb2021", "t2.fees.fee_amount", "251000元", "unit-converted", "warning", Decimal("25.1"),
-     "请核实"),
-    ("gb2019", "t2.procurement.amount", "5万元", "unit-unclear", "warning", Decimal(5),
-     "请核实单位"),
-    ("gb2019", "t2.licensing.change", "减59", "number-as-text", "info", -59, "按 -59 读取"),
+    # A number typed as text is kept as text: the workbook's SUMs and checks skip it, so it
+    # shows red there, and govxl must not quietly read the number it looks like.
+    ("gb2021", "t2.fees.fee_amount", "251000元", "text-number", "error", "251000元",
+     "直接输入数字 25.1（本栏单位：万元）"),
+    ("gb2019", "t2.procurement.amount", "5万元", "text-number", "error", "5万元",
+     "直接输入数字 5"),
+    ("gb2019", "t2.licensing.change", "减59", "text-number", "error", "减59",
+     "直接输入数字 -59"),
+    ("gb2021", "t3.r1.natural", "1,234", "text-number", "error", "1,234",
+     "总计和校验都不计入它"),
 ]  # fmt: skip
 
 
@@ -346,6 +359,42 @@ def test_value_problems_point_at_the_cell(
     assert (f.row_label, f.column_label) == (row_label, column_label)
     res = inspect_file(path)
     assert res.ret is not None and res.ret.values[cell_id] == read
+
+
+@pytest.mark.parametrize(
+    ("form_id", "cell_id", "figure", "written", "code", "message"),
+    [
+        (
+            "gb2021",
+            "t2.fees.fee_amount",
+            "25.1357",
+            "251357元",
+            "unit-converted",
+            "已换算为 25.1357",
+        ),
+        ("gb2019", "t2.procurement.amount", "12.6762", "12.6762万元", "unit-unclear", "请核实单位"),
+        ("gb2019", "t2.licensing.change", "-59", "减59", "number-as-text", "按 -59 读取"),
+    ],
+    ids=["unit-converted", "unit-unclear", "number-as-text"],
+)
+def test_a_published_report_may_write_numbers_with_units_and_words(
+    tmp_path: Path, form_id: str, cell_id: str, figure: str, written: str, code: str, message: str
+) -> None:
+    """A report's table is text: 251357元, 12.6762万元, 减59 are read as the numbers they say
+    (unlike in a workbook), each with a finding."""
+    from govxl.report.render import render_report
+
+    ret = sample(form_id, code="", name="正阳街道")
+    ret.values[cell_id] = Decimal(figure) if "." in figure else int(figure)
+    text = render_report(ret, "md").decode("utf-8")
+    assert text.count(f"| {figure} |") == 1
+    doc = tmp_path / "正阳街道报告.md"
+    doc.write_text(text.replace(f"| {figure} |", f"| {written} |"), encoding="utf-8")
+    report = collect_in(tmp_path, {doc.name: doc}, [("001", "正阳街道")])
+    found = [f for f in report.files[0].findings if f.code == code]
+    assert len(found) == 1 and message in found[0].message, report.files[0].findings
+    assert report.files[0].ret is not None
+    assert report.files[0].ret.values[cell_id] == ret.values[cell_id]
 
 
 # ---------------------------------------------------------------- a date typed into a count
@@ -414,17 +463,11 @@ def test_a_date_typed_into_a_count_fails_at_that_cell_in_ods_and_xls(
     path = convert([date_typed], tmp_path, fmt)[date_typed]
     sheet, where = place("gb2021", COUNT_CELL)
     assert seen(path) == [
+        ("id-sheet-visible", "info", SHEET_ID, ""),  # saved by LibreOffice
         ("formulas-unknown", "warning", "", ""),
         ("date-in-number-cell", "error", sheet, where),
     ]
     assert "日期（2026年1月2日）" in one(path, "date-in-number-cell").message
-
-
-def test_number_as_text_with_thousands_separator(tmp_path: Path) -> None:
-    src = write(tmp_path / "src.xlsx", column_of(sample("gb2021"), "natural", 1234))
-    path = edit(src, tmp_path / "x.xlsx", typed("gb2021", "t3.r1.natural", "1,234"))
-    assert seen(path) == [("number-as-text", "info", T3, place("gb2021", "t3.r1.natural")[1])]
-    assert "已按数值 1234 读取" in one(path, "number-as-text").message
 
 
 def test_blank_as_zero_only_when_asked(clean: dict[str, Path], tmp_path: Path) -> None:
@@ -600,6 +643,8 @@ def steady(ret: Return) -> tuple[Return, dict]:
     for col in {c.column for c in ret.form.inputs() if c.table == "t3"}:
         ret.values[f"t3.r4.{col}"] = ret.values[f"t3.r2.{col}"]
         ret.values[f"t3.r1.{col}"] = ret.get(f"t3.r3_7.{col}")
+    for row in ("rules", "normative"):  # at least what was issued: last year's is not negative
+        ret.values[f"t2.{row}.in_force"] = int(ret.values[f"t2.{row}.issued"] or 0) + 5
     last = ret.all_values()
     for row in ("rules", "normative"):
         issued, repealed = ret.values[f"t2.{row}.issued"], ret.values[f"t2.{row}.repealed"]
@@ -631,17 +676,17 @@ def test_yoy_jump_and_carry_over_against_last_year(tmp_path: Path) -> None:
     [
         ("R9", "规章清理后总数减少"),
         ("R9[rules]", "清理"),
-        ("E5", "清理"),
-        ("二 主动公开!D5", "清理"),
-        ("'二 主动公开'!$E$5", "清理"),
+        ("E6", "清理"),
+        ("二 主动公开!D6", "清理"),
+        ("'二 主动公开'!$E$6", "清理"),
     ],
     ids=["rule", "rule-instance", "check-cell", "input-cell", "as-in-a-formula"],
 )
 def test_a_warning_explained_in_the_notes_sheet_counts_as_explained(
     tmp_path: Path, note: tuple[str, str]
 ) -> None:
-    assert check_place("gb2019", "R9[rules]") == ("二 主动公开", "E5")
-    assert place("gb2019", "t2.rules.total_public") == ("二 主动公开", "D5")
+    assert check_place("gb2019", "R9[rules]") == ("二 主动公开", "E6")
+    assert place("gb2019", "t2.rules.total_public") == ("二 主动公开", "D6")
     unexplained = write(tmp_path / "a.xlsx", r9_broken(code="001"))
     explained = write(tmp_path / "b.xlsx", r9_broken([note], code="002"))
     units = [("001", "甲"), ("002", "乙")]
@@ -779,14 +824,16 @@ TRIGGERS: dict[str, Callable[..., None]] = {
     "protection-removed": test_protection_removed_from_a_sheet,
     "blank": test_value_problems_point_at_the_cell,
     "blank-as-zero": test_blank_as_zero_only_when_asked,
-    "number-as-text": test_number_as_text_with_thousands_separator,
+    "number-as-text": test_a_published_report_may_write_numbers_with_units_and_words,
+    "text-number": test_value_problems_point_at_the_cell,
+    "id-sheet-visible": test_a_libreoffice_resave_is_told_only_that_the_identity_sheet_shows,
     "not-a-number": test_value_problems_point_at_the_cell,
     "fraction": test_value_problems_point_at_the_cell,
     "date-in-number-cell": test_a_date_excel_made_of_a_count_fails_at_that_cell,
     "negative": test_value_problems_point_at_the_cell,
     "too-large": test_value_problems_point_at_the_cell,
-    "unit-converted": test_value_problems_point_at_the_cell,
-    "unit-unclear": test_value_problems_point_at_the_cell,
+    "unit-converted": test_a_published_report_may_write_numbers_with_units_and_words,
+    "unit-unclear": test_a_published_report_may_write_numbers_with_units_and_words,
     "rule-failed": test_rule_failed_at_the_check_cells_of_the_column_and_of_the_total,
     "total-mismatch": test_formula_changed_and_total_mismatch_when_a_total_is_typed_over,
     "yoy-jump": test_yoy_jump_and_carry_over_against_last_year,

@@ -38,7 +38,7 @@ from workbooks import (
 from govxl.check import inspect_file
 from govxl.cli import app
 from govxl.collect import CollectReport, collect
-from govxl.collect.feedback import FEEDBACK_DIR, SHEET
+from govxl.collect.feedback import FEEDBACK_DIR, FIRST, SHEET
 from govxl.collect.outputs import FINDINGS, RESULTS
 from govxl.collect.status import Status, Use
 from govxl.forms import load_form
@@ -214,7 +214,8 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
                 ("label-changed", "error", T3, a1(moved.row, moved.col)),
             ],
         ),
-        "005-东城街道.xlsx": (Use.USED, []),
+        # saved by LibreOffice: the identity sheet one "unhide" away, and the unit told so
+        "005-东城街道.xlsx": (Use.USED, [("id-sheet-visible", "info", "_govxl", "")]),
         "006-城关镇.xlsx": (Use.USED, []),
         "007-河西乡.xlsx": (Use.SUPERSEDED, [("superseded", "info", "", ""), *r1]),
         "007-河西乡（修改）.xlsx": (Use.USED, [("version-unclear", "warning", "", "")]),
@@ -282,9 +283,11 @@ def test_outputs_are_the_report(run: Run) -> None:
     assert rows[-1][:6] == ("合计", *(f"{k.zh} {v}" for k, v in run.report.stats().items()))
     problems = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
     assert len(problems) == len(run.report.findings())
-    assert ("南湖街道/报表.xlsx", "南湖街道", "强制", "不是数字", T3, "D6") == problems[
-        [p[0] for p in problems].index("南湖街道/报表.xlsx")
-    ][:6]
+    where = place("gb2021", "t3.r1.natural")[1]
+    row = problems[[p[-1] for p in problems].index("南湖街道/报表.xlsx")]
+    assert row[:3] == ("南湖街道", "强制", "不是数字")
+    assert row[3].startswith(f"{T3}!{where}（一、本年新收政府信息公开申请数量 × 自然人")
+    assert not any("rule-failed" in str(v) or "R1[" in str(v) for r in problems for v in r)
 
 
 def _cells(path: Path, sheet: str) -> list[tuple[object, ...]]:
@@ -338,20 +341,31 @@ def test_feedback_copies_go_to_every_unit_with_problems(run: Run) -> None:
     assert {p.name for p in (run.out / FEEDBACK_DIR).iterdir()} == expected
 
 
+def _marked(wb: openpyxl.Workbook, sheet: str, where: str) -> list[str]:
+    """The conditional formats' formulas on one cell (the 退回 marks)."""
+    return [
+        rule.formula[0]
+        for cf in wb[sheet].conditional_formatting
+        if str(cf.sqref) == where
+        for rule in cf.rules
+        if rule.type == "expression"
+    ]
+
+
 @pytest.mark.soffice
-def test_feedback_marks_the_bad_cells_red_with_the_message(run: Run) -> None:
+def test_feedback_marks_the_bad_cells_with_the_message(run: Run) -> None:
     path = run.out / FEEDBACK_DIR / safe_filename("002", UNITS["002"])
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == SHEET and wb.active.title == SHEET
     fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == Use.USED)
-    for f in fr.findings:
+    for f in fr.findings:  # R1 at its check cells: marked by the check itself (× while it fails)
         cell = wb[f.sheet][f.cell]
-        assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f.cell
-        assert f.message in cell.comment.text
-    opinions = list(wb[SHEET].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[1], r[2], r[5]) for r in opinions] == [
-        ("强制", f.sheet, f.cell, f.message) for f in fr.findings
+        assert cell.value.startswith("=IF(") and f.message in cell.comment.text
+    opinions = list(wb[SHEET].iter_rows(min_row=FIRST, values_only=True))
+    assert [(r[0], r[1], r[2], r[3]) for r in opinions] == [
+        (i + 1, "强制", f.where, f.message) for i, f in enumerate(fr.findings)
     ]
+    assert all(r[4].startswith("=IF(") for r in opinions)  # 现状: 未改正 / 已改正, live
 
 
 @pytest.mark.soffice
@@ -360,7 +374,7 @@ def test_feedback_text_cell_and_protection(run: Run) -> None:
     wb = openpyxl.load_workbook(path)
     where = place("gb2021", "t3.r1.natural")[1]
     assert wb[T3][where].value == "无"
-    assert wb[T3][where].fill.fgColor.rgb.endswith("FFC7CE")
+    assert _marked(wb, T3, where) == [f"ISTEXT({where})"]  # text where a number belongs
     assert "没有请填 0" in wb[T3][where].comment.text
     assert all(ws.protection.sheet for ws in wb.worksheets)
     assert wb.security.lockStructure
@@ -373,8 +387,8 @@ def test_feedback_text_cell_and_protection(run: Run) -> None:
 @pytest.mark.soffice
 def test_feedback_for_a_warning_only_unit_lists_it(run: Run) -> None:
     wb = openpyxl.load_workbook(run.out / FEEDBACK_DIR / safe_filename("011", UNITS["011"]))
-    (row,) = wb[SHEET].iter_rows(min_row=2, values_only=True)
-    assert row[0] == "核实" and "保护被取消" in row[5]
+    (row,) = wb[SHEET].iter_rows(min_row=FIRST, values_only=True)
+    assert row[1] == "核实" and "保护被取消" in row[3]
 
 
 # ---------------------------------------------------------------- the command line
@@ -476,21 +490,28 @@ def test_validate_table_names_the_cell_and_what_to_do(returns: dict[str, Path]) 
 
 
 @pytest.mark.soffice
-def test_feedback_copy_opens_in_libreoffice_with_red_cells_and_comments(
+def test_feedback_copy_opens_in_libreoffice_with_its_marks_and_comments(
     run: Run, tmp_path: Path, soffice: str
 ) -> None:
     """What the unit sees: LibreOffice opens the copy and keeps the marks and the messages."""
     from govxl.office import convert
 
-    src = run.out / FEEDBACK_DIR / safe_filename("002", UNITS["002"])
+    src = run.out / FEEDBACK_DIR / safe_filename("003", UNITS["003"])
     resaved = convert([src], tmp_path, "xlsx")[src]
     wb = openpyxl.load_workbook(resaved)
-    fr = next(f for f in run.report.files if f.unit_code == "002" and f.use == Use.USED)
+    fr = next(f for f in run.report.files if f.unit_code == "003" and f.use == Use.USED)
     for f in fr.findings:
+        assert _marked(wb, f.sheet, f.cell), f.cell
         cell = wb[f.sheet][f.cell]
-        assert cell.fill.fgColor.rgb.endswith("FFC7CE"), f.cell
         assert cell.comment is not None and f.message in cell.comment.text
     assert wb.sheetnames[0] == SHEET
+    states = [
+        r[4]
+        for r in openpyxl.load_workbook(resaved, data_only=True)[SHEET].iter_rows(
+            min_row=FIRST, values_only=True
+        )
+    ]
+    assert states == ["未改正"] * len(fr.findings)
 
 
 def test_a_unit_that_passes_on_a_later_run_loses_its_old_feedback_copy(tmp_path: Path) -> None:
@@ -536,3 +557,45 @@ def test_the_returns_cache_gives_back_every_figure_exactly(tmp_path: Path, form_
         got = back[f"{i}.xlsx"][1].values
         assert got == r.values
         assert [type(v) for v in got.values()] == [type(v) for v in r.values.values()]
+
+
+def test_the_progress_list_gives_whom_to_call_and_when_in_local_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """报送进度: the contact from the return's 基本信息, else from the roster (a unit that has
+    not sent anything is the one to call); the time received as 2026-01-10 16:00."""
+    import time
+
+    from govxl.collect.outputs import results_workbook
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        sent = sample("gb2021", "001", "甲街道")
+        sent.info.update(contact="王五", phone="0431-12345678")
+        write(inbox / "001-甲街道.xlsx", sent)
+        stamp = datetime.fromisoformat("2026-01-10T08:00:00+00:00").timestamp()
+        os.utime(inbox / "001-甲街道.xlsx", (stamp, stamp))
+        roster = tmp_path / "名册.csv"
+        roster.write_text(
+            "单位代码,单位名称,联系人,联系电话\n001,甲街道,李四,111\n002,乙街道,赵六,222\n",
+            encoding="utf-8",
+        )
+        report = collect(inbox, read_roster(roster), jobs=1)
+        (tmp_path / "r.xlsx").write_bytes(results_workbook(report))
+        ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["报送进度"]
+        head = [c.value for c in ws[1]]
+        rows = {
+            r[0]: dict(zip(head, r, strict=False))
+            for r in ws.iter_rows(min_row=2, values_only=True)
+            if r[1]
+        }
+        assert (rows["001"]["联系人"], rows["001"]["联系电话"]) == ("王五", "0431-12345678")
+        assert (rows["002"]["联系人"], rows["002"]["联系电话"]) == ("赵六", "222")
+        assert rows["001"]["收到时间"] == "2026-01-10 16:00"
+        assert "sha256" not in head and ws.print_title_rows == "$1:$1"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from govxl.cli import app
 from govxl.forms import SpecError, load_file, load_form
 from govxl.forms.cellmap import cell_map
+from govxl.forms.layout import layout
 from govxl.forms.loader import build, definitions_dir
 from govxl.forms.model import Form
 
@@ -113,7 +114,10 @@ def test_balance_rule_compiles_to_the_same_cells_in_excel(form_id: str) -> None:
     checks = {c["key"]: c for c in cell_map(load_form(form_id))["checks"]}
     r1 = checks["R1[natural]"]
     assert r1["sheet"] == "三 依申请"
-    assert "IF(D6+D7=D" in r1["formula"]
+    lay = layout(load_form(form_id), "t3")
+    one, two, seven, four = (lay.a1(f"t3.{r}.natural") for r in ("r1", "r2", "r3_7", "r4"))
+    assert (one, two) == ("D7", "D8")  # the first rows under the three header rows
+    assert f"IF({one}+{two}={seven}+{four}," in r1["formula"]
 
 
 def test_definitions_ship_as_package_data() -> None:

@@ -58,7 +58,7 @@ def test_zhengyang_imports_every_published_figure(zhengyang):
     ret = res.ret
     assert (ret.form.id, ret.year, ret.unit_name) == ("jilin2020", 2020, "绿园区正阳街道")
     assert ret.info["signed"] == "2021年1月19日"
-    assert "jilin2020" in res.form_reason and "发布总数量" in res.form_reason
+    assert "吉林省补充统计项" in res.form_reason and "发布总数量" in res.form_reason
     v = ret.values
     assert set(v) == {c.id for c in ret.form.inputs()}
     published = {

@@ -423,7 +423,8 @@ def test_returns_unzipped_with_gbk_names_are_collected_merged_and_shown_readably
     data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert sorted(f["file"] for f in data["files"]) == ["001-甲街道.xlsx", "乙街道/报表.xlsx"]
     ws = openpyxl.load_workbook(out / RESULTS)["报送进度"]
-    assert {r[8] for r in ws.iter_rows(min_row=2, max_row=3, values_only=True)} == {
+    file_col = [c.value for c in ws[1]].index("文件")
+    assert {r[file_col] for r in ws.iter_rows(min_row=2, max_row=3, values_only=True)} == {
         "001-甲街道.xlsx",
         "乙街道/报表.xlsx",
     }
@@ -505,7 +506,8 @@ def test_merging_with_errors_included_names_only_the_return_of_another_year(tmp_
     with pytest.raises(MergeError) as e:
         merge([inbox], include_errors=True)
     message = str(e.value)
-    assert "3 份文件是 gb2021 2025 年，以下 1 份不同：U9-去年.xlsx：gb2021 2024 年" in message
+    form = "国办公开办函〔2021〕30号格式"
+    assert f"3 份文件是{form}，2025 年，以下 1 份不同：U9-去年.xlsx：{form}，2024 年" in message
     assert "U0.xlsx" not in message
 
 

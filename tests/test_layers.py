@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "govxl"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("govxl", "values", "fileio", "paths", "xmltext", "mdtext", "roster", "office"),
+    ("govxl", "values", "dates", "fileio", "paths", "xmltext", "mdtext", "roster", "office"),
     ("forms",),
     ("template", "reader", "importer", "samples"),
     ("check",),

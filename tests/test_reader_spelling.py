@@ -268,10 +268,10 @@ def _clerk_edit(src: Path, dst: Path) -> Path:
     """A return filled in by a clerk with openpyxl: text, a date typed into a count, a total."""
     wb = openpyxl.load_workbook(src)
     ws = wb["三 依申请"]
-    ws["D6"] = "减59"
-    ws["E6"] = datetime(2026, 1, 2)
-    ws["E6"].number_format = 'm"月"d"日"'
-    ws["F6"] = "第一行\r\n第二行 & <尖括号> “引号”"
+    ws["D7"] = "减59"  # the first row of figures (the status line is on top, then the title)
+    ws["E7"] = datetime(2026, 1, 2)
+    ws["E7"].number_format = 'm"月"d"日"'
+    ws["F7"] = "第一行\r\n第二行 & <尖括号> “引号”"
     wb.save(dst)
     return dst
 

@@ -7,22 +7,27 @@ import io
 import random
 import re
 import subprocess
+from datetime import datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
 import docx
+import openpyxl
 import pytest
 from docx.oxml.ns import qn
 
+from govxl.check import inspect_file
 from govxl.forms import CellType, load_form
 from govxl.forms.layout import layout
 from govxl.forms.returns import Return
+from govxl.forms.workbook import SHEET_INFO, info_cell
 from govxl.mdtext import md_escape, md_unescape
 from govxl.report.render import build_document, render_report
 from govxl.report.tables import show, table_model
 from govxl.report.to_docx import TEXT_CM
 from govxl.samples import random_return
+from govxl.template.writer import render
 
 FORMS = ["gb2019", "gb2021", "jilin2020"]
 YEAR = {"gb2019": 2019, "gb2021": 2024, "jilin2020": 2020}
@@ -248,3 +253,23 @@ def test_control_characters_pasted_from_other_programs_are_dropped(fmt):
     else:
         text = data.decode("utf-8")
     assert "某局2024年" in text and "第一段" in text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [datetime(2026, 1, 15), 46037, "2026-01-15", "2026/1/15", "二〇二六年一月十五日"],
+    ids=["date-cell", "date-serial", "iso-text", "slashes", "chinese-numerals"],
+)
+def test_the_signature_date_prints_as_a_chinese_date_however_it_was_typed(tmp_path, typed):
+    """落款日期 is a date cell; a clerk's program may still leave a serial or text in it."""
+    ret = _ret("gb2021")
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(render(ret))
+    wb = openpyxl.load_workbook(path)
+    row, col = info_cell("signed")
+    wb[SHEET_INFO].cell(row + 1, col + 1, typed)
+    wb.save(path)
+    read = inspect_file(path).ret
+    assert read is not None and read.info["signed"] == "2026年1月15日"
+    text = render_report(read, "md").decode("utf-8")
+    assert text.rstrip().endswith("2026年1月15日") and "46037" not in text

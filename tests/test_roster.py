@@ -79,9 +79,16 @@ def test_column_order_free_headers_trimmed_extra_ignored(tmp_path: Path) -> None
     )
     roster = read_roster(write(tmp_path, text))
     assert roster.units == (
-        Unit("003", "区教育局", "001", 2, contact="张三"),  # 联系人: whom the desk's board shows
+        Unit("003", "区教育局", "001", 2, contact="张三"),
         Unit("001", "区政府办公室", None, 3),
     )
+
+
+@pytest.mark.parametrize("phone", ["联系电话", "电话"])
+def test_contacts_are_read_for_the_progress_list(tmp_path: Path, phone: str) -> None:
+    text = f"单位代码,单位名称,联系人,{phone}\n001,甲,李四,0431-88886666\n002,乙,,\n"
+    roster = read_roster(write(tmp_path, text))
+    assert [(u.contact, u.phone) for u in roster.units] == [("李四", "0431-88886666"), ("", "")]
 
 
 def test_parent_column_optional(tmp_path: Path) -> None:

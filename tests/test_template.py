@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -17,9 +18,10 @@ from typer.testing import CliRunner
 from govxl.cli import app
 from govxl.forms import load_form
 from govxl.forms.cellmap import cell_map
-from govxl.forms.layout import layout
+from govxl.forms.formulas import helper_formula, sheet_ref
+from govxl.forms.layout import TITLE_ROW, a1, layout
 from govxl.forms.returns import Return
-from govxl.forms.workbook import ID_KEYS, SHEET_ID
+from govxl.forms.workbook import ID_KEYS, SHEET_ID, SHEET_MARKS
 from govxl.samples import random_return
 from govxl.template import write_template
 from govxl.template.writer import render
@@ -103,7 +105,7 @@ def test_cached_results_are_true_results(tmp_path, form_id):
     for cell in cell_map(form, YEAR[form_id])["cells"]:
         if not cell["input"]:
             assert wb[cell["sheet"]][cell["a1"]].value == values[cell["id"]], cell["id"]
-    assert wb["三 依申请"]["A2"].value == "✓ 本表校验通过"
+    assert wb["三 依申请"]["A1"].value == "√ 本表校验通过"
 
 
 def test_identity_sheet_records_form_unit_and_year(tmp_path):
@@ -253,3 +255,94 @@ def test_a_blank_template_has_blank_cells_not_empty_strings(tmp_path, form_id):
         if c.value == ""
     ]
     assert empty == []
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_input_prompts_name_the_row_whole_never_cut_mid_word(tmp_path, form_id):
+    """Excel shows 32 characters of a prompt's title: a longer row label is cut after a
+    punctuation mark, with "…", and given whole in the prompt's text."""
+    form = load_form(form_id)
+    wb = openpyxl.load_workbook(_template(tmp_path, form_id, unit_code="1", unit_name="单位"))
+    labels = {c.labels(YEAR[form_id])[0] for c in form.inputs()}
+    titles = set()
+    for table in form.tables:
+        for dv in wb[table.sheet].data_validations.dataValidation:
+            title, prompt = dv.promptTitle, dv.prompt
+            assert len(title) <= 32, title
+            if title not in labels:
+                assert title.endswith("…"), title
+                full = next(lab for lab in labels if lab.startswith(title[:-1]))
+                assert full[len(title) - 1] in "、，；（", (title, full)  # cut at a mark
+                assert prompt.startswith(full), (title, prompt)
+            titles.add(title)
+    assert any(t.endswith("…") for t in titles) == (form_id != "gb2019")  # 2021 （六）, 吉林
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_each_table_prints_alone_on_one_a4_page(tmp_path, form_id):
+    """Every column has its width, the page is fitted to one sheet of A4 both ways, and the
+    printed area is the title, the 填报单位 line and the table: not the status line above it,
+    not the checks beside or below it."""
+    form = load_form(form_id)
+    wb = openpyxl.load_workbook(_template(tmp_path, form_id))
+    for table in form.tables:
+        ws, lay = wb[table.sheet], layout(form, table.id, YEAR[form_id])
+        setup = ws.page_setup  # a fit of 1 is the default, left out of the file
+        fit = [1 if n is None else int(n) for n in (setup.fitToWidth, setup.fitToHeight)]
+        assert int(setup.paperSize) == 9 and fit == [1, 1], table.sheet
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        last = f"{a1(lay.table_last_row, lay.table_last_col, True)}"
+        assert str(ws.print_area).endswith(f"!$A${TITLE_ROW + 1}:{last}"), ws.print_area
+        widths = {
+            col
+            for dim in ws.column_dimensions.values()
+            if dim.customWidth
+            for col in range(dim.min, dim.max + 1)
+        }
+        assert set(range(1, lay.last_col + 2)) <= widths, table.sheet
+        assert (
+            lay.checks
+            and all(
+                r > lay.table_last_row or c > lay.table_last_col for r, c in lay.checks.values()
+            )
+            or not lay.checks
+        )
+
+
+def test_text_rows_grow_with_what_the_unit_writes(tmp_path):
+    """The 文字部分 boxes start tall but carry no fixed height: Excel and LibreOffice grow them
+    as the clerk types, so a long 总体情况 is not cut on screen or in print."""
+    import zipfile
+
+    path = _template(tmp_path, "gb2021")
+    names = openpyxl.load_workbook(path).sheetnames
+    member = f"xl/worksheets/sheet{names.index('文字部分') + 1}.xml"
+    xml = zipfile.ZipFile(path).read(member).decode("utf-8")
+    for row in (3, 4, 5):
+        tag = re.search(rf'<row r="{row}"[^>]*>', xml)
+        assert tag and 'ht="' in tag.group(0) and "customHeight" not in tag.group(0), row
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_every_input_has_a_hidden_mark_that_sees_dates(tmp_path, form_id):
+    """Each input's mark, 1 or 0, sits on a very hidden sheet (which govxl's reader never
+    opens): the status line and the checks add them up. It tests the cell's format too, so
+    "1-2" typed into a count, which Excel turns into 2 January, is marked in Excel and WPS
+    (their CELL("format") gives D1–D9 for a date; LibreOffice's gives G, so there it is not)."""
+    form = load_form(form_id)
+    wb = openpyxl.load_workbook(_template(tmp_path, form_id))
+    marks = wb[SHEET_MARKS]
+    assert marks.sheet_state == "veryHidden" and marks.protection.sheet
+    places = set()
+    for table in form.tables:
+        lay = layout(form, table.id, YEAR[form_id])
+        inputs = [c for c in form.table_cells(table.id) if not c.computed]
+        assert set(lay.helpers) == {c.id for c in inputs}
+        for cell in inputs:
+            row, col = lay.helpers[cell.id]
+            at = f"{sheet_ref(table.sheet)}!{lay.a1(cell.id)}"
+            formula = marks.cell(row + 1, col + 1).value
+            assert formula == helper_formula(cell.type, at)
+            assert f'LEFT(CELL("format",{at}),1)="D"' in formula
+            places.add((row, col))
+    assert len(places) == len(form.inputs())  # no two inputs share a mark

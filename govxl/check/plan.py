@@ -94,7 +94,8 @@ def _table_plan(form: Form, table_id: str, year: int | None) -> TablePlan:
             )
     by_key = {i.key: i for i in form.instances}
     written = [
-        (a1(*place), formulas.check_formula(by_key[k], lay)) for k, place in lay.checks.items()
+        (a1(*place), formulas.check_formula(form, by_key[k], lay, year))
+        for k, place in lay.checks.items()
     ]
     written.append((a1(STATUS_ROW, 0), formulas.status_formula(form, lay)))
     checks = [(where, norm_formula(f), f.removeprefix("=")) for where, f in written]

@@ -18,6 +18,7 @@ from govxl.check.findings import Finding, finding
 from govxl.check.plan import InputSlot, TablePlan, plan
 from govxl.check.result import ReadResult
 from govxl.check.rules import check_rules
+from govxl.dates import date_text
 from govxl.forms import Form, form_ids, load_form
 from govxl.forms.compute import Value
 from govxl.forms.layout import a1
@@ -30,12 +31,13 @@ from govxl.forms.workbook import (
     SHEET_INFO,
     SHEET_NOTES,
     SHEET_TEXT,
+    form_label,
     info_cell,
     text_cells,
 )
 from govxl.paths import shown
 from govxl.reader import Limits, RawCell, RawSheet, RawWorkbook, ReadError, moment, read_workbook
-from govxl.values import MAX_COUNT, Kind, parse_value
+from govxl.values import MAX_COUNT, Kind, Problem, parse_value
 
 
 @cache
@@ -130,7 +132,7 @@ def _identity(wb: RawWorkbook) -> dict[str, str]:
             if _text(sheet, i, 0) == key:
                 ident[key] = _text(sheet, i, 1)
         members = []
-        for row in range(len(ID_KEYS) + 1, sheet.max_row + 1):
+        for row in range(len(ID_KEYS), sheet.max_row + 1):  # after the keys, or one blank row
             if _text(sheet, row, 0) == "member":
                 members.append("\t".join(_text(sheet, row, c) for c in range(1, 6)))
         if members:
@@ -140,11 +142,19 @@ def _identity(wb: RawWorkbook) -> dict[str, str]:
         for key, _, _ in INFO_FIELDS:
             value = _text(info, *info_cell(key))
             if key == "form":
-                value = value.split("（")[0]
+                value = _form_id(value)
             if value and not ident.get(key):
                 ident[key] = value
             ident.setdefault(f"info.{key}", value)
     return ident
+
+
+def _form_id(label: str) -> str:
+    """The form 基本信息 names: by its title and basis, or (older templates) its id first."""
+    for form_id in form_ids():
+        if label == form_label(load_form(form_id)):
+            return form_id
+    return label.split("（")[0]
 
 
 def _form(ident: dict[str, str], res: ReadResult, name: str) -> Form | None:
@@ -204,12 +214,23 @@ def _read_into(
     for line in filter(None, ident.get("members", "").split("\n")):
         code, uname, sha, file, via = (line.split("\t") + [""] * 5)[:5]
         ret.members.append(Member(code, uname, sha, file, via))
+    ret.money_unit = ident.get("money_unit", "")
     res.ret = ret
+    identity = wb.sheets.get(SHEET_ID)
+    if identity is not None and identity.state == "hidden":
+        res.findings.append(
+            finding(
+                "id-sheet-visible",
+                f"文件 {name} 经 LibreOffice 等程序保存后，隐藏的模板标识表（工作表“{SHEET_ID}”）"
+                "变成了普通隐藏，可以用“取消隐藏”看到。这不影响审核；请不要修改或删除这张表。",
+                sheet=SHEET_ID,
+            )
+        )
     if wb.has_macros:
         res.findings.append(
             finding(
                 "macro-present",
-                f"文件 {name} 含有宏；govxl 未运行宏，只读取了数字。建议另存为 .xlsx 格式报送。",
+                f"文件 {name} 含有宏；审核时没有运行宏，只读取了数字。建议另存为 .xlsx 格式报送。",
             )
         )
     if not wb.formulas_known:
@@ -284,10 +305,16 @@ def _values(
             continue
         parsed = parse_value(given, slot.kind, unit=cell.unit, blank_as_zero=blank_as_zero)
         value: Value = parsed.value
+        problems = list(parsed.problems)
+        if isinstance(given, str) and value is not None and slot.kind is not Kind.TEXT:
+            # A number typed as text: the workbook's SUMs and checks skip it, so it is marked
+            # red there and must be retyped — never quietly read as the number it looks like.
+            problems = [_text_number(given, value, cell.unit or ret.money_unit)]
+            value = None
         if value is None and given not in (None, ""):
             value = str(given)  # unreadable text stays text, never becomes 0
         ret.values[cell.id] = value
-        for p in parsed.problems:
+        for p in problems:
             res.findings.append(
                 finding(
                     p.code,
@@ -300,6 +327,16 @@ def _values(
                     value="" if given is None else str(given),
                 )
             )
+
+
+def _text_number(raw: str, number: Value, unit: str | None) -> Problem:
+    unit_note = f"（本栏单位：{unit}）" if unit else ""
+    return Problem(
+        "text-number",
+        "error",
+        f"“{raw.strip()}”是文本，不是数字：表格的总计和校验都不计入它。请删除后直接输入数字 "
+        f"{number}{unit_note}。",
+    )
 
 
 def _formula_typed(slot: InputSlot, sheet: str, formula: str) -> Finding:
@@ -340,8 +377,10 @@ def _texts(wb: RawWorkbook, form: Form, ret: Return) -> None:
         if ref or why:
             ret.notes.append((ref, why))
     info = wb.sheets.get(SHEET_INFO)
-    for key in ("contact", "phone", "signed"):
+    for key in ("contact", "phone"):
         ret.info[key] = _text(info, *info_cell(key))
+    signed = info.cells.get(a1(*info_cell("signed"))) if info is not None else None
+    ret.info["signed"] = date_text(signed.value if signed is not None else None)
 
 
 def _int(text: str | None) -> int | None:

@@ -6,7 +6,6 @@ the check cell the clerk sees turn red (or, for Python-only rules, at the first 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from govxl.check.findings import Finding, finding
 from govxl.forms import Form, Instance, Severity
 from govxl.forms.compute import Outcome, Value, compute, is_number, run
 from govxl.forms.layout import a1, layout
+from govxl.forms.notes import instance_keys, note_key, noted
 from govxl.forms.returns import Return
 from govxl.values import Kind, parse_value
 
@@ -101,13 +101,6 @@ def _typed_total(
     ]
 
 
-def _note_key(text: str) -> str:
-    """A rule or cell as a clerk writes it: full-width (Ｒ９, typed with a Chinese input method),
-    with spaces, quotes or ``$`` (copied from a formula) — all mean the same reference."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if not ch.isspace() and ch not in "$'\"").upper()
-
-
 def _failed(ret: Return, inst: Instance, outcome: Outcome, file: str) -> Finding:
     """A failed rule, its message filled with the two sides, at the cell the clerk sees."""
     msg = inst.rule.message.format(lhs=_fmt(outcome.lhs), rhs=_fmt(outcome.rhs))
@@ -127,26 +120,21 @@ def explain(ret: Return, found: list[Finding]) -> None:
     """Mark 核实 warnings that the unit explained on its 说明 sheet.
 
     A note may name the rule (R9), the rule on one row or column (R9[rules]), the check cell
-    that turned red, or any cell the rule reads — with or without the sheet name.
+    that turned amber, or any cell the rule reads — with or without the sheet name
+    (:mod:`govxl.forms.notes`: the workbook's live check uses the same keys).
     """
-    refs = {_note_key(r) for r, why in ret.notes if why.strip()} - {""}
+    refs = noted(ret.notes)
     if not refs:
         return
     by_key = {i.key: i for i in ret.form.instances}
     for f in found:
         if f.severity is not Severity.WARNING:
             continue
-        places = [(f.sheet, f.cell)] if f.cell else []
         inst = by_key.get(f.rule)
         if inst is not None:
-            for ref in inst.refs:
-                if not ref.startswith("prev."):
-                    cell = ret.form.cells[ref]
-                    lay = layout(ret.form, cell.table, ret.year)
-                    places.append((lay.table.sheet, lay.a1(ref)))
-        keys = {_note_key(f.rule), _note_key(f.rule.split("[")[0])}
-        for sheet, where in places:
-            keys |= {_note_key(where), _note_key(f"{sheet}!{where}")}
+            keys = set(instance_keys(ret.form, inst, ret.year))
+        else:  # a warning about one cell: named by the cell
+            keys = {note_key(f.cell), note_key(f"{f.sheet}!{f.cell}")} if f.cell else set()
         if keys & refs:
             f.explained = True
 
@@ -155,15 +143,20 @@ def check_previous(ret: Return, previous: Mapping[str, Value], *, file: str = ""
     """Rules against last year's figures (R6–R8), and year-on-year jumps (提示)."""
     values = compute(ret.form, ret.values)
     out: list[Finding] = []
+    flagged: set[str] = set()
     for inst in ret.form.instances:
         if not inst.uses_prev:
             continue
         outcome = run(inst, values, previous)
         if outcome.status == "fail":
             out.append(_failed(ret, inst, outcome, file))
+            if inst.rule.severity is not Severity.ERROR:
+                flagged.update(inst.refs)
     for cell in ret.form.cells.values():
         now, then = values.get(cell.id), previous.get(cell.id)
         if not (is_number(now) and is_number(then)) or cell.type.value == "delta":
+            continue
+        if cell.id in flagged:  # already a 核实 (R13): the 提示 would say it twice
             continue
         if then >= 10 and (now > then * JUMP_HIGH or now < then * JUMP_LOW):  # type: ignore[operator]
             lay = layout(ret.form, cell.table, ret.year)

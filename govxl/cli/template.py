@@ -11,7 +11,7 @@ import typer
 from govxl.cli import console
 from govxl.cli.app import UsageError, apart, app, check_year, fail, load_form_or_fail
 from govxl.roster import RosterError, read_roster, safe_filename
-from govxl.template import write_roster_templates, write_template
+from govxl.template import money_unit_for, write_roster_templates, write_template
 
 
 @app.command()
@@ -28,15 +28,34 @@ def template(
             help="单位名册（.csv 或 .xlsx），每个单位生成一份。", exists=True, dir_okay=False
         ),
     ] = None,
+    money_unit: Annotated[
+        str | None,
+        typer.Option(
+            "--money-unit",
+            help="2019 年版格式“采购总金额”的单位：元（默认）或万元；写在表头说明和填写提示中，"
+            "汇总时不同单位的报表不能相加。",
+        ),
+    ] = None,
 ) -> None:
     """生成填报模板：空白模板，或按名册为每个单位生成一份。"""
     f = load_form_or_fail(form)
     year = check_year(f, year)
+    if money_unit is not None and not f.open_unit_cells():
+        raise fail(
+            UsageError(
+                f"{f.short}的金额单位已由格式规定，--money-unit 只用于 2019 年版格式的采购总金额。"
+            )
+        )
+    try:
+        unit = money_unit_for(f, money_unit)
+    except ValueError as e:
+        raise fail(UsageError(str(e))) from None
+    stated = f"；采购总金额以“{unit}”为单位" if unit else ""
     if roster is None:
         if output.suffix.lower() != ".xlsx":
             raise fail(UsageError(f"输出文件应以 .xlsx 结尾：{output}"))
-        write_template(f, output, year=year)
-        console.info(f"已生成空白模板：{output}")
+        write_template(f, output, year=year, money_unit=unit)
+        console.info(f"已生成空白模板：{output}{stated}")
         return
     try:
         units = read_roster(roster)
@@ -47,5 +66,7 @@ def template(
     if output.exists() and not output.is_dir():
         raise fail(UsageError(f"配合 --roster 时 -o 应为文件夹：{output}"))
     apart([roster], files=[output / safe_filename(u.code, u.name) for u in units.units])
-    written = write_roster_templates(f, units, output, year=year)
-    console.info(f"已为 {len(written)} 个单位生成 {year} 年度模板（{f.id}），保存在 {output}")
+    written = write_roster_templates(f, units, output, year=year, money_unit=unit)
+    console.info(
+        f"已为 {len(written)} 个单位生成 {year} 年度模板（{f.short}），保存在 {output}{stated}"
+    )

@@ -15,10 +15,12 @@ from xlsxwriter.workbook import Workbook
 from govxl.check.findings import CATALOGUE
 from govxl.collect.cache import write_cache
 from govxl.collect.run import CollectReport
-from govxl.collect.status import Status, Use
+from govxl.collect.status import Status, Use, local_time
 from govxl.fileio import atomic_open, atomic_write, ensure_dir
 from govxl.forms import load_form
-from govxl.template.sheetxml import dimension, rows_xml, style
+from govxl.forms.model import plain_message
+from govxl.template.builder import page_setup
+from govxl.template.sheetxml import dimension, row_height, rows_xml, style
 from govxl.template.writer import patch_workbook
 
 RESULTS = "审核结果.xlsx"
@@ -60,45 +62,26 @@ def results_workbook(report: CollectReport) -> bytes:
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
+            "default_format_properties": {"font_name": FONT, "font_size": 10.5},
         },
     )
+    base = {"font_name": FONT, "font_size": 10.5, "border": 1}
     head = wb.add_format(
-        {
-            "bold": True,
-            "bg_color": "#DDEBF7",
-            "border": 1,
-            "text_wrap": True,
-            "font_name": "宋体",
-            "valign": "vcenter",
-        }
+        {**base, "bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter"}
     )
-    cell = wb.add_format({"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top"})
+    cell = wb.add_format({**base, "text_wrap": True, "valign": "top"})
     # one Format per colour: XlsxWriter gives a style index to only one of two equal formats
     by_colour = {
-        c: wb.add_format({"border": 1, "font_name": "宋体", "bg_color": c, "bold": True})
+        c: wb.add_format({**base, "bg_color": c, "bold": True, "valign": "top"})
         for c in dict.fromkeys(STATUS_COLOURS.values())
     }
     colours = {s: by_colour[c] for s, c in STATUS_COLOURS.items()}
+    year = f"{report.year}年度" if report.year else ""
+
     ws = wb.add_worksheet("报送进度")
-    cols: tuple[str, ...] = (
-        "单位代码",
-        "单位名称",
-        "上级代码",
-        "状态",
-        "强制问题",
-        "未说明的核实问题",
-        "已说明的核实问题",
-        "提示",
-        "文件",
-        "sha256",
-        "收到时间",
-        "来源",
-        "采用依据",
-    )
-    widths: tuple[int, ...] = (12, 24, 10, 10, 9, 10, 10, 7, 36, 20, 22, 10, 40)
-    _table(ws, head, cols, widths)
-    n, n_progress_cols = len(report.units), len(cols)
-    ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
+    _table(ws, head, PROGRESS, f"{year}政府信息公开工作年度报告报送进度", landscape=True)
+    n = len(report.units)
+    ws.autofilter(0, 0, max(n, 1), len(PROGRESS) - 1)
     # The totals line, each status in its colour (which also gives every colour its style
     # index for the streamed rows above it).
     ws.write_string(n + 2, 0, "合计", cell)
@@ -116,71 +99,56 @@ def results_workbook(report: CollectReport) -> bytes:
                 u.warnings,
                 u.explained,
                 u.infos,
+                u.contact,
+                u.phone,
                 u.file,
-                u.sha256[:16],
-                u.received,
+                local_time(u.received),
                 "导入报告" if u.imported else "",
                 u.reason,
             )
 
     ws = wb.add_worksheet("问题清单")
-    cols = (
-        "文件",
-        "单位",
-        "类别",
-        "问题",
-        "工作表",
-        "单元格",
-        "行",
-        "列",
-        "填写的值",
-        "应为",
-        "说明",
-        "已说明",
-        "代码",
-        "规则",
-    )
-    widths = (30, 18, 7, 16, 12, 8, 28, 14, 12, 12, 60, 7, 16, 14)
-    _table(ws, head, cols, widths)
+    _table(ws, head, PROBLEMS, f"{year}政府信息公开工作年度报告审核问题清单", landscape=True)
     n_findings = sum(len(fr.findings) for fr in report.files)
-    ws.autofilter(0, 0, max(n_findings, 1), len(cols) - 1)
+    ws.autofilter(0, 0, max(n_findings, 1), len(PROBLEMS) - 1)
+    titles = _rule_titles(report)
 
     def finding_rows() -> Iterator[tuple[object, ...]]:
         for fr in report.files:
             for f in fr.findings:
+                rule = titles.get(f.rule.split("[")[0], "")
                 yield (
-                    fr.relative,
                     f.unit or fr.unit_name,
                     f.severity.zh,
-                    f.title,
-                    f.sheet,
-                    f.cell,
-                    f.row_label,
-                    f.column_label,
+                    f.title + (f"：{rule}" if rule else ""),
+                    f.where,
                     f.value,
                     f.expected,
                     f.message,
                     "是" if f.explained else "",
-                    f.code,
-                    f.rule,
+                    fr.relative,
                 )
 
     ws = wb.add_worksheet("规则说明")
-    _table(ws, head, ("代码", "类别", "名称", "说明"), (18, 8, 24, 70))
+    _table(ws, head, RULES, "问题类别和校验规则说明", landscape=False)
     row = 1
     for kind in CATALOGUE.values():
-        for j, v in enumerate((kind.code, kind.severity.zh, kind.title, kind.description)):
+        texts = ("", kind.severity.zh, kind.title, kind.description)
+        for j, v in enumerate(texts):
             _write(ws, row, j, v, cell)
+        ws.set_row(row, row_height(texts, [w for _, w in RULES]))
         row += 1
     forms = sorted({fr.ret.form.id for fr in report.files if fr.ret})
     for form_id in forms:
         form = load_form(form_id)
         row += 1
-        ws.write_string(row, 0, f"{form.id} 的校验规则", head)
+        ws.merge_range(row, 0, row, len(RULES) - 1, f"{form.title}的校验规则", head)
         row += 1
         for rule in form.rules:
-            for j, v in enumerate((rule.id, rule.severity.zh, rule.title, rule.message)):
-                _write(ws, row, j, v.replace("（{lhs}）", "").replace("（{rhs}）", ""), cell)
+            texts = (rule.id, rule.severity.zh, rule.title, plain_message(rule.message))
+            for j, v in enumerate(texts):
+                _write(ws, row, j, v, cell)
+            ws.set_row(row, row_height(texts, [w for _, w in RULES]))
             row += 1
     wb.close()
     # the two long lists, streamed into their sheets as XML (govxl.template.sheetxml); styles are
@@ -189,26 +157,69 @@ def results_workbook(report: CollectReport) -> bytes:
     by_status = {s.zh: style(f) for s, f in colours.items()}
 
     def progress_styles(row: Sequence[object]) -> list[int]:
-        return [plain] * 3 + [by_status.get(str(row[3]), plain)] + [plain] * 9
+        return [plain] * 3 + [by_status.get(str(row[3]), plain)] + [plain] * (len(PROGRESS) - 4)
 
     rows = {
         "xl/worksheets/sheet1.xml": (
-            rows_xml(progress_rows(), 1, progress_styles),
-            dimension(1, n + 2, n_progress_cols),
+            rows_xml(progress_rows(), 1, progress_styles, [w for _, w in PROGRESS]),
+            dimension(1, n + 2, len(PROGRESS)),
         ),
         "xl/worksheets/sheet2.xml": (
-            rows_xml(finding_rows(), 1, [plain] * 14),
-            dimension(1, n_findings, 14),
+            rows_xml(finding_rows(), 1, [plain] * len(PROBLEMS), [w for _, w in PROBLEMS]),
+            dimension(1, n_findings, len(PROBLEMS)),
         ),
     }
     return patch_workbook(buf.getvalue(), rows)
 
 
-def _table(ws, head, cols, widths) -> None:
-    for j, (c, w) in enumerate(zip(cols, widths, strict=True)):
+FONT = "宋体"
+PROGRESS = (
+    ("单位代码", 10),
+    ("单位名称", 22),
+    ("上级代码", 8),
+    ("状态", 8),
+    ("强制问题", 6),
+    ("未说明的核实问题", 8),
+    ("已说明的核实问题", 8),
+    ("提示", 5),
+    ("联系人", 8),
+    ("联系电话", 14),
+    ("文件", 28),
+    ("收到时间", 15),
+    ("来源", 6),
+    ("采用依据", 30),
+)
+"""报送进度's columns and widths: landscape A4, one page wide for a clerk to chase the late."""
+PROBLEMS = (
+    ("单位", 16),
+    ("类别", 5),
+    ("问题", 16),
+    ("位置", 24),
+    ("填写的值", 9),
+    ("应为", 9),
+    ("问题和处理意见", 52),
+    ("已说明", 5),
+    ("文件", 20),
+)
+RULES = (("规则", 6), ("类别", 6), ("名称", 22), ("说明", 60))
+
+
+def _rule_titles(report: CollectReport) -> dict[str, str]:
+    """Rule id → title, for the forms of the files read: 问题清单 names rules in words."""
+    forms = {fr.ret.form.id: fr.ret.form for fr in report.files if fr.ret}
+    return {r.id: f"{r.title}（{r.id}）" for f in forms.values() for r in f.rules}
+
+
+def _table(ws, head, cols, title: str, *, landscape: bool) -> None:
+    """Header row, widths, and a print setup: A4, one page wide, the header row on every page,
+    the title in the page header and page numbers in the footer."""
+    for j, (c, w) in enumerate(cols):
         ws.write_string(0, j, c, head)
         ws.set_column(j, j, w)
+    ws.set_row(0, row_height([c for c, _ in cols], [w for _, w in cols]))
     ws.freeze_panes(1, 0)
+    page_setup(ws, landscape=landscape, title=ws.name, heading=title)
+    ws.repeat_rows(0)
 
 
 def _write(ws, row: int, col: int, value: object, fmt) -> None:
@@ -216,5 +227,7 @@ def _write(ws, row: int, col: int, value: object, fmt) -> None:
         ws.write_string(row, col, "是" if value else "", fmt)
     elif isinstance(value, int):
         ws.write_number(row, col, value, fmt)
+    elif value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
     else:
-        ws.write_string(row, col, "" if value is None else str(value), fmt)
+        ws.write_string(row, col, str(value), fmt)

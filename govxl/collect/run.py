@@ -52,6 +52,9 @@ class UnitStatus:
     explained: int = 0
     infos: int = 0
     imported: bool = False
+    contact: str = ""
+    phone: str = ""
+    """Whom to call: from the return's 基本信息, else from the roster."""
     reason: str = ""
     """Why this file counts, when the unit sent several (报送进度's 采用依据)."""
     versions: list[str] = field(default_factory=list)
@@ -267,7 +270,10 @@ def judge(
         for fr in files:
             if fr.use == Use.USED and fr.ret and fr.unit_code in previous:
                 fr.findings.extend(check_previous(fr.ret, previous[fr.unit_code], file=fr.relative))
-    units = [UnitStatus(u.code, u.name, u.parent_code) for u in roster.units]
+    units = [
+        UnitStatus(u.code, u.name, u.parent_code, contact=u.contact, phone=u.phone)
+        for u in roster.units
+    ]
     _decide_all(units, files)
     for fr in files:
         for f in fr.findings:
@@ -383,6 +389,9 @@ def decide(u: UnitStatus, fr: FileResult) -> None:
     """A unit's status from the file that counts for it."""
     u.file, u.sha256, u.received, u.imported = fr.relative, fr.sha256, fr.received, fr.imported
     u.reason = fr.reason
+    if fr.ret is not None:
+        u.contact = fr.ret.info.get("contact") or u.contact
+        u.phone = fr.ret.info.get("phone") or u.phone
     sev = [f.severity for f in fr.findings]
     u.errors = sev.count(Severity.ERROR)
     u.warnings = sum(f.severity is Severity.WARNING and not f.explained for f in fr.findings)

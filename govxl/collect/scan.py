@@ -21,9 +21,9 @@ from govxl.paths import shown
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 REPORT_SUFFIXES = {".docx", ".pdf", ".html", ".htm", ".txt", ".md"}
 JUNK = {"thumbs.db", ".ds_store", "desktop.ini"}
-LINK = "这是一个链接（快捷方式），govxl 不读取链接；请直接放入文件本身"
+LINK = "这是一个链接（快捷方式），审核时不读取链接；请直接放入文件本身"
 FOLDER = "这是一个文件夹，不是工作簿文件；请直接放入工作簿文件本身"
-SPECIAL = "这不是一个普通文件（而是管道、设备等），govxl 不打开它；请直接放入文件本身"
+SPECIAL = "这不是一个普通文件（而是管道、设备等），审核时不打开它；请直接放入文件本身"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ on every sheet and screen. Like :class:`govxl.forms.Severity`, never compared as
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -59,3 +60,20 @@ _USE_ZH = {
     Use.DISPUTED: "待确认",
     Use.UNMATCHED: "未匹配",
 }
+
+
+def local_time(stamp: str | datetime | None) -> str:
+    """A moment as a clerk reads it: local time, to the minute — 2026-01-10 16:00, never
+    2026-01-10T08:00:00+00:00. Text that is not a time is shown as it is."""
+    if not stamp:
+        return ""
+    if isinstance(stamp, str):
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            return stamp
+    else:
+        moment = stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")

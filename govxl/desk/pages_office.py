@@ -28,7 +28,8 @@ EVENTS_FOR = 600.0
 def _board(web: Web) -> dict[str, Any]:
     desk = web.desk
     j = desk.judged()
-    contacts = {u.code: u.contact for u in desk.settings.roster.units}
+    units = desk.settings.roster.units
+    contacts = {u.code: " ".join(x for x in (u.contact, u.phone) if x) for u in units}
     rows = board_rows(j, desk.uploads, desk.settings.deadline, contacts)
     return {
         "rows": rows,

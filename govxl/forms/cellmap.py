@@ -51,7 +51,7 @@ def cell_map(form: Form, year: int | None = None) -> dict[str, Any]:
             lay = layout(form, inst.table, year)
             check["sheet"] = lay.table.sheet
             check["a1"] = _a1(lay.checks[inst.key])
-            check["formula"] = check_formula(inst, lay)
+            check["formula"] = check_formula(form, inst, lay, year)
         checks.append(check)
     return {
         "form": form.id,

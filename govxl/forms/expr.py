@@ -15,8 +15,10 @@ Grammar (whitespace is insignificant)::
     or      := and ("or" and)*
     and     := cmp ("and" cmp)*
     cmp     := sum (("==" | "!=" | ">=" | "<=" | ">" | "<") sum)?
-    sum     := atom (("+" | "-") atom)*
-    atom    := NUMBER | REF | "sum(" REF ".." REF ")" | "sum(" REF ("," REF)* ")" | "(" expr ")"
+    sum     := term (("+" | "-") term)*
+    term    := atom ("*" atom)*
+    atom    := NUMBER | REF | "sum(" REF ".." REF ")" | "sum(" REF ("," REF)* ")"
+             | "int(" sum ")" | "(" expr ")"
     REF     := ["prev."] table "." row "." column
 
 A *define* rule is ``REF = sum-expression`` and names a computed cell.
@@ -27,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 Number = int | Decimal
 
@@ -71,6 +73,13 @@ class BinOp:
 
 
 @dataclass(frozen=True)
+class Int:
+    """``int(x)``: the whole part of x (Excel's INT, rounding down)."""
+
+    arg: Node
+
+
+@dataclass(frozen=True)
 class Cmp:
     op: str
     left: Node
@@ -83,11 +92,11 @@ class BoolOp:
     items: tuple[Node, ...]
 
 
-Node = Ref | Num | Range | Sum | BinOp | Cmp | BoolOp
+Node = Ref | Num | Range | Sum | BinOp | Int | Cmp | BoolOp
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<ref>(?:prev\.)?[a-z]\w*\.\w+\.\w+)"
-    r"|(?P<kw>sum|and|or)\b|(?P<op>==|!=|>=|<=|\.\.|[-+<>(),=]))"
+    r"|(?P<kw>sum|int|and|or)\b|(?P<op>==|!=|>=|<=|\.\.|[-+*<>(),=]))"
 )
 
 
@@ -150,10 +159,17 @@ class _Parser:
         return left
 
     def sum(self) -> Node:
-        node = self.atom()
+        node = self.term()
         while (tok := self.peek()) and tok[1] in ("+", "-"):
             self.take()
-            node = BinOp(tok[1], node, self.atom())
+            node = BinOp(tok[1], node, self.term())
+        return node
+
+    def term(self) -> Node:
+        node = self.atom()
+        while (tok := self.peek()) and tok[1] == "*":
+            self.take()
+            node = BinOp("*", node, self.atom())
         return node
 
     def ref(self) -> Ref:
@@ -186,6 +202,12 @@ class _Parser:
                     self.take()
                     refs.append(self.ref())
                 node = Sum(tuple(refs))
+            self.take(")")
+            return node
+        if tok == ("kw", "int"):
+            self.take()
+            self.take("(")
+            node = Int(self.sum())
             self.take(")")
             return node
         if tok[1] == "(":
@@ -227,6 +249,8 @@ def walk(node: Node) -> Iterator[Node]:
     if isinstance(node, BinOp | Cmp):
         yield from walk(node.left)
         yield from walk(node.right)
+    elif isinstance(node, Int):
+        yield from walk(node.arg)
     elif isinstance(node, BoolOp):
         for item in node.items:
             yield from walk(item)
@@ -254,6 +278,8 @@ def resolve(node: Node, expand: Callable[[Ref, Ref], tuple[Ref, ...]]) -> Node:
         return Sum(expand(node.start, node.end))
     if isinstance(node, BinOp):
         return BinOp(node.op, resolve(node.left, expand), resolve(node.right, expand))
+    if isinstance(node, Int):
+        return Int(resolve(node.arg, expand))
     if isinstance(node, Cmp):
         return Cmp(node.op, resolve(node.left, expand), resolve(node.right, expand))
     if isinstance(node, BoolOp):
@@ -283,10 +309,14 @@ def to_excel(
     if isinstance(node, Sum):
         return f"SUM({sum_ref(tuple(r.cell for r in node.refs))})"
     if isinstance(node, BinOp):
-        right = to_excel(node.right, addr, sum_ref)
-        if node.op == "-" and isinstance(node.right, BinOp):
+        left, right = to_excel(node.left, addr, sum_ref), to_excel(node.right, addr, sum_ref)
+        if isinstance(node.right, BinOp) and node.op in ("-", "*") and node.right.op != "*":
             right = f"({right})"
-        return f"{to_excel(node.left, addr, sum_ref)}{node.op}{right}"
+        if isinstance(node.left, BinOp) and node.op == "*" and node.left.op != "*":
+            left = f"({left})"
+        return f"{left}{node.op}{right}"
+    if isinstance(node, Int):
+        return f"INT({to_excel(node.arg, addr, sum_ref)})"
     if isinstance(node, Cmp):
         return (
             f"{to_excel(node.left, addr, sum_ref)}{_XL_CMP[node.op]}"
@@ -324,7 +354,12 @@ def evaluate(node: Node, lookup: Lookup) -> Number | bool:
         return total
     if isinstance(node, BinOp):
         a, b = evaluate(node.left, lookup), evaluate(node.right, lookup)
+        if node.op == "*":
+            return a * b
         return a + b if node.op == "+" else a - b
+    if isinstance(node, Int):
+        v = evaluate(node.arg, lookup)
+        return v if isinstance(v, int) else int(Decimal(v).to_integral_value(ROUND_FLOOR))
     if isinstance(node, Cmp):
         a, b = evaluate(node.left, lookup), evaluate(node.right, lookup)
         return _CMP[node.op](a, b)

@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from govxl.forms.model import Form, Header, Instance, RowNode, Table, fill_year
+from govxl.forms.workbook import MARKS_STRIDE
 
-TITLE_ROW = 0
-STATUS_ROW = 1
-FIRST_ROW = 2
-"""Row of the first header line: title and status line sit above every table."""
+STATUS_ROW = 0
+"""The live status line: the first thing on screen, above the printed area."""
+TITLE_ROW = 1
+SIGN_ROW = 2
+"""填报单位、填报人、联系电话、填报日期 (a summary: what it covers), printed under the title."""
+FIRST_ROW = 3
+"""Row of the first header line."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,15 @@ class SheetLayout:
     widths: list[float] = field(default_factory=list)
     last_row: int = 0
     last_col: int = 0
-    status_text: str = "本表校验状态"
+    """The last row and column used, checks included."""
+    table_last_row: int = 0
+    table_last_col: int = 0
+    """The official table's own extent: the printed area ends here, the checks lie beyond."""
+    helpers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Input cell id → its place on the very hidden marks sheet (``forms.workbook.SHEET_MARKS``),
+    which holds the input's mark: 1 when the cell holds anything but a number its type allows
+    (text, a negative count, a date Excel made of what was typed), else 0. The status line and
+    the checks add these up."""
 
     def a1(self, cell_id: str) -> str:
         return a1(*self.cells[cell_id])
@@ -73,8 +85,11 @@ def layout(form: Form, table_id: str, year: int | None = None) -> SheetLayout:
     table = form.table(table_id)
     live = [i for i in form.instances if i.live and i.table == table_id]
     lay = _blocks(form, table, live, year) if table.layout == "blocks" else _grid(table, live)
-    width = lay.last_col
-    lay.boxes.insert(0, Box(TITLE_ROW, 0, TITLE_ROW, width, table.title, "title"))
+    lay.boxes.insert(0, Box(TITLE_ROW, 0, TITLE_ROW, lay.table_last_col, table.title, "title"))
+    offset = MARKS_STRIDE * [t.id for t in form.tables].index(table_id)  # mirroring the inputs
+    for cid, (row, col) in lay.cells.items():
+        if not form.cells[cid].computed:
+            lay.helpers[cid] = (row, offset + col)
     return lay
 
 
@@ -106,6 +121,7 @@ def _grid(table: Table, live: list[Instance]) -> SheetLayout:
     for node in table.rows:
         row = _place_row(node, row, 0, label_cols, lay, leaf_cols)
     lay.header_rows = (top, top + head_rows - 1)
+    lay.table_last_row, lay.table_last_col = row - 1, last_value_col
     # Checks: one row below the table per column-wise rule, one column right per row-wise rule.
     below: dict[str, int] = {}
     right: dict[str, int] = {}
@@ -205,7 +221,7 @@ def _blocks(form: Form, table: Table, live: list[Instance], year: int | None) ->
     right: dict[str, int] = {}
     heads: set[tuple[int, int]] = set()
     for inst in live:
-        if _check_axis(inst, lay) != "row":
+        if len({r for r, _ in (lay.cells[x] for x in inst.refs)}) != 1:
             raise ValueError(f"{inst.key}: checks in table 二 must read one row")
         if inst.rule.id not in right:
             right[inst.rule.id] = col
@@ -226,6 +242,7 @@ def _blocks(form: Form, table: Table, live: list[Instance], year: int | None) ->
                 )
             )
     lay.header_rows = (FIRST_ROW, FIRST_ROW)
+    lay.table_last_row, lay.table_last_col = row - 1, width - 1
     lay.last_row = row - 1
     lay.last_col = col - 1
     lay.widths = [26.0] + [16.0] * (width - 1) + [18.0] * len(right)

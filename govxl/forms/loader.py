@@ -60,7 +60,18 @@ _TABLE_KEYS = {
     "type",
 }
 _BLOCK_KEYS = {"id", "title", "head", "columns", "rows", "layout"}
-_RULE_KEYS = {"id", "title", "short", "severity", "for", "check", "define", "types", "message"}
+_RULE_KEYS = {
+    "id",
+    "title",
+    "short",
+    "severity",
+    "for",
+    "check",
+    "define",
+    "types",
+    "message",
+    "per_unit",
+}
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -206,10 +217,15 @@ def build(raw: dict[str, Any], name: str, *, source: Path | None = None) -> Form
     cells = dict(_cells(tables))
     rules = tuple(_rule(r, ctx, f"rules[{i}]") for i, r in enumerate(raw["rules"]))
     ctx.unique([r.id for r in rules], "rules", "rule")
+    # Computed cells first: a rule looping over a table's input cells must know which they are.
+    defined: list[Instance] = []
+    for i, (rule, rdef) in enumerate(zip(rules, raw["rules"], strict=True)):
+        if rule.kind == "define":
+            defined.extend(_instances(rule, rdef, tables, cells, ctx, f"rules[{i}] ({rule.id})"))
+    cells = _mark_computed(cells, defined, ctx)
     instances: list[Instance] = []
     for i, (rule, rdef) in enumerate(zip(rules, raw["rules"], strict=True)):
         instances.extend(_instances(rule, rdef, tables, cells, ctx, f"rules[{i}] ({rule.id})"))
-    cells = _mark_computed(cells, instances, ctx)
     instances = _with_operands(instances)
     return Form(
         id=form_id,
@@ -418,14 +434,29 @@ def _rule(r: Any, ctx: _Ctx, where: str) -> Rule:
         ctx.text(r["message"], where),
         str(text or ""),
         r.get("short"),
+        bool(r.get("per_unit", False)),
     )
 
 
-def _for_values(spec: Any, tables: tuple[Table, ...], ctx: _Ctx, where: str) -> list[str]:
+def _for_values(
+    spec: Any, tables: tuple[Table, ...], cells: dict[str, Cell], ctx: _Ctx, where: str
+) -> list[str]:
+    """The values a loop variable takes: a list, a grid's rows or columns, or the ids of the
+    input cells of some tables (``cells: [t2, t3], type: count``)."""
     if isinstance(spec, list):
         return [str(v) for v in spec]
-    ctx.keys(spec, {"rows", "columns", "except"}, where)
+    ctx.keys(spec, {"rows", "columns", "except", "cells", "type"}, where)
     by_id = {t.id: t for t in tables}
+    if "cells" in spec:
+        wanted = spec["cells"]
+        if not isinstance(wanted, list) or not set(wanted) <= set(by_id):
+            raise ctx.fail(where, f"cells: expected a list of table ids, got {wanted!r}")
+        ctype = ctx.ctype(spec["type"], f"{where}.type") if "type" in spec else None
+        return [
+            c.id
+            for c in cells.values()
+            if c.table in wanted and not c.computed and (ctype is None or c.type is ctype)
+        ]
     tid = spec.get("rows") or spec.get("columns")
     if tid not in by_id or by_id[tid].layout != "grid":
         raise ctx.fail(where, f"no grid table {tid!r}")
@@ -449,7 +480,7 @@ def _instances(
         return
     loops = rdef.get("for") or {}
     names = list(loops)
-    values = [_for_values(loops[n], tables, ctx, f"{where}.for.{n}") for n in names]
+    values = [_for_values(loops[n], tables, cells, ctx, f"{where}.for.{n}") for n in names]
     for combo in itertools.product(*values) if names else [()]:
         text = rule.text
         for name, value in zip(names, combo, strict=True):

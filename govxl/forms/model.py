@@ -6,13 +6,16 @@ merge and the report — works from these objects, built once from ``templates/*
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from govxl.forms.expr import Node
+from govxl.values import MAX_COUNT, MAX_MONEY
 
 
 class CellType(StrEnum):
@@ -23,6 +26,19 @@ class CellType(StrEnum):
     DELTA = "delta"
     """Whole number that may be negative: the 2019 本年增/减."""
     TEXT = "text"
+
+    @property
+    def bounds(self) -> tuple[int | Decimal, int | Decimal]:
+        """The smallest and largest value govxl accepts: the range of the value parser, the
+        workbook's data validation and its live type check (R5) all come from here."""
+        if self is CellType.MONEY:
+            return 0, MAX_MONEY
+        return (-MAX_COUNT if self is CellType.DELTA else 0), MAX_COUNT
+
+    @property
+    def whole(self) -> bool:
+        """Counts and changes are whole numbers; money may have decimals."""
+        return self is not CellType.MONEY
 
 
 class Severity(StrEnum):
@@ -156,6 +172,14 @@ class Cell:
         return fill_year(self.row_label, year), self.column_label.replace("\n", "")
 
 
+_PLACEHOLDER = re.compile(r"（\{(?:lhs|rhs)\}）|\{(?:lhs|rhs)\}")
+
+
+def plain_message(message: str) -> str:
+    """A rule's message without the figures it quotes in a finding: ``（{lhs}）`` and the like."""
+    return _PLACEHOLDER.sub("", message)
+
+
 def fill_year(text: str, year: int | None) -> str:
     return text.replace("{year}", str(year) if year else "____")
 
@@ -170,6 +194,9 @@ class Rule:
     message: str
     text: str = ""
     short: str | None = None
+    per_unit: bool = False
+    """A magnitude no single unit can have (a 核实): a summary of many units may have it, and
+    the merge says so on the summary's 说明 sheet."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +241,13 @@ class Form:
     extends: str | None = None
     source: Path | None = None
 
+    @property
+    def short(self) -> str:
+        """The form as a clerk names it, by the notice that issued it: 国办公开办函〔2021〕30号
+        格式 — never the internal id."""
+        basis, _, extra = self.basis.partition("；")
+        return f"{basis}格式" + (f"（{extra}）" if extra else "")
+
     def table(self, table_id: str) -> Table:
         for t in self.tables:
             if t.id == table_id:
@@ -236,6 +270,13 @@ class Form:
     def table_cells(self, table_id: str) -> list[Cell]:
         return self._memo(
             f"table:{table_id}", lambda: [c for c in self.cells.values() if c.table == table_id]
+        )
+
+    def open_unit_cells(self) -> list[Cell]:
+        """Money cells whose unit the form does not fix: the district fixes it per template."""
+        return self._memo(
+            "open_unit",
+            lambda: [c for c in self.inputs() if c.type is CellType.MONEY and not c.unit],
         )
 
     def input_index(self) -> dict[str, int]:

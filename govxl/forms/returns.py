@@ -55,6 +55,10 @@ class Return:
     level: str = ""
     members: list[Member] = field(default_factory=list)
     generated: datetime | None = None
+    money_unit: str = ""
+    """The unit the district fixed, when making the templates, for the money cells the form
+    leaves without one (2019 （九）采购总金额): 元 or 万元; "" where the form fixes every unit
+    (or for a return made before govxl recorded it)."""
 
     def all_values(self) -> dict[str, Value]:
         return compute(self.form, self.values)

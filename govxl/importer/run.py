@@ -107,13 +107,13 @@ def recognise(tokens: list[Token]) -> tuple[Form, str]:
     best = ranked[0]
     if not seen[best.id]:
         latest = max((f for f in forms if not f.extends), key=lambda f: f.first_year)
-        return latest, f"报告中没有可识别的表格标签，选用最新的 {latest.id}。"
-    reason = f"按表格标签识别为 {best.id}（{best.title}）"
+        return latest, f"报告中没有可识别的表格标签，选用最新的{latest.short}。"
+    reason = f"按表格标签识别为{best.short}"
     runner = ranked[1] if len(ranked) > 1 else None
     if runner is not None:
         mine = sorted(seen[best.id] - seen[runner.id])
         if mine:
-            reason += f"：含{_quote(mine)}，{runner.id} 没有这些标签"
+            reason += f"：含{_quote(mine)}，{runner.short}没有这些标签"
     return best, reason + "。"
 
 

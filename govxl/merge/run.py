@@ -24,7 +24,8 @@ from govxl.collect.cache import CACHE, finding_from_dict, read_cache
 from govxl.collect.run import CollectReport, collect, read_all
 from govxl.collect.scan import scan
 from govxl.collect.status import Status, Use
-from govxl.forms import Severity
+from govxl.forms import Severity, load_form
+from govxl.forms.compute import run
 from govxl.forms.returns import Member, Return
 from govxl.merge.detail import total
 from govxl.paths import shown
@@ -166,6 +167,7 @@ def gather(
     if not results:
         raise MergeError("没有可以汇总的报表（所有文件都未通过审核或无法读取）。")
     _same_form(results)
+    unit = _one_money_unit(results)
     seen = _Seen()
     for s in results:
         res = s.res
@@ -176,12 +178,28 @@ def gather(
                 out.texts.append((c.member, res.ret.texts))
                 out.carried.extend(f for f in res.findings if f.severity is Severity.WARNING)
     first = next(s.res.ret for s in results if s.res.ret)
-    out.summary = Return(first.form, year=first.year, kind="summary")
+    out.summary = Return(first.form, year=first.year, kind="summary", money_unit=unit)
     if roster is not None:
         listed = {c.member.code for c in out.rows} | {lo.code for lo in out.left_out}
         out.missing = [u for u in roster.units if u.code not in listed]
     out.missing = list({u.code: u for u in out.missing}.values())
     return out
+
+
+def _one_money_unit(results: list[_Source]) -> str:
+    """The unit of the money cells the form leaves open (2019 采购总金额), the same in every
+    source: figures in 元 and in 万元 must never be added into one total."""
+    units = {s.label: s.res.ret.money_unit for s in results if s.res.ret}
+    first = next(s.res.ret for s in results if s.res.ret)
+    cells = first.form.open_unit_cells()
+    if not cells or len(set(units.values())) <= 1:
+        return next(iter(units.values()), "")
+    label = "、".join(dict.fromkeys(c.column_label for c in cells))
+    listing = "；".join(f"{name}：{u or '未注明'}" for name, u in sorted(units.items()))
+    raise MergeError(
+        f"参与汇总的报表中，{label}的单位不一致，不能相加：{listing}。"
+        "请让各单位使用同一单位的模板重新填报（或换算后重新报送），再汇总。"
+    )
 
 
 class _Seen:
@@ -226,7 +244,7 @@ def _same_form(results: list[_Source]) -> None:
 
     def kind(s: _Source) -> str:
         assert s.res.ret is not None
-        return f"{s.label}：{s.res.ret.form.id} {s.res.ret.year} 年"
+        return f"{s.label}：{s.res.ret.form.short}，{s.res.ret.year} 年"
 
     head = "参与汇总的文件表格格式或年度不一致，不能汇总："
     if n == second:
@@ -234,7 +252,7 @@ def _same_form(results: list[_Source]) -> None:
         raise MergeError(f"{head}{listing}。请只汇总同一格式、同一年度的报表。")
     odd = [kind(s) for s in results if s.res.ret and (s.res.ret.form.id, s.res.ret.year) != most]
     raise MergeError(
-        f"{head}{n} 份文件是 {most[0]} {most[1]} 年，以下 {len(odd)} 份不同："
+        f"{head}{n} 份文件是{load_form(most[0]).short}，{most[1]} 年，以下 {len(odd)} 份不同："
         f"{'；'.join(odd)}。请去掉这些文件或换用正确年度的报表。"
     )
 
@@ -331,4 +349,18 @@ def merge(
     s.values = total(s.form, result.rows)
     s.unit_code, s.unit_name, s.level = code, name or "汇总", level
     s.members = [c.member for c in result.rows]
+    s.notes = per_unit_notes(s, len(result.rows))
     return result
+
+
+def per_unit_notes(summary: Return, units: int) -> list[tuple[str, str]]:
+    """The summary's 说明: a 核实 about a magnitude no single unit can have does not apply to
+    the sum of many (the workbook shows "√ 已说明", and govxl reads it the same way)."""
+    values = summary.all_values()
+    failed = dict.fromkeys(
+        inst.rule.id
+        for inst in summary.form.instances
+        if inst.rule.per_unit and not inst.uses_prev and run(inst, values).status == "fail"
+    )
+    why = f"本表是 {units} 个单位的汇总数：单个单位的数额范围不适用于汇总数。"
+    return [(rule_id, why) for rule_id in failed]

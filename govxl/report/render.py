@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from govxl.dates import date_text
 from govxl.forms.returns import Return
 from govxl.report.document import ReportDoc, Section
 from govxl.report.tables import show, table_model
@@ -49,7 +50,7 @@ def build_document(ret: Return) -> ReportDoc:
         else:
             sections.append(Section(part.title, paragraphs(ret.texts.get(part.id))))
     unit = clean(ret.unit_name).strip()
-    signed = clean(ret.info.get("signed") or "").strip()
+    signed = clean(date_text(ret.info.get("signed"))).strip()  # 46037, 2026-01-15: 2026年1月15日
     return ReportDoc(report_title(unit, ret.year), tuple(sections), unit, signed, shown)
 
 

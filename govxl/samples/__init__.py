@@ -31,7 +31,11 @@ def _small(rng: random.Random, high: int = 12) -> int:
 def random_values(form: Form, rng: random.Random, *, balanced: bool = True) -> dict[str, Value]:
     values: dict[str, Value] = {}
     for cell in form.inputs():
-        if cell.type is CellType.MONEY:
+        if cell.type is CellType.MONEY and cell.unit == "万元":
+            # fees of a district's unit: up to a few thousand 万元, hardly ever a round sum
+            fee = Decimal(rng.randint(0, 50_000_000)) / 10**4
+            values[cell.id] = fee + Decimal("0.5") if fee >= 1000 and fee == int(fee) else fee
+        elif cell.type is CellType.MONEY:
             values[cell.id] = Decimal(rng.randint(0, 10**6)) / (10 ** rng.choice([0, 2, 4]))
         elif cell.type is CellType.DELTA:
             values[cell.id] = rng.randint(-60, 60)
@@ -78,4 +82,5 @@ def random_return(
         values=random_values(form, rng, balanced=balanced),
         texts=dict(SAMPLE_TEXTS),
         info={"contact": "张三", "phone": "0431-00000000", "signed": f"{year + 1}年1月15日"},
+        money_unit="元" if form.open_unit_cells() else "",
     )

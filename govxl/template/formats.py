@@ -18,6 +18,12 @@ FONT = "宋体"
 INPUT_FILL = "#FFF7D6"
 FAIL_FILL = "#F8C9C4"
 FAIL_FONT = "#9C0006"
+WARN_FILL = "#FFE08A"
+WARN_FONT = "#7F4F00"
+OK_FONT = "#006100"
+NOTE_FONT = "#595959"
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+"""A signature date prints as 2026年1月15日 in every locale (not the locale's short date)."""
 
 _BASE: dict[str, Any] = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
 _BOX: dict[str, Any] = {**_BASE, "border": 1, "text_wrap": True}
@@ -72,7 +78,20 @@ ROLES: dict[str, dict[str, Any]] = {
     "fixed_text_area": {**_BASE, "border": 1, "text_wrap": True, "valign": "top"},
     "guide": {**_BASE, "text_wrap": True, "valign": "top"},
     "guide_head": {**_BASE, "bold": True, "font_size": 12},
+    "input_date": {
+        **_BOX,
+        "align": "left",
+        "num_format": DATE_FORMAT,
+        "bg_color": INPUT_FILL,
+        "locked": False,
+    },
+    "fixed_date": {**_BOX, "align": "left", "num_format": DATE_FORMAT},
+    "sign": {**_BASE, "align": "left", "text_wrap": True, "font_size": 10.5},
+    "note": {**_BASE, "align": "left", "text_wrap": True, "font_size": 9, "font_color": NOTE_FONT},
     "fail": {"bg_color": FAIL_FILL, "font_color": FAIL_FONT},
+    "warn": {"bg_color": WARN_FILL, "font_color": WARN_FONT},
+    "ok": {"font_color": OK_FONT},
+    "hint": {"font_color": NOTE_FONT, "italic": True},
     "plain": dict(_BASE),
 }
 

@@ -33,10 +33,21 @@ def personalise(base: bytes, code: str, name: str) -> bytes:
             if info.filename.endswith(".xml") and (
                 CODE_TOKEN.encode() in body or NAME_TOKEN.encode() in body
             ):
-                table = header if info.filename.startswith("xl/worksheets/") else plain
                 text = body.decode("utf-8")
-                for token, value in table.items():
-                    text = text.replace(token, value)
+                if info.filename.startswith("xl/worksheets/"):
+                    # page headers escape "&"; cached formula results (the 填报单位 line) do not
+                    head, sep, rest = text.partition("<headerFooter")
+                    body_part, sep2, tail = rest.partition("</headerFooter>")
+                    text = _swap(head, plain) + sep + _swap(body_part, header) + sep2
+                    text += _swap(tail, plain)
+                else:
+                    text = _swap(text, plain)
                 body = text.encode("utf-8")
             dst.writestr(info, body)
     return out.getvalue()
+
+
+def _swap(text: str, table: dict[str, str]) -> str:
+    for token, value in table.items():
+        text = text.replace(token, value)
+    return text

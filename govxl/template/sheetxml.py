@@ -11,6 +11,9 @@ and never becomes a formula.
 
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -22,12 +25,15 @@ def rows_xml(
     rows: Iterable[Sequence[object]],
     first_row: int,
     styles: Sequence[int] | Callable[[Sequence[object]], Sequence[int]],
+    widths: Sequence[float] | None = None,
 ) -> Iterator[str]:
     """``<row>`` elements for ``rows`` from 0-based ``first_row``.
 
     Column j gets style ``styles[j]`` (an XlsxWriter ``Format.xf_index``), or ``styles(row)[j]``
     when the style depends on the row. Integers (not bools) are numbers, ``None`` and ``""``
-    an empty styled cell, anything else text.
+    an empty styled cell, anything else text. With the columns' ``widths``, each row is as
+    tall as its wrapped text: LibreOffice does not fit a row that carries no height, so a long
+    message would print as one cut line.
     """
     letters: list[str] = []
     for i, row in enumerate(rows):
@@ -47,7 +53,65 @@ def rows_xml(
                     f'<c r="{letters[j]}{r}" s="{s}" t="inlineStr"><is>'
                     f'<t xml:space="preserve">{escape(str(v))}</t></is></c>'
                 )
-        yield f'<row r="{r}">' + "".join(cells) + "</row>"
+        height = "" if widths is None else f' ht="{row_height(row, widths)}" customHeight="1"'
+        yield f'<row r="{r}"{height}>' + "".join(cells) + "</row>"
+
+
+LINE_SPACING = 1.45
+"""A wrapped line's height in points per point of font size: 宋体 needs about 1.3, the Noto CJK
+fonts LibreOffice substitutes for it about 1.45 (with 1.3 a row's last line was cut in print)."""
+
+
+def row_height(row: Sequence[object], widths: Sequence[float], size: float = 10.5) -> float:
+    """Points a row needs for its text wrapped in columns of these widths."""
+    lines = max(
+        (
+            lines_needed(str(v), w * 11 / size)
+            for v, w in zip(row, widths, strict=False)
+            if isinstance(v, str) and v
+        ),
+        default=1,
+    )
+    return min(409.0, round(size * LINE_SPACING * lines + 4, 1))
+
+
+def text_width(text: str) -> float:
+    """Display width in Excel column units: CJK characters are about twice as wide."""
+    return sum(2.05 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+
+
+def lines_needed(text: str, width: float) -> int:
+    """Lines a text wraps to in a column ``width`` units wide.
+
+    Wrapped as Excel and LibreOffice wrap it: a Chinese character may end a line anywhere, but a
+    run of Latin letters, digits and punctuation (``2026-01-20``, ``09:30``, a file name) moves
+    whole to the next line. Counting characters alone underestimates such text, and a row too
+    short for its text is cut off in print.
+    """
+    room = max(width - 1.5, 1)
+    return sum(_wrapped_lines(part, room) for part in text.split("\n"))
+
+
+def _wrapped_lines(line: str, room: float) -> int:
+    lines, used = 1, 0.0
+    for token in _BREAKS.findall(line):
+        w = text_width(token)
+        if token.isspace() or used + w <= room:
+            used += w
+            continue
+        if w > room:  # longer than a line: it is broken inside after all
+            lines += math.ceil((used + w) / room) - 1
+            used = (used + w) % room
+        else:
+            lines += 1
+            used = w
+    return lines
+
+
+_BREAKS = re.compile(
+    r"\s+|[\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[^\s\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+"
+)
+"""One Chinese character, a run of whitespace, or a run of anything else (which wraps whole)."""
 
 
 def style(fmt: Any) -> int:
