@@ -16,6 +16,7 @@ from govxl.collect.outputs import write_outputs
 from govxl.collect.previous import load_previous
 from govxl.collect.run import CollectError
 from govxl.collect.status import Status
+from govxl.desk.choices import store_decisions
 from govxl.fileio import OutputError
 from govxl.paths import shown
 from govxl.roster import RosterError, read_roster
@@ -97,6 +98,7 @@ def collect(
         folders=[out],
         hint="请另选一个输出文件夹，例如与收件文件夹并列的“审核结果”。",
     )
+    decisions = store_decisions(inbox)  # a desk's store: the versions its office chose
     try:
         units = read_roster(roster)
         prev = load_previous(previous) if previous else None
@@ -107,6 +109,7 @@ def collect(
                 year=year,
                 previous=prev.values if prev else None,
                 previous_year=prev.year if prev else None,
+                decisions=decisions,
                 blank_as_zero=blank_as_zero,
                 jobs=jobs,
                 progress=tick,
@@ -146,6 +149,8 @@ def collect(
         )
         stats = "，".join(f"{k.zh} {v}" for k, v in report.stats().items())
         console.info(f"共 {len(report.units)} 个单位：{stats}。")
+        if decisions:
+            console.info(f"其中 {len(decisions)} 个单位采用收件台办公室选定的版本。")
         console.info(f"审核结果：{written[0]}；明细：{written[1]}")
         if feedback:
             console.info(f"退回文件 {len(returned)} 份：{out / '退回'}")
