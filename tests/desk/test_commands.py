@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.desk.kit import UNITS, open_desk
+from tests.desk.kit import UNITS, free_port, open_desk
 
 GOVXL = [sys.executable, "-c", "from govxl.cli import run; run()"]
 
@@ -55,7 +55,8 @@ def test_links_of_a_folder_that_is_no_desk_say_so(tmp_path: Path) -> None:
 
 
 def test_the_first_start_needs_a_roster(tmp_path: Path) -> None:
-    done = govxl("serve", tmp_path / "新目录")
+    port = free_port()  # not 8765: another desk may be serving on this machine
+    done = govxl("serve", tmp_path / "新目录", "--port", port)
     assert done.returncode == 2 and "--roster" in done.stderr
     done = govxl("serve", tmp_path / "新目录", "--roster", tmp_path / "无.csv")
     assert done.returncode == 2 and "找不到名册" in done.stderr
