@@ -11,11 +11,19 @@ MAX_UPLOAD = 20 * 1024 * 1024
 """Bytes per file: a filled return is about 25 KB, a WPS one with pictures a few MB."""
 SUFFIXES = WORKBOOK_SUFFIXES | REPORT_SUFFIXES
 """What the desk takes: what ``govxl collect`` reads (a return, or a published report)."""
-ACCEPT = ",".join(sorted(SUFFIXES))
+_USUAL = (".xlsx", ".xlsm", ".xls", ".ods", ".pdf", ".docx", ".html", ".htm", ".txt", ".md")
+"""The order a clerk reads the types in: the most usual first (any other type after them)."""
+
+
+def _listed(suffixes: set[str]) -> list[str]:
+    return sorted(suffixes, key=lambda x: (_USUAL.index(x) if x in _USUAL else len(_USUAL), x))
+
+
+ACCEPT = ",".join(_listed(SUFFIXES))
 """The file picker's ``accept`` list: the same types, so the picker hides none of them."""
 TAKEN = (
-    f"填好的模板（{'、'.join(sorted(WORKBOOK_SUFFIXES))}），"
-    f"或已发布的年度报告（{'、'.join(sorted(REPORT_SUFFIXES))}）"
+    f"填好的模板（{'、'.join(_listed(WORKBOOK_SUFFIXES))}），"
+    f"或已发布的年度报告（{'、'.join(_listed(REPORT_SUFFIXES))}）"
 )
 """The types taken, as the unit's page and a refusal say them."""
 
