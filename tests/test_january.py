@@ -273,6 +273,22 @@ def test_the_progress_sheet_says_which_version_counts_and_why(tmp_path: Path) ->
     assert "收到时间较晚（2026-01-12 09:00）" in row["采用依据"]
 
 
+def test_two_versions_saved_in_the_same_minute_are_told_apart_to_the_second(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "收件箱"
+    write(
+        inbox / "001-甲街道.xlsx", unbalanced("001", "甲街道"), generated=datetime(2026, 1, 9, 17)
+    )
+    fixed = datetime(2026, 1, 9, 17, 0, 40)
+    write(inbox / "001-甲街道-2.xlsx", sample("gb2021", "001", "甲街道"), generated=fixed)
+    report = collect(inbox, read_roster(roster(tmp_path, {"001": "甲街道"})))
+    (unit,) = report.units
+    assert unit.file == "001-甲街道-2.xlsx"
+    used = next(f for f in report.files if f.relative == unit.file)
+    assert "保存时间较晚（2026-01-09 17:00:40）" in used.reason
+
+
 def test_when_the_clues_disagree_the_clerk_is_asked_naming_both_files(tmp_path: Path) -> None:
     """Saved later but received earlier, and nothing in the names: govxl does not guess."""
     inbox = tmp_path / "收件箱"
