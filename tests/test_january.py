@@ -650,6 +650,25 @@ def test_a_report_is_not_made_from_a_failing_return_unless_forced(tmp_path: Path
     assert "报告中的数字可能有误" in err
 
 
+def test_a_report_made_from_a_summary_says_what_to_write_before_it_is_published(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "收件箱"
+    for code, name in (("001", "甲街道"), ("002", "乙街道")):
+        write(inbox / f"{code}.xlsx", sample("gb2021", code, name))
+    summary = tmp_path / "区汇总.xlsx"
+    assert run("merge", inbox, "-o", summary, "--name", "测试区")[0] == 0
+    code, _, err = run("report", summary, "-o", tmp_path / "区报告.docx")
+    assert code == 0 and (tmp_path / "区报告.docx").is_file()  # a draft to finish in Word
+    said = " ".join(err.split())
+    assert "这份报告还不能发布" in said and "落款没有日期" in said
+    for part in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        assert f"“{part}”没有内容" in said
+    own = write(tmp_path / "001-甲街道.xlsx", sample("gb2021", "001", "甲街道"))
+    code, _, err = run("report", own, "-o", tmp_path / "甲报告.md")
+    assert code == 0 and "还不能发布" not in err
+
+
 def test_a_percentage_typed_into_a_count_cell_is_explained(tmp_path: Path) -> None:
     src = write(tmp_path / "src.xlsx", sample("gb2021", "001", "甲街道"))
     path = edit(src, tmp_path / "a.xlsx", typed("gb2021", "t3.r1.natural", 0.05))
