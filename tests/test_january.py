@@ -123,6 +123,30 @@ def test_a_city_merges_district_summaries_that_all_arrive_as_the_same_file_name(
     assert "已汇总 5 个单位" in out
 
 
+def test_a_city_sees_which_district_is_incomplete_and_by_whom(tmp_path: Path) -> None:
+    """测试区 has 3 units: one passed, one failed, one sent nothing; its summary is named
+    after the district the roster's units share. The city's summary says all of it."""
+    units = {"001": "测试区甲街道", "002": "测试区乙街道", "003": "测试区丙镇"}
+    inbox = tmp_path / "测试区" / "收件箱"
+    write(inbox / "001.xlsx", sample("gb2021", "001", units["001"]))
+    write(inbox / "002.xlsx", unbalanced("002", units["002"]))
+    district = tmp_path / "测试区" / "区汇总.xlsx"
+    names = roster(tmp_path / "测试区", units)
+    assert run("merge", inbox, "--roster", names, "-o", district, "--code", "T")[0] == 0
+    assert inspect_file(district).ret.unit_name == "测试区"  # type: ignore[union-attr]
+    other = _district(tmp_path / "乙区", "B", 2)
+    city = tmp_path / "市汇总.xlsx"
+    code, _, err = run("merge", district, other, "-o", city, "--name", "测试市")
+    assert code == 0, err
+    wb = openpyxl.load_workbook(city, read_only=True)
+    listed = {r[0]: r[2:4] for r in wb["报送情况"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert listed["002"][0] == "未汇总" and listed["002"][1].startswith("T：未通过")
+    assert listed["003"] == ("未报送", "属 T")
+    text = " ".join(str(c) for r in wb["基本信息"].iter_rows(values_only=True) for c in r if c)
+    assert "本表汇总 3 个单位，应报 5 个" in text
+    assert "未报送 1 个（测试区丙镇）" in text and "未汇总 1 个（测试区乙街道）" in text
+
+
 def test_two_inboxes_holding_the_same_file_names_are_both_merged(tmp_path: Path) -> None:
     """Two clerks saved their units' attachments under the same names in their own folders."""
     write(tmp_path / "一组" / "报表.xlsx", sample("gb2021", "U1", "单位一"))
