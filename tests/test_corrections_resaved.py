@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -187,3 +188,31 @@ def test_a_garbled_xls_summary_gives_a_time_or_none_at_once(
 
 def _cells(wb: RawWorkbook) -> dict[str, dict[str, RawCell]]:
     return {name: sheet.cells for name, sheet in wb.sheets.items()}
+
+
+@pytest.fixture
+def in_beijing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The office's PC keeps China's time, as the units' PCs do."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_an_ods_saved_time_is_read_on_the_clock_of_the_pc_that_saved_it(
+    tmp_path: Path, corrections: dict[str, Path], in_beijing: None
+) -> None:
+    """LibreOffice writes an .ods's saved time as its PC's clock shows it, with no zone; Excel
+    an .xlsx's in UTC. In Beijing an .ods saved at 08:00 is older than an .xlsx saved at 11:00
+    (03:00 UTC): both arrive in one download, and govxl keeps the .xlsx, showing both times as
+    the clerk's PC does."""
+    inbox, draft, fixed = _inbox(tmp_path, corrections["ods-later"])  # saved 2026-01-12 08:00
+    write(draft, sample("gb2021", "001", "甲街道"), generated=datetime(2026, 1, 12, 3))
+    _arrived(draft, 13), _arrived(fixed, 13)
+    report = collect(inbox, read_roster(tmp_path / "名册.csv"))
+    (unit,) = report.units
+    assert unit.file == draft.name
+    assert unit.reason == "共 2 份，采用此份：保存时间较晚（2026-01-12 11:00）"
+    by_name = {fr.relative: fr for fr in report.files}
+    assert by_name[fixed.name].evidence["saved"] == "2026-01-12 08:00"
