@@ -231,14 +231,17 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
         "转发/006-城关镇(1).xlsx": (Use.DUPLICATE, [("duplicate-file", "info", "", "")]),
         "西城街道/报表.xlsx": (Use.USED, r1),
         "盖章扫描件.pdf": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
+        "盖章页.jpg": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
     }
 
 
 @pytest.mark.soffice
-def test_junk_is_skipped_silently_and_other_files_are_listed_as_ignored(run: Run) -> None:
+def test_junk_is_skipped_silently_and_every_other_file_is_listed_with_what_to_do(run: Run) -> None:
     read = {fr.relative for fr in run.report.files}
     assert not read & {"~$001-正阳街道.xlsx", "Thumbs.db", ".~隐藏.xlsx"}
     assert run.report.ignored == ["盖章页.jpg"]
+    (photo,) = [fr for fr in run.report.files if fr.relative == "盖章页.jpg"]
+    assert "不是报表文件（.jpg）" in photo.findings[0].message
 
 
 @pytest.mark.soffice

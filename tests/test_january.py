@@ -360,6 +360,90 @@ def test_a_unit_that_sent_another_units_file_unchanged_is_told_so(tmp_path: Path
     assert "C05 丙街道 报送的是 C01 甲街道 的文件，未作任何改动" in fr.findings[0].message
 
 
+DISTRICT = {
+    "A01": "测试区东风街道办事处",
+    "A03": "测试区财政局",
+    "A05": "测试区城关镇人民政府",
+}
+
+
+@pytest.mark.parametrize(
+    "name", ["城关镇.xlsx", "城关镇人民政府年报数据.xlsx", "2025年报表（城关镇）.xlsx"]
+)
+def test_another_units_file_named_as_clerks_shorten_names_does_not_replace_the_owners(
+    tmp_path: Path, name: str
+) -> None:
+    """Clerks name files 城关镇.xlsx, not 测试区城关镇人民政府.xlsx: the short name still says who
+    sent it, so A01's template filled by 城关镇 is held, and A01's own return counts."""
+    inbox = tmp_path / "收件箱"
+    own = arrived(write(inbox / "东风街道.xlsx", sample("gb2021", "A01", DISTRICT["A01"])), 10)
+    copy = sample("gb2021", "A01", DISTRICT["A01"], seed=9)  # 城关镇's figures in A01's file
+    arrived(write(inbox / name, copy), 12)  # later, so it would be taken for A01's correction
+    report = collect(inbox, read_roster(roster(tmp_path, DISTRICT)))
+    by_code = {u.code: u for u in report.units}
+    assert by_code["A01"].status == Status.PASSED and by_code["A01"].file == own.name
+    assert by_code["A05"].status == Status.FAILED and by_code["A05"].file == name
+    fr = next(f for f in report.files if f.relative == name)
+    assert fr.use == Use.DISPUTED
+    (f,) = [x for x in fr.findings if x.code == "unit-mismatch"]
+    assert f.detail == {"named": "A05", "identity": "A01"}
+
+
+def test_a_short_name_two_units_share_points_at_neither(tmp_path: Path) -> None:
+    units = {"B01": "测试区东湖街道办事处", "B02": "测试区东湖街道社区卫生服务中心"}
+    inbox = tmp_path / "收件箱"
+    write(inbox / "东湖街道.xlsx", sample("gb2021", "B02", units["B02"]))
+    report = collect(inbox, read_roster(roster(tmp_path, units)))
+    assert {u.code: u.status for u in report.units} == {
+        "B01": Status.MISSING,
+        "B02": Status.PASSED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("城关镇.et", "WPS 表格格式"),
+        ("城关镇年报.zip", "请解压后"),
+        ("城关镇.doc", "另存为”Word 文档（.docx）"),
+        ("城关镇.csv", "请用下发的模板"),
+    ],
+)
+def test_a_return_in_a_format_govxl_does_not_read_is_named_with_what_to_do(
+    tmp_path: Path, name: str, advice: str
+) -> None:
+    """The unit sent something: it is not 未报送, and the clerk reads what to tell it."""
+    inbox = tmp_path / "收件箱"
+    (inbox).mkdir()
+    (inbox / name).write_bytes(b"PK\x03\x04 whatever the unit's program wrote")
+    write(inbox / "东风街道.xlsx", sample("gb2021", "A01", DISTRICT["A01"]))
+    report = collect(inbox, read_roster(roster(tmp_path, DISTRICT)))
+    a05 = next(u for u in report.units if u.code == "A05")
+    assert a05.status == Status.UNREADABLE and a05.file == name
+    fr = next(f for f in report.files if f.relative == name)
+    (f,) = fr.findings
+    assert f.code == "file-unreadable" and advice in f.message and name in f.message
+    assert report.ignored == [name]
+    code, out, _ = run("collect", inbox, "--roster", tmp_path / "名册.csv", "-o", tmp_path / "o")
+    assert code == 1 and name in out and "无法读取" in out
+
+
+def test_a_photo_in_the_inbox_is_listed_not_dropped(tmp_path: Path) -> None:
+    inbox = tmp_path / "收件箱"
+    write(inbox / "东风街道.xlsx", sample("gb2021", "A01", DISTRICT["A01"]))
+    (inbox / "[扫描]盖章页.jpg").write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    (inbox / "~$东风街道.xlsx").write_bytes(b"an Excel lock file")
+    report = collect(inbox, read_roster(roster(tmp_path, DISTRICT)))
+    assert [f.relative for f in report.files if f.ret is None] == ["[扫描]盖章页.jpg"]
+    (f,) = next(f for f in report.files if f.relative == "[扫描]盖章页.jpg").findings
+    assert "不是报表文件（.jpg）" in f.message
+    code, _, err = run("collect", inbox, "--roster", tmp_path / "名册.csv", "-o", tmp_path / "o")
+    assert code == 1 and "没有对应到名册中的单位：[扫描]盖章页.jpg" in " ".join(err.split())
+    wb = openpyxl.load_workbook(tmp_path / "o" / RESULTS, read_only=True)
+    listed = [str(c) for row in wb["问题清单"].iter_rows(values_only=True) for c in row if c]
+    assert any("盖章页.jpg" in c for c in listed)
+
+
 # ---------------------------------------------------------------- 7. last year's figures
 
 
