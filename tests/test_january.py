@@ -123,6 +123,30 @@ def test_a_city_merges_district_summaries_that_all_arrive_as_the_same_file_name(
     assert "已汇总 5 个单位" in out
 
 
+def test_a_city_sees_which_district_is_incomplete_and_by_whom(tmp_path: Path) -> None:
+    """测试区 has 3 units: one passed, one failed, one sent nothing; its summary is named
+    after the district the roster's units share. The city's summary says all of it."""
+    units = {"001": "测试区甲街道", "002": "测试区乙街道", "003": "测试区丙镇"}
+    inbox = tmp_path / "测试区" / "收件箱"
+    write(inbox / "001.xlsx", sample("gb2021", "001", units["001"]))
+    write(inbox / "002.xlsx", unbalanced("002", units["002"]))
+    district = tmp_path / "测试区" / "区汇总.xlsx"
+    names = roster(tmp_path / "测试区", units)
+    assert run("merge", inbox, "--roster", names, "-o", district, "--code", "T")[0] == 0
+    assert inspect_file(district).ret.unit_name == "测试区"  # type: ignore[union-attr]
+    other = _district(tmp_path / "乙区", "B", 2)
+    city = tmp_path / "市汇总.xlsx"
+    code, _, err = run("merge", district, other, "-o", city, "--name", "测试市")
+    assert code == 0, err
+    wb = openpyxl.load_workbook(city, read_only=True)
+    listed = {r[0]: r[2:4] for r in wb["报送情况"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert listed["002"][0] == "未汇总" and listed["002"][1].startswith("T：未通过")
+    assert listed["003"] == ("未报送", "属 T")
+    text = " ".join(str(c) for r in wb["基本信息"].iter_rows(values_only=True) for c in r if c)
+    assert "本表汇总 3 个单位，应报 5 个" in text
+    assert "未报送 1 个（测试区丙镇）" in text and "未汇总 1 个（测试区乙街道）" in text
+
+
 def test_two_inboxes_holding_the_same_file_names_are_both_merged(tmp_path: Path) -> None:
     """Two clerks saved their units' attachments under the same names in their own folders."""
     write(tmp_path / "一组" / "报表.xlsx", sample("gb2021", "U1", "单位一"))
@@ -271,6 +295,22 @@ def test_the_progress_sheet_says_which_version_counts_and_why(tmp_path: Path) ->
     assert row["文件"] == "001-甲街道(1).xlsx"
     assert row["采用依据"].startswith("共 2 份，采用此份：")
     assert "收到时间较晚（2026-01-12 09:00）" in row["采用依据"]
+
+
+def test_two_versions_saved_in_the_same_minute_are_told_apart_to_the_second(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "收件箱"
+    write(
+        inbox / "001-甲街道.xlsx", unbalanced("001", "甲街道"), generated=datetime(2026, 1, 9, 17)
+    )
+    fixed = datetime(2026, 1, 9, 17, 0, 40)
+    write(inbox / "001-甲街道-2.xlsx", sample("gb2021", "001", "甲街道"), generated=fixed)
+    report = collect(inbox, read_roster(roster(tmp_path, {"001": "甲街道"})))
+    (unit,) = report.units
+    assert unit.file == "001-甲街道-2.xlsx"
+    used = next(f for f in report.files if f.relative == unit.file)
+    assert "保存时间较晚（2026-01-09 17:00:40）" in used.reason
 
 
 def test_when_the_clues_disagree_the_clerk_is_asked_naming_both_files(tmp_path: Path) -> None:
@@ -654,6 +694,25 @@ def test_a_report_is_not_made_from_a_failing_return_unless_forced(tmp_path: Path
     code, _, err = run("report", path, "-o", tmp_path / "报告.docx", "--force")
     assert code == 0 and (tmp_path / "报告.docx").is_file()
     assert "报告中的数字可能有误" in err
+
+
+def test_a_report_made_from_a_summary_says_what_to_write_before_it_is_published(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "收件箱"
+    for code, name in (("001", "甲街道"), ("002", "乙街道")):
+        write(inbox / f"{code}.xlsx", sample("gb2021", code, name))
+    summary = tmp_path / "区汇总.xlsx"
+    assert run("merge", inbox, "-o", summary, "--name", "测试区")[0] == 0
+    code, _, err = run("report", summary, "-o", tmp_path / "区报告.docx")
+    assert code == 0 and (tmp_path / "区报告.docx").is_file()  # a draft to finish in Word
+    said = " ".join(err.split())
+    assert "这份报告还不能发布" in said and "落款没有日期" in said
+    for part in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        assert f"“{part}”没有内容" in said
+    own = write(tmp_path / "001-甲街道.xlsx", sample("gb2021", "001", "甲街道"))
+    code, _, err = run("report", own, "-o", tmp_path / "甲报告.md")
+    assert code == 0 and "还不能发布" not in err
 
 
 def test_a_percentage_typed_into_a_count_cell_is_explained(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import re
 import struct
 import subprocess
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -637,6 +638,49 @@ def test_handwritten_ods(tmp_path: Path) -> None:
     )
     assert wb.format == "ods" and wb.sheets["表"].protected
     assert wb.sheets["表"].cells == {"A1": RawCell(7, None, "n")}
+
+
+META = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-meta '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"><office:meta>{}</office:meta>'
+    "</office:document-meta>"
+)
+
+
+@pytest.mark.parametrize(
+    ("meta", "saved"),
+    [
+        (
+            "<meta:creation-date>2026-01-08T10:00:00</meta:creation-date>"
+            "<dc:date>2026-01-12T08:30:00.123456789</dc:date>",
+            datetime(2026, 1, 12, 8, 30, 0, 123456),
+        ),
+        ("<meta:creation-date>2026-01-08T10:00:00</meta:creation-date>", datetime(2026, 1, 8, 10)),
+        ("<dc:date>2026-01-12T08:30:00Z</dc:date>", datetime(2026, 1, 12, 8, 30, tzinfo=UTC)),
+        ("<dc:date>昨天</dc:date>", None),
+        ("", None),
+    ],
+)
+def test_an_ods_saved_time_is_its_last_save_or_else_its_creation(
+    tmp_path: Path, meta: str, saved: datetime | None
+) -> None:
+    """meta.xml as LibreOffice writes it (local time, nanoseconds), or with only the time the
+    file was created, or a zone, or nonsense: the time it says, or none."""
+    path = ods(tmp_path / "表.ods", "")
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("meta.xml", META.format(meta))
+    assert read_workbook(path).modified == saved
+
+
+def test_a_doctype_in_an_ods_meta_is_refused(tmp_path: Path) -> None:
+    """meta.xml goes through the same hardened expat as content.xml."""
+    path = ods(tmp_path / "表.ods", "")
+    bomb = '<!DOCTYPE m [<!ENTITY a "aaaaaaaaaa">]><m><dc:date>&a;</dc:date></m>'
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("meta.xml", '<?xml version="1.0"?>' + bomb)
+    expect_error(path, "xml-entity")
 
 
 def test_ods_with_huge_repeated_extent_is_refused_before_calamine(tmp_path: Path) -> None:

@@ -57,15 +57,16 @@ def serve(
             f"收件台在 {host} 上对其他计算机开放。请在前面放置启用 HTTPS 的 nginx 等反向代理"
             "（见 docs/deploy.md），不要让链接以明文在网络上传输。"
         )
-    busy = port_taken(host, port)
-    if busy:
-        raise fail(UsageError(busy))
     try:
         desk = Desk.open(
             folder, roster=roster, form=form, year=year, deadline=due, previous=previous
         )
     except (SetupError, RosterError) as e:
         raise fail(e) from None
+    busy = port_taken(host, port)  # after what the command line itself gets wrong
+    if busy:
+        desk.close()
+        raise fail(UsageError(busy))
     url = (base_url or default_url(host, port)).rstrip("/")
     desk.archive.set_setting("url", url)
     s = desk.settings

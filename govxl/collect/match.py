@@ -21,13 +21,11 @@ from pathlib import Path
 from govxl.check.findings import finding
 from govxl.collect.received import FileResult
 from govxl.collect.status import Use
-from govxl.roster import Roster, Unit, name_key
+from govxl.roster import Roster, Unit, name_key, shared_place
 
 _CODE_END = re.compile(r"[-_\s－—–（(【\[.、，,]")
 MAX_NAME_WINDOW = 40
 """Longest unit name (after normalising) looked for inside a file name."""
-_PLACE_END = "省市州盟区县旗"
-"""Where the name of the district (or city) the roster's units share ends."""
 _OFFICE_ENDS = ("人民政府", "办事处", "委员会")
 """What a unit's name ends with that clerks leave out of a file name: 城关镇人民政府 → 城关镇,
 东风街道办事处 → 东风街道."""
@@ -56,7 +54,7 @@ class Index:
             ix.by_folded_code[unicodedata.normalize("NFKC", u.code).casefold()] = u
             ix.by_name.setdefault(name_key(u.name), u)
         shorts: dict[str, set[str]] = {}
-        place = _shared_place([name_key(u.name) for u in roster.units])
+        place = shared_place([name_key(u.name) for u in roster.units])
         for u in roster.units:
             for short in short_names(name_key(u.name), place):
                 shorts.setdefault(short, set()).add(u.code)
@@ -127,18 +125,6 @@ def _index(roster: Roster) -> Index:
     if not _last or _last[0].roster is not roster:
         _last[:] = [Index.of(roster)]
     return _last[0]
-
-
-def _shared_place(keys: list[str]) -> str:
-    """The district (or city) every unit's name starts with (测试区), if they share one."""
-    if len(keys) < 2:
-        return ""
-    common = keys[0]
-    for k in keys[1:]:
-        while not k.startswith(common):
-            common = common[:-1]
-    end = max(common.rfind(ch) for ch in _PLACE_END)
-    return common[: end + 1] if end >= 0 else ""
 
 
 def short_names(key: str, place: str) -> list[str]:

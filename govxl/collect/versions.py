@@ -1,13 +1,15 @@
 """Which of a unit's returns counts when it sent more than one, from evidence a clerk can see.
 
 A unit that corrects its return sends it again, often in another format, from another PC, under
-another name. No single clue is reliable: an .xls or an .xlsx without ``docProps/core.xml``
-carries no saved time, a PC's clock can be wrong, a re-downloaded old mail arrives late, a zip
-keeps the sender's file times. So four clues are weighed, in this order:
+another name. No single clue is reliable: an .xlsx without ``docProps/core.xml`` (or an .xls
+or .ods whose properties were never written) carries no saved time, a PC's clock can be wrong,
+a re-downloaded old mail arrives late, a zip keeps the sender's file times. So four clues are
+weighed, in this order:
 
 1. **words in the file name**: 更正/修正/修改/修订/终稿/定稿/最终/最新/正式 mark a later
    version, 初稿/草稿/作废 an earlier one (the unit's own name is left out of the search);
-2. **the saved time** in the file, unless it is impossible (after the file arrived, or before
+2. **the saved time** in the file (.xlsx ``docProps/core.xml``, .ods ``meta.xml``, .xls its
+   summary information), unless it is impossible (after the file arrived, or before
    the year the return reports on began: a wrong clock);
 3. **the arrival time** in the inbox (the file's modification time, what 资源管理器 shows as
    修改日期); files that arrived within a minute of each other arrived together;
@@ -90,7 +92,8 @@ def evidence(fr: FileResult) -> Evidence:
 def _trusted_saved(fr: FileResult) -> tuple[float | None, str]:
     if fr.saved is None:
         return None, "文件中没有保存时间"
-    saved = fr.saved if fr.saved.tzinfo else fr.saved.replace(tzinfo=UTC)
+    # .ods stamps carry no zone: the saving PC's clock, read as this PC's (one country's zone)
+    saved = fr.saved if fr.saved.tzinfo else fr.saved.astimezone()
     t = saved.timestamp()
     if fr.arrived is not None and t > fr.arrived + CLOCK_SLACK:
         return None, f"保存时间 {_when(t)} 晚于收到时间，保存它的电脑时钟可能有误"
@@ -99,10 +102,19 @@ def _trusted_saved(fr: FileResult) -> tuple[float | None, str]:
     return t, ""
 
 
-def _when(t: float | None) -> str:
+def _when(t: float | None, other: float | None = None) -> str:
+    """Local time to the minute; to the second when ``other`` falls in the same minute (two
+    versions saved a minute apart read 12:04 and 12:04 otherwise)."""
     if t is None:
         return ""
-    return datetime.fromtimestamp(t, UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    fmt = "%Y-%m-%d %H:%M"
+    if other is not None and _minute(t) == _minute(other):
+        fmt += ":%S"
+    return datetime.fromtimestamp(t, UTC).astimezone().strftime(fmt)
+
+
+def _minute(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y%m%d%H%M")
 
 
 def compare(kind: str, a: Evidence, b: Evidence) -> int:
@@ -127,9 +139,9 @@ def _says(kind: str, ev: Evidence, other: Evidence) -> str:
     if kind == "words":
         return f"文件名写有“{ev.word}”" if ev.words > 0 else f"另一份文件名写有“{other.word}”"
     if kind == "saved":
-        return f"保存时间较晚（{_when(ev.saved)}）"
+        return f"保存时间较晚（{_when(ev.saved, other.saved)}）"
     if kind == "arrived":
-        return f"收到时间较晚（{_when(ev.arrived)}）"
+        return f"收到时间较晚（{_when(ev.arrived, other.arrived)}）"
     return "文件名带有后来复制或下载时加上的编号"
 
 

@@ -78,7 +78,7 @@ def read_ods(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) 
         def keep_first(tag: str, text: str) -> None:
             meta.setdefault(tag, text)
 
-        walk_xml(arc, "meta.xml", _ignore, ("generator", "date"), keep_first)
+        walk_xml(arc, "meta.xml", _ignore, ("generator", "date", "creation-date"), keep_first)
     parsed = set(arc.done)
     check_prologs(arc)
     for name in arc.names():  # calamine inflates these itself: prove their sizes first
@@ -89,9 +89,8 @@ def read_ods(arc: Archive, path: Path, wanted: set[str] | None, limits: Limits) 
     macros = any(norm(n).startswith(("basic/", "scripts/")) for n in arc.names())
     sheets = calamine_sheets(book, wanted, limits, [ext.protected for _, ext in tables])
     application = meta.get("generator", "").strip() or None
-    return RawWorkbook(
-        path, "ods", sheets, locked, macros, False, application, _when(meta.get("date")), {}
-    )
+    saved = _when(meta.get("date")) or _when(meta.get("creation-date"))
+    return RawWorkbook(path, "ods", sheets, locked, macros, False, application, saved, {})
 
 
 def _ignore(tag: str, attrs: dict[str, str]) -> None:
@@ -99,6 +98,8 @@ def _ignore(tag: str, attrs: dict[str, str]) -> None:
 
 
 def _when(stamp: str | None) -> datetime | None:
+    """meta.xml's ``dc:date`` (last saved) or ``meta:creation-date``: an ISO date and time,
+    without a zone when LibreOffice writes it (the saving PC's own clock)."""
     try:
         return datetime.fromisoformat(stamp.strip()) if stamp else None
     except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .calamine import Extent, calamine_sheets, check_extent, dense_limit, open_book
@@ -13,6 +14,12 @@ from .core import Fail, Limits, RawWorkbook
 _RESERVED, _DIFSECT, _END = 0xFFFFFFFA, 0xFFFFFFFC, 0xFFFFFFFE
 _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
 _VBA = "_VBA_PROJECT_CUR"
+_SUMMARY = "\x05SummaryInformation"
+_SUMMARY_MAX = 1 << 16
+"""Bytes: Excel's and LibreOffice's summary streams hold a few hundred; more is not one."""
+_LASTSAVE_DTM, _CREATE_DTM, _VT_FILETIME = 13, 12, 64
+_FILETIME_ZERO = datetime(1601, 1, 1, tzinfo=UTC)
+"""FILETIME counts 100 ns from here; 0 is what LibreOffice writes for a time it does not know."""
 
 
 class _Cfb:
@@ -237,4 +244,46 @@ def read_ole(data: bytes, path: Path, wanted: set[str] | None, limits: Limits) -
     book = open_book(cfb.for_calamine(), "xls")
     protected = [ext.protected for _, ext in extents]
     sheets = calamine_sheets(book, wanted, limits, protected)
-    return RawWorkbook(path, "xls", sheets, locked, bool(cfb.vba_at), False, None, None, {})
+    saved = _saved(cfb)
+    return RawWorkbook(path, "xls", sheets, locked, bool(cfb.vba_at), False, None, saved, {})
+
+
+def _saved(cfb: _Cfb) -> datetime | None:
+    """The saved time in the summary information, if the file has a sound one: it only orders
+    a unit's versions (govxl.collect.versions), so a missing, oversized or broken stream means
+    "no saved time", never a refused file."""
+    entry = cfb.entries.get(_SUMMARY)
+    if entry is None or entry[2] > _SUMMARY_MAX:
+        return None
+    try:
+        summary = cfb.stream(_SUMMARY)
+    except (ValueError, struct.error, IndexError):
+        return None
+    return saved_time(summary) if summary else None
+
+
+def saved_time(summary: bytes) -> datetime | None:
+    """When the file was last saved (PIDSI_LASTSAVE_DTM of its summary information, a UTC
+    FILETIME), or when it was created if it says nothing of a save; None when it has neither,
+    or the stream is not a property set (MS-OLEPS 2.21) as Excel, WPS and LibreOffice write it.
+
+    Only the one value is looked up, each offset checked: olefile's ``getproperties`` follows
+    a vector's count from the file without bound (a garbled stream made it allocate gigabytes
+    in the property test), and the stream itself comes from ``_Cfb``, which already decides
+    what the compound file holds for calamine — one reader of the container, not two.
+    """
+    try:
+        (section,) = struct.unpack_from("<I", summary, 44)  # the first section's offset
+        (count,) = struct.unpack_from("<I", summary, section + 4)
+        found: dict[int, int] = {}
+        for i in range(min(count, (len(summary) - section) // 8)):
+            pid, at = struct.unpack_from("<II", summary, section + 8 + 8 * i)
+            if pid in (_LASTSAVE_DTM, _CREATE_DTM) and pid not in found:
+                vtype, ticks = struct.unpack_from("<HxxQ", summary, section + at)
+                found[pid] = ticks if vtype == _VT_FILETIME else 0
+        for pid in (_LASTSAVE_DTM, _CREATE_DTM):
+            if found.get(pid):
+                return _FILETIME_ZERO + timedelta(microseconds=found[pid] // 10)
+    except (struct.error, OverflowError):
+        return None
+    return None
