@@ -10,7 +10,7 @@ import typer
 from govxl.check import inspect_file
 from govxl.check.findings import Finding
 from govxl.cli import console
-from govxl.cli.app import UsageError, apart, app, fail, report_year
+from govxl.cli.app import UsageError, apart, fail, report_year
 from govxl.collect import collect as run_collect
 from govxl.collect.outputs import write_outputs
 from govxl.collect.previous import load_previous
@@ -32,9 +32,8 @@ def _styles(findings: list[Finding]) -> list[str | None]:
     return [{"error": "red", "warning": "yellow"}.get(f.severity.value) for f in findings]
 
 
-@app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="要审核的工作簿文件。")],
+    files: Annotated[list[Path], typer.Argument(help="要审核的工作簿文件。", metavar="工作簿")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出审核结果。")] = False,
     blank_as_zero: Annotated[
         bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
@@ -63,10 +62,15 @@ def validate(
     raise typer.Exit(1 if any(r.errors for r in results) else 0)
 
 
-@app.command()
 def collect(
     inbox: Annotated[
-        Path, typer.Argument(help="收件文件夹（各单位报送的文件）。", exists=True, file_okay=False)
+        Path,
+        typer.Argument(
+            help="收件文件夹（各单位报送的文件）。",
+            metavar="收件文件夹",
+            exists=True,
+            file_okay=False,
+        ),
     ],
     roster: Annotated[
         Path, typer.Option(help="单位名册（.csv 或 .xlsx）。", exists=True, dir_okay=False)

@@ -11,13 +11,12 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import app, load_form_or_fail
+from govxl.cli.app import load_form_or_fail
 from govxl.docs import describe
 
 _STYLE = {"error": "red", "warning": "yellow"}
 
 
-@app.command()
 def rules(
     form: Annotated[
         str | None,
