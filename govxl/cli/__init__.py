@@ -8,9 +8,8 @@ library and renders the result through :mod:`govxl.cli.console`, the one module 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 import typer
 

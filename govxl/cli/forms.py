@@ -8,7 +8,7 @@ import typer
 
 from govxl.cli import console
 from govxl.cli.app import Command, Commands, load_form_or_fail
-from govxl.forms import form_ids, load_form
+from govxl.forms import CellType, form_ids, load_form
 from govxl.forms.cellmap import cell_map
 
 forms_app = typer.Typer(
@@ -51,7 +51,7 @@ def forms_show(
             c["a1"],
             c["row_label"],
             c["column_label"],
-            c["type"],
+            CellType(c["type"]).zh,
             c.get("formula", ""),
         )
         for c in data["cells"]

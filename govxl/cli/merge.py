@@ -24,7 +24,7 @@ def merge(
         list[Path],
         typer.Argument(
             help="收件文件夹、govxl collect 的输出文件夹、单位报表或下级汇总表。",
-            metavar="来源",
+            metavar="来源...",
             exists=True,
         ),
     ],

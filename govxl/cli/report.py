@@ -151,10 +151,10 @@ def _show(
             explain_rows(result),
         )
     rows = findings_as_rows(result)
-    rows += [(f.severity.zh, f.where, f.code, f.message) for f in checked]
+    rows += [(f.severity.zh, f.where, f.title, f.message) for f in checked]
     if rows:
         console.table(
-            f"导入 {source.name} 时发现的问题", ("类别", "位置", "单元格/代码", "说明"), rows
+            f"导入 {source.name} 时发现的问题", ("类别", "位置", "单元格/问题", "说明"), rows
         )
     else:
         console.info("✓ 未发现问题。")
