@@ -115,7 +115,7 @@ def collect(
     blank_as_zero: Annotated[
         bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
     ] = False,
-    jobs: Annotated[int | None, typer.Option(help="并行进程数（默认为 CPU 核数）。")] = None,
+    jobs: Annotated[int | None, typer.Option(help="并行进程数（默认为本机的处理器核数）。")] = None,
 ) -> None:
     """收集并审核收件文件夹中的全部报表，生成审核结果和退回文件。"""
 
