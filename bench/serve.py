@@ -1,11 +1,13 @@
 """Benchmark of the intake desk: ``govxl serve`` on 127.0.0.1 under 50 concurrent uploaders.
 
-    .venv/bin/python bench/serve.py [--uploaders 50] [--uploads 500] [--board-units 1000]
+    .venv/bin/python bench/serve.py [--uploaders 50] [--uploads 500] [--board-units 1000] [--pin]
 
 1. 500 uploads from 50 concurrent uploaders (10 each, one unit each; one return in five has an
    error, each unit sends three versions), in two runs: *paced* (a clerk looks at the verdict
    for 0.5–2 s before the next upload) and *burst* (the next upload at once: the worst case).
-   Upload-to-verdict is the time from sending the request to reading the JSON verdict.
+   Upload-to-verdict is the time from sending the request to reading the JSON verdict; it is
+   also given apart for the uploads of new bytes (read, synced, moved into the store) and of
+   bytes the store already held (the same version sent again), and the uploaders' own CPU.
    Afterwards: every upload archived exactly once, and the statuses equal ``govxl collect`` over
    the store.
 2. The board of 1,000 units (each with a return): ``GET /office`` and ``GET /api/units``,
@@ -82,13 +84,24 @@ def free_port() -> int:
 GOVXL = [sys.executable, "-c", "from govxl.cli import run; run()"]
 
 
+PIN = False
+"""``--pin``: the server on the first core, the uploaders on the second (each a core of its own,
+as far as other processes on the machine leave them)."""
+SERVER_CPUS, CLIENT_CPUS = {0}, {1}
+
+
 class Server:
     def __init__(self, folder: Path, roster_path: Path | None) -> None:
         self.port = free_port()
         args = [*GOVXL, "serve", str(folder), "--port", str(self.port)]
         if roster_path is not None:
             args += ["--roster", str(roster_path), "--form", "gb2021", "--year", str(YEAR)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=(lambda: os.sched_setaffinity(0, SERVER_CPUS)) if PIN else None,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -123,8 +136,13 @@ class Server:
 
 async def uploaders(
     server: Server, files: dict[str, list[bytes]], per: int, think: tuple[float, float]
-) -> tuple[list[float], list[dict]]:
+) -> tuple[list[float], list[dict], list[float], list[float]]:
+    """Latencies and answers of every upload; the latencies again, split: the uploads whose
+    bytes the store did not hold yet (each unit's first pass over its versions: read, synced,
+    moved in) and those it did (the same bytes again: judged, recorded, not read)."""
     latencies: list[float] = []
+    new: list[float] = []
+    known: list[float] = []
     answers: list[dict] = []
     limits = httpx.Limits(max_connections=len(files) + 5)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
@@ -143,6 +161,7 @@ async def uploaders(
                 )
                 body = r.json()
                 latencies.append(time.perf_counter() - start)
+                (new if k < len(versions) else known).append(latencies[-1])
                 if r.status_code != 200:
                     raise RuntimeError(f"{code}: {r.status_code} {body}")
                 answers.append(body)
@@ -151,7 +170,7 @@ async def uploaders(
 
         tasks = [one(code, random.Random(code)) for code in files]
         await asyncio.wait_for(asyncio.gather(*tasks), LIMIT_S)
-    return latencies, answers
+    return latencies, answers, new, known
 
 
 def p95(xs: list[float]) -> float:
@@ -164,9 +183,10 @@ def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, fl
     files = returns(n, 3)
     server = Server(folder, rpath)
     try:
-        t0, cpu0 = time.perf_counter(), server.cpu_s()
-        lat, answers = asyncio.run(uploaders(server, files, total // n, think))
+        t0, cpu0, own0 = time.perf_counter(), server.cpu_s(), time.process_time()
+        lat, answers, new, known = asyncio.run(uploaders(server, files, total // n, think))
         wall, cpu = time.perf_counter() - t0, server.cpu_s() - cpu0
+        clients = time.process_time() - own0  # the uploaders' CPU, on the same cores
         api = httpx.get(
             server.url + "/api/units", headers={"authorization": f"Bearer {server.office}"}
         ).json()
@@ -187,9 +207,15 @@ def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, fl
         "uploads": len(lat),
         "wall_s": round(wall, 2),
         "server_cpu_ms_per_upload": round(cpu / len(lat) * 1000, 1),
+        "clients_cpu_ms_per_upload": round(clients / len(lat) * 1000, 1),
         "p50_ms": round(statistics.median(lat) * 1000, 1),
         "p95_ms": round(p95(lat) * 1000, 1),
         "max_ms": round(max(lat) * 1000, 1),
+        "new_bytes p50/p95_ms": [round(statistics.median(new) * 1000), round(p95(new) * 1000)],
+        "stored_bytes p50/p95_ms": [
+            round(statistics.median(known) * 1000),
+            round(p95(known) * 1000),
+        ],
         "archived_once": ids == acked and len(ids) == len(set(ids)) == total,
         "equals_collect": desk == collected,
         "peak_rss_mb": round(rss, 1),
@@ -237,7 +263,12 @@ def main() -> None:
     ap.add_argument("--uploads", type=int, default=500)
     ap.add_argument("--board-units", type=int, default=1000)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--pin", action="store_true", help="server on core 0, uploaders on core 1")
     a = ap.parse_args()
+    if a.pin:
+        global PIN
+        PIN = True
+        os.sched_setaffinity(0, CLIENT_CPUS)  # the returns are made there too, before any clock
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

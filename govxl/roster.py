@@ -14,7 +14,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +83,23 @@ def name_key(name: str) -> str:
     """
     text = unicodedata.normalize("NFKC", name)
     return "".join(ch for ch in text if not ch.isspace() and ch not in _BLANKS).casefold()
+
+
+PLACE_ENDS = "省市州盟区县旗"
+"""Where the name of a district (or city, county …) ends inside a unit's name."""
+
+
+def shared_place(names: Sequence[str]) -> str:
+    """The district (or city) every unit's name starts with — 测试区 of 测试区财政局 and
+    测试区城关镇人民政府 — or "" if they share none (or there is only one name)."""
+    if len(names) < 2:
+        return ""
+    common = names[0]
+    for n in names[1:]:
+        while not n.startswith(common):
+            common = common[:-1]
+    end = max(common.rfind(ch) for ch in PLACE_ENDS)
+    return common[: end + 1] if end >= 0 else ""
 
 
 def _clean(value: object) -> str:

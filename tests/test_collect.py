@@ -231,14 +231,17 @@ def test_every_planted_problem_is_found_where_it_is(run: Run) -> None:
         "转发/006-城关镇(1).xlsx": (Use.DUPLICATE, [("duplicate-file", "info", "", "")]),
         "西城街道/报表.xlsx": (Use.USED, r1),
         "盖章扫描件.pdf": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
+        "盖章页.jpg": (Use.UNMATCHED, [("file-unreadable", "error", "", "")]),
     }
 
 
 @pytest.mark.soffice
-def test_junk_is_skipped_silently_and_other_files_are_listed_as_ignored(run: Run) -> None:
+def test_junk_is_skipped_silently_and_every_other_file_is_listed_with_what_to_do(run: Run) -> None:
     read = {fr.relative for fr in run.report.files}
     assert not read & {"~$001-正阳街道.xlsx", "Thumbs.db", ".~隐藏.xlsx"}
     assert run.report.ignored == ["盖章页.jpg"]
+    (photo,) = [fr for fr in run.report.files if fr.relative == "盖章页.jpg"]
+    assert "不是报表文件（.jpg）" in photo.findings[0].message
 
 
 @pytest.mark.soffice
@@ -278,9 +281,12 @@ def test_outputs_are_the_report(run: Run) -> None:
     wb = openpyxl.load_workbook(run.out / RESULTS)
     assert wb.sheetnames[:3] == ["报送进度", "问题清单", "规则说明"]
     rows = [r for r in wb["报送进度"].iter_rows(min_row=2, values_only=True) if r[1]]
-    assert {r[0]: r[3] for r in rows[:-1]} == {c: s.zh for c, s in STATUS.items()}
-    # under the list, a totals line: each status and its count
-    assert rows[-1][:6] == ("合计", *(f"{k.zh} {v}" for k, v in run.report.stats().items()))
+    stats = run.report.stats()
+    assert {r[0]: r[3] for r in rows[: -len(stats)]} == {c: s.zh for c, s in STATUS.items()}
+    # under the list, the totals: each status and its count on a line of its own
+    totals = rows[-len(stats) :]
+    assert [r[0] for r in totals] == ["合计"] + [None] * (len(stats) - 1)
+    assert [r[1] for r in totals] == [f"{k.zh} {v}" for k, v in stats.items()]
     problems = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
     assert len(problems) == len(run.report.findings())
     where = place("gb2021", "t3.r1.natural")[1]

@@ -200,6 +200,19 @@ def test_render_then_import_gives_the_same_return(form_id, fmt, seed, name, text
     _assert_round_trip(ret, fmt)
 
 
+@pytest.mark.parametrize("cut", ["政府信息公开", "年政府信息", "工作年度"])
+def test_a_title_printed_over_two_lines_still_gives_the_unit_and_year(cut: str) -> None:
+    """A PDF prints a long title as …人民政府2025年政府信息公开 / 工作年度报告."""
+    name = "测试区城关镇人民政府"
+    ret = random_return(load_form("gb2021"), random.Random(3), year=2025, name=name)
+    text = render_report(ret, "md").decode("utf-8")
+    title = next(line for line in text.splitlines() if "年度报告" in line)
+    at = title.index(cut) + len(cut)
+    res = import_bytes(text.replace(title, title[:at] + "\n" + title[at:]).encode(), "r.md")
+    assert (res.ret.year, res.ret.unit_name) == (2025, name)
+    assert res.ret.values == ret.values
+
+
 class _Shown(Return):
     """A return whose printed values are overridden: what a published copy might show."""
 

@@ -123,6 +123,30 @@ def test_a_city_merges_district_summaries_that_all_arrive_as_the_same_file_name(
     assert "已汇总 5 个单位" in out
 
 
+def test_a_city_sees_which_district_is_incomplete_and_by_whom(tmp_path: Path) -> None:
+    """测试区 has 3 units: one passed, one failed, one sent nothing; its summary is named
+    after the district the roster's units share. The city's summary says all of it."""
+    units = {"001": "测试区甲街道", "002": "测试区乙街道", "003": "测试区丙镇"}
+    inbox = tmp_path / "测试区" / "收件箱"
+    write(inbox / "001.xlsx", sample("gb2021", "001", units["001"]))
+    write(inbox / "002.xlsx", unbalanced("002", units["002"]))
+    district = tmp_path / "测试区" / "区汇总.xlsx"
+    names = roster(tmp_path / "测试区", units)
+    assert run("merge", inbox, "--roster", names, "-o", district, "--code", "T")[0] == 0
+    assert inspect_file(district).ret.unit_name == "测试区"  # type: ignore[union-attr]
+    other = _district(tmp_path / "乙区", "B", 2)
+    city = tmp_path / "市汇总.xlsx"
+    code, _, err = run("merge", district, other, "-o", city, "--name", "测试市")
+    assert code == 0, err
+    wb = openpyxl.load_workbook(city, read_only=True)
+    listed = {r[0]: r[2:4] for r in wb["报送情况"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert listed["002"][0] == "未汇总" and listed["002"][1].startswith("T：未通过")
+    assert listed["003"] == ("未报送", "属 T")
+    text = " ".join(str(c) for r in wb["基本信息"].iter_rows(values_only=True) for c in r if c)
+    assert "本表汇总 3 个单位，应报 5 个" in text
+    assert "未报送 1 个（测试区丙镇）" in text and "未汇总 1 个（测试区乙街道）" in text
+
+
 def test_two_inboxes_holding_the_same_file_names_are_both_merged(tmp_path: Path) -> None:
     """Two clerks saved their units' attachments under the same names in their own folders."""
     write(tmp_path / "一组" / "报表.xlsx", sample("gb2021", "U1", "单位一"))
@@ -273,6 +297,22 @@ def test_the_progress_sheet_says_which_version_counts_and_why(tmp_path: Path) ->
     assert "收到时间较晚（2026-01-12 09:00）" in row["采用依据"]
 
 
+def test_two_versions_saved_in_the_same_minute_are_told_apart_to_the_second(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "收件箱"
+    write(
+        inbox / "001-甲街道.xlsx", unbalanced("001", "甲街道"), generated=datetime(2026, 1, 9, 17)
+    )
+    fixed = datetime(2026, 1, 9, 17, 0, 40)
+    write(inbox / "001-甲街道-2.xlsx", sample("gb2021", "001", "甲街道"), generated=fixed)
+    report = collect(inbox, read_roster(roster(tmp_path, {"001": "甲街道"})))
+    (unit,) = report.units
+    assert unit.file == "001-甲街道-2.xlsx"
+    used = next(f for f in report.files if f.relative == unit.file)
+    assert "保存时间较晚（2026-01-09 17:00:40）" in used.reason
+
+
 def test_when_the_clues_disagree_the_clerk_is_asked_naming_both_files(tmp_path: Path) -> None:
     """Saved later but received earlier, and nothing in the names: govxl does not guess."""
     inbox = tmp_path / "收件箱"
@@ -358,6 +398,90 @@ def test_a_unit_that_sent_another_units_file_unchanged_is_told_so(tmp_path: Path
     assert by_code["C05"].status == Status.FAILED and by_code["C05"].file == "C05-丙街道.xlsx"
     fr = next(f for f in report.files if f.relative == "C05-丙街道.xlsx")
     assert "C05 丙街道 报送的是 C01 甲街道 的文件，未作任何改动" in fr.findings[0].message
+
+
+DISTRICT = {
+    "A01": "测试区东风街道办事处",
+    "A03": "测试区财政局",
+    "A05": "测试区城关镇人民政府",
+}
+
+
+@pytest.mark.parametrize(
+    "name", ["城关镇.xlsx", "城关镇人民政府年报数据.xlsx", "2025年报表（城关镇）.xlsx"]
+)
+def test_another_units_file_named_as_clerks_shorten_names_does_not_replace_the_owners(
+    tmp_path: Path, name: str
+) -> None:
+    """Clerks name files 城关镇.xlsx, not 测试区城关镇人民政府.xlsx: the short name still says who
+    sent it, so A01's template filled by 城关镇 is held, and A01's own return counts."""
+    inbox = tmp_path / "收件箱"
+    own = arrived(write(inbox / "东风街道.xlsx", sample("gb2021", "A01", DISTRICT["A01"])), 10)
+    copy = sample("gb2021", "A01", DISTRICT["A01"], seed=9)  # 城关镇's figures in A01's file
+    arrived(write(inbox / name, copy), 12)  # later, so it would be taken for A01's correction
+    report = collect(inbox, read_roster(roster(tmp_path, DISTRICT)))
+    by_code = {u.code: u for u in report.units}
+    assert by_code["A01"].status == Status.PASSED and by_code["A01"].file == own.name
+    assert by_code["A05"].status == Status.FAILED and by_code["A05"].file == name
+    fr = next(f for f in report.files if f.relative == name)
+    assert fr.use == Use.DISPUTED
+    (f,) = [x for x in fr.findings if x.code == "unit-mismatch"]
+    assert f.detail == {"named": "A05", "identity": "A01"}
+
+
+def test_a_short_name_two_units_share_points_at_neither(tmp_path: Path) -> None:
+    units = {"B01": "测试区东湖街道办事处", "B02": "测试区东湖街道社区卫生服务中心"}
+    inbox = tmp_path / "收件箱"
+    write(inbox / "东湖街道.xlsx", sample("gb2021", "B02", units["B02"]))
+    report = collect(inbox, read_roster(roster(tmp_path, units)))
+    assert {u.code: u.status for u in report.units} == {
+        "B01": Status.MISSING,
+        "B02": Status.PASSED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("城关镇.et", "WPS 表格格式"),
+        ("城关镇年报.zip", "请解压后"),
+        ("城关镇.doc", "另存为”Word 文档（.docx）"),
+        ("城关镇.csv", "请用下发的模板"),
+    ],
+)
+def test_a_return_in_a_format_govxl_does_not_read_is_named_with_what_to_do(
+    tmp_path: Path, name: str, advice: str
+) -> None:
+    """The unit sent something: it is not 未报送, and the clerk reads what to tell it."""
+    inbox = tmp_path / "收件箱"
+    (inbox).mkdir()
+    (inbox / name).write_bytes(b"PK\x03\x04 whatever the unit's program wrote")
+    write(inbox / "东风街道.xlsx", sample("gb2021", "A01", DISTRICT["A01"]))
+    report = collect(inbox, read_roster(roster(tmp_path, DISTRICT)))
+    a05 = next(u for u in report.units if u.code == "A05")
+    assert a05.status == Status.UNREADABLE and a05.file == name
+    fr = next(f for f in report.files if f.relative == name)
+    (f,) = fr.findings
+    assert f.code == "file-unreadable" and advice in f.message and name in f.message
+    assert report.ignored == [name]
+    code, out, _ = run("collect", inbox, "--roster", tmp_path / "名册.csv", "-o", tmp_path / "o")
+    assert code == 1 and name in out and "无法读取" in out
+
+
+def test_a_photo_in_the_inbox_is_listed_not_dropped(tmp_path: Path) -> None:
+    inbox = tmp_path / "收件箱"
+    write(inbox / "东风街道.xlsx", sample("gb2021", "A01", DISTRICT["A01"]))
+    (inbox / "[扫描]盖章页.jpg").write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    (inbox / "~$东风街道.xlsx").write_bytes(b"an Excel lock file")
+    report = collect(inbox, read_roster(roster(tmp_path, DISTRICT)))
+    assert [f.relative for f in report.files if f.ret is None] == ["[扫描]盖章页.jpg"]
+    (f,) = next(f for f in report.files if f.relative == "[扫描]盖章页.jpg").findings
+    assert "不是报表文件（.jpg）" in f.message
+    code, _, err = run("collect", inbox, "--roster", tmp_path / "名册.csv", "-o", tmp_path / "o")
+    assert code == 1 and "没有对应到名册中的单位：[扫描]盖章页.jpg" in " ".join(err.split())
+    wb = openpyxl.load_workbook(tmp_path / "o" / RESULTS, read_only=True)
+    listed = [str(c) for row in wb["问题清单"].iter_rows(values_only=True) for c in row if c]
+    assert any("盖章页.jpg" in c for c in listed)
 
 
 # ---------------------------------------------------------------- 7. last year's figures
@@ -548,6 +672,25 @@ def test_a_report_is_not_made_from_a_failing_return_unless_forced(tmp_path: Path
     code, _, err = run("report", path, "-o", tmp_path / "报告.docx", "--force")
     assert code == 0 and (tmp_path / "报告.docx").is_file()
     assert "报告中的数字可能有误" in err
+
+
+def test_a_report_made_from_a_summary_says_what_to_write_before_it_is_published(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "收件箱"
+    for code, name in (("001", "甲街道"), ("002", "乙街道")):
+        write(inbox / f"{code}.xlsx", sample("gb2021", code, name))
+    summary = tmp_path / "区汇总.xlsx"
+    assert run("merge", inbox, "-o", summary, "--name", "测试区")[0] == 0
+    code, _, err = run("report", summary, "-o", tmp_path / "区报告.docx")
+    assert code == 0 and (tmp_path / "区报告.docx").is_file()  # a draft to finish in Word
+    said = " ".join(err.split())
+    assert "这份报告还不能发布" in said and "落款没有日期" in said
+    for part in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        assert f"“{part}”没有内容" in said
+    own = write(tmp_path / "001-甲街道.xlsx", sample("gb2021", "001", "甲街道"))
+    code, _, err = run("report", own, "-o", tmp_path / "甲报告.md")
+    assert code == 0 and "还不能发布" not in err
 
 
 def test_a_percentage_typed_into_a_count_cell_is_explained(tmp_path: Path) -> None:

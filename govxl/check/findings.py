@@ -51,8 +51,9 @@ CATALOGUE: dict[str, Kind] = {
         _k(
             "formulas-unknown",
             "无法核对公式",
-            "warning",
-            "文件是 .ods 或 .xls 格式，只能读取数值，无法核对总计公式是否被改动。",
+            "info",
+            "文件是 .ods 或 .xls 格式，只能读取数值：各项合计已按校验规则逐项核对，"
+            "但无法确认模板中的公式未被改动。",
         ),
         _k(
             "superseded",

@@ -237,8 +237,8 @@ def _read_into(
         res.findings.append(
             finding(
                 "formulas-unknown",
-                f"文件 {name} 是 {wb.format} 格式，只能读取数值，"
-                "无法核对总计公式是否被改动。建议使用下发的 .xlsx 模板报送。",
+                f"文件 {name} 是 {wb.format} 格式，只能读取数值：各项合计已按校验规则逐项核对，"
+                "但无法确认模板中的公式未被改动。以后请尽量使用下发的 .xlsx 模板报送。",
             )
         )
     else:

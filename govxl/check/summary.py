@@ -15,7 +15,13 @@ from govxl.forms import Form
 from govxl.forms.compute import Value, compute
 from govxl.forms.layout import a1
 from govxl.forms.returns import Member
-from govxl.forms.workbook import DETAIL_HEAD_ROWS, DETAIL_ID_ROW, SHEET_DETAIL
+from govxl.forms.workbook import (
+    DETAIL_HEAD_ROWS,
+    DETAIL_ID_ROW,
+    SHEET_DETAIL,
+    SHEET_STATUS,
+    STATUS_COLUMNS,
+)
 from govxl.reader import read_workbook
 from govxl.values import Kind, parse_value
 
@@ -69,6 +75,34 @@ def read_contributions(path: Path, form: Form, via: str) -> list[Contribution]:
             fixed.get("via") or via,
         )
         out.append(Contribution(member, values))
+    return out
+
+
+@dataclass(frozen=True)
+class Uncounted:
+    """A unit a summary lists but does not count: 未汇总 (why) or 未报送."""
+
+    code: str
+    name: str
+    state: str
+    reason: str
+    file: str
+
+
+def read_uncounted(path: Path) -> list[Uncounted]:
+    """The units a summary's 报送情况 lists as 未汇总 or 未报送: one level up, a city's summary
+    says which districts are incomplete, and by whom."""
+    sheet = read_workbook(path, sheets=[SHEET_STATUS]).sheets.get(SHEET_STATUS)
+    if sheet is None:
+        return []
+    out = []
+    for row in range(1, sheet.max_row + 1):
+        cells = [sheet.cells.get(a1(row, col)) for col in range(len(STATUS_COLUMNS))]
+        code, name, state, reason, file = (
+            "" if c is None or c.value is None else str(c.value).strip() for c in cells
+        )
+        if code and state in ("未汇总", "未报送"):
+            out.append(Uncounted(code, name, state, reason, file))
     return out
 
 

@@ -17,6 +17,7 @@ from govxl.collect.outputs import write_outputs
 from govxl.collect.previous import load_previous
 from govxl.collect.run import CollectError
 from govxl.collect.status import Status
+from govxl.desk.choices import store_decisions
 from govxl.fileio import OutputError
 from govxl.forms import Severity
 from govxl.paths import shown
@@ -127,6 +128,7 @@ def collect(
         folders=[out],
         hint="请另选一个输出文件夹，例如与收件文件夹并列的“审核结果”。",
     )
+    decisions = store_decisions(inbox)  # a desk's store: the versions its office chose
     try:
         units = read_roster(roster)
         prev = load_previous(previous) if previous else None
@@ -137,6 +139,7 @@ def collect(
                 year=year,
                 previous=prev.values if prev else None,
                 previous_year=prev.year if prev else None,
+                decisions=decisions,
                 blank_as_zero=blank_as_zero,
                 jobs=jobs,
                 progress=tick,
@@ -157,7 +160,7 @@ def collect(
         console.print_json(report.to_dict())
     else:
         shown = report.units
-        title = f"{report.year or ''} 年度报送进度"
+        title = f"{report.year} 年度报送进度" if report.year else "报送进度"
         if len(shown) > console.MAX_ROWS:  # a city's thousand units: only those needing action
             shown = [u for u in shown if u.status != Status.PASSED][: console.MAX_ROWS]
             title += f"（只列出未通过或需处理的前 {len(shown)} 个单位，完整清单见审核结果.xlsx）"
@@ -176,6 +179,15 @@ def collect(
         )
         stats = "，".join(f"{k.zh} {v}" for k, v in report.stats().items())
         console.info(f"共 {len(report.units)} 个单位：{stats}。")
+        if decisions:
+            console.info(f"其中 {len(decisions)} 个单位采用收件台办公室选定的版本。")
+        stray = [f.relative for f in report.files if not f.unit_code]
+        if stray:
+            more = f" 等 {len(stray)} 个文件" if len(stray) > 5 else ""
+            console.warn(
+                f"收件箱中有文件没有对应到名册中的单位：{'、'.join(stray[:5])}{more}。"
+                "原因和处理办法见审核结果.xlsx 的“问题清单”。"
+            )
         console.info(f"审核结果：{written[0]}；明细：{written[1]}")
         if feedback:
             console.info(f"退回文件 {len(returned)} 份：{out / '退回'}")

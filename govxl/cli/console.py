@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
@@ -22,11 +23,11 @@ def print_json(data: Any) -> None:
 
 
 def error(message: str) -> None:
-    err.print(f"[bold red]错误：[/]{message}", markup=True)
+    err.print(f"[bold red]错误：[/]{escape(message)}", markup=True)
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]注意：[/]{message}", markup=True)
+    err.print(f"[yellow]注意：[/]{escape(message)}", markup=True)  # file names may hold [ ]
 
 
 def info(message: str) -> None:

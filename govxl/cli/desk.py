@@ -14,7 +14,7 @@ from govxl.cli.app import UsageError, check_year, fail, load_form_or_fail
 from govxl.desk.exports import links_book, links_csv
 from govxl.desk.intake import Desk
 from govxl.desk.server import base_url as default_url
-from govxl.desk.server import is_public, run
+from govxl.desk.server import is_public, port_taken, run
 from govxl.desk.server import links as read_links
 from govxl.desk.settings import SetupError
 from govxl.fileio import OutputError, atomic_write
@@ -55,6 +55,14 @@ def serve(
         raise fail(UsageError(f"截止日期应写成 2026-01-20 的样子：{deadline}")) from None
     if roster is not None and not roster.is_file():
         raise fail(UsageError(f"找不到名册文件：{roster}"))
+    if is_public(host):  # said first: it is about the command line, whatever happens next
+        console.warn(
+            f"收件台在 {host} 上对其他计算机开放。请在前面放置启用 HTTPS 的 nginx 等反向代理"
+            "（见 docs/deploy.md），不要让链接以明文在网络上传输。"
+        )
+    busy = port_taken(host, port)
+    if busy:
+        raise fail(UsageError(busy))
     try:
         desk = Desk.open(
             folder, roster=roster, form=form, year=year, deadline=due, previous=previous
@@ -69,11 +77,6 @@ def serve(
     )
     console.info(f"办公室的地址（请勿外传）：{url}/o/{desk.office_token}")
     console.info(f"各单位的专用链接：govxl links {folder} -o 链接.xlsx")
-    if is_public(host):
-        console.warn(
-            f"收件台在 {host} 上对其他计算机开放。请在前面放置启用 HTTPS 的 nginx 等反向代理"
-            "（见 docs/deploy.md），不要让链接以明文在网络上传输。"
-        )
     console.info("按 Ctrl-C 停止。")
     run(desk, host, port)
 

@@ -39,7 +39,9 @@ def merge(
     tidy: Annotated[Path | None, typer.Option(help="另存明细数据（.csv 或 .parquet）。")] = None,
     level: Annotated[str, typer.Option(help="汇总层级名称，如“区”“市”。")] = "",
     code: Annotated[str, typer.Option(help="汇总单位的代码（供上一级汇总使用）。")] = "",
-    name: Annotated[str, typer.Option(help="汇总单位的名称。")] = "汇总",
+    name: Annotated[
+        str, typer.Option(help="汇总单位的名称（默认取名册中各单位名称共同的区县名）。")
+    ] = "",
 ) -> None:
     """把通过审核的报表（或下级汇总表）汇总成一张汇总表。
 

@@ -25,7 +25,7 @@ from govxl.importer.run import (
     result_as_dict,
 )
 from govxl.paths import shown
-from govxl.report.render import FORMATS, render_report
+from govxl.report.render import FORMATS, build_document, render_report, unfinished
 from govxl.template.writer import render
 
 
@@ -72,6 +72,12 @@ def report(
     except OutputError as e:
         raise fail(e) from None
     console.info(f"已生成{ret.unit_name} {ret.year or ''} 年度报告：{output}")
+    gaps = unfinished(build_document(ret))
+    if gaps:
+        console.warn(
+            f"这份报告还不能发布：{'；'.join(gaps)}。请在工作簿的“文字部分”"
+            "（落款日期在“基本信息”）填写后重新生成，或在生成的文件中补写。"
+        )
     if errors:
         console.warn(
             f"按 --force 生成：{name} 有 {len(errors)} 个强制问题未改正，"

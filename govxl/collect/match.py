@@ -20,11 +20,16 @@ from pathlib import Path
 from govxl.check.findings import finding
 from govxl.collect.received import FileResult
 from govxl.collect.status import Use
-from govxl.roster import Roster, Unit, name_key
+from govxl.roster import Roster, Unit, name_key, shared_place
 
 _CODE_END = re.compile(r"[-_\s－—–（(【\[.、，,]")
 MAX_NAME_WINDOW = 40
 """Longest unit name (after normalising) looked for inside a file name."""
+_OFFICE_ENDS = ("人民政府", "办事处", "委员会")
+"""What a unit's name ends with that clerks leave out of a file name: 城关镇人民政府 → 城关镇,
+东风街道办事处 → 东风街道."""
+MIN_SHORT = 3
+"""A short name of fewer characters (东风) could be any word of a file name."""
 
 
 @dataclass
@@ -35,6 +40,11 @@ class Index:
     by_code: dict[str, Unit] = field(default_factory=dict)
     by_folded_code: dict[str, Unit] = field(default_factory=dict)
     by_name: dict[str, Unit] = field(default_factory=dict)
+    by_short: dict[str, Unit] = field(default_factory=dict)
+    """Names as clerks shorten them in file names, each in no other unit's name: 东湖街道 is not
+    东湖街道办事处's while another unit is 东湖街道社区卫生服务中心."""
+    keys_of: dict[str, list[str]] = field(default_factory=dict)
+    """A unit's code → its name and the short names that are its alone."""
 
     @classmethod
     def of(cls, roster: Roster) -> Index:
@@ -42,6 +52,23 @@ class Index:
         for u in roster.units:
             ix.by_folded_code[unicodedata.normalize("NFKC", u.code).casefold()] = u
             ix.by_name.setdefault(name_key(u.name), u)
+        shorts: dict[str, set[str]] = {}
+        place = shared_place([name_key(u.name) for u in roster.units])
+        for u in roster.units:
+            for short in short_names(name_key(u.name), place):
+                shorts.setdefault(short, set()).add(u.code)
+        grams: dict[str, set[str]] = {}  # every MIN_SHORT characters of a name → its units
+        for u in roster.units:
+            key = name_key(u.name)
+            ix.keys_of[u.code] = [key]
+            for i in range(len(key) - MIN_SHORT + 1):
+                grams.setdefault(key[i : i + MIN_SHORT], set()).add(u.code)
+        for short, codes in shorts.items():
+            code = next(iter(codes)) if len(codes) == 1 else ""
+            others = grams.get(short[:MIN_SHORT], set()) - {code}
+            if code and not any(short in ix.keys_of[o][0] for o in others):
+                ix.by_short[short] = ix.by_code[code]
+                ix.keys_of[code].append(short)
         return ix
 
     def identity(self, code: str, name: str) -> Unit | None:
@@ -68,19 +95,46 @@ class Index:
         if token in self.by_folded_code:
             return self.by_folded_code[token]
         key = name_key(stem)
-        if expect is not None and name_key(expect.name) in key:
+        if expect is not None and any(k in key for k in self.keys_of.get(expect.code, ())):
             return expect  # the usual case, decided without looking at every name
-        hits = {
-            self.by_name[key[i:j]]
+        return self._inside(key, self.by_name) or self._inside(key, self.by_short)
+
+    @staticmethod
+    def _inside(key: str, names: dict[str, Unit]) -> Unit | None:
+        """The one unit whose name is in ``key`` (the longest, when one contains another)."""
+        found = {
+            k: names[key[i:j]]
             for i in range(len(key))
             for j in range(i + 1, min(len(key), i + MAX_NAME_WINDOW) + 1)
-            if key[i:j] in self.by_name
+            if (k := key[i:j]) in names
         }
-        if not hits:
+        if not found:
             return None
-        longest = max(hits, key=lambda u: len(name_key(u.name)))
-        inside = all(name_key(u.name) in name_key(longest.name) for u in hits)
-        return longest if inside else None
+        longest = max(found, key=len)
+        inside = all(k in longest for k in found)
+        return found[longest] if inside else None
+
+
+_last: list[Index] = []
+
+
+def _index(roster: Roster) -> Index:
+    """The roster's index, made once for the roster in use: the desk matches every upload
+    against the same roster, and a province's short names take a while to work out."""
+    if not _last or _last[0].roster is not roster:
+        _last[:] = [Index.of(roster)]
+    return _last[0]
+
+
+def short_names(key: str, place: str) -> list[str]:
+    """A unit's name as clerks shorten it in a file name: without the district it lies in,
+    and without 人民政府 / 办事处 / 委员会 — each only where MIN_SHORT characters remain."""
+    bare = key[len(place) :] if place and key.startswith(place) else key
+    out = [bare] if bare != key else []
+    for end in _OFFICE_ENDS:
+        if bare.endswith(end):
+            out.append(bare[: -len(end)])
+    return [s for s in out if len(s) >= MIN_SHORT]
 
 
 def _by_number(code: str, roster: Roster) -> Unit | None:
@@ -99,7 +153,7 @@ def match(
     files: list[FileResult], roster: Roster, year: int | None, decisions: Mapping[str, str]
 ) -> None:
     """Attribute every file to a unit (``use`` USED when it may count for it)."""
-    ix = Index.of(roster)
+    ix = _index(roster)
     for fr in files:
         decided = decisions.get(fr.relative) or (decisions.get(fr.sha256) if fr.sha256 else None)
         ret = fr.ret

@@ -84,9 +84,11 @@ def results_workbook(report: CollectReport) -> bytes:
     ws.autofilter(0, 0, max(n, 1), len(PROGRESS) - 1)
     # The totals line, each status in its colour (which also gives every colour its style
     # index for the streamed rows above it).
+    # One status a line, in the wide 单位名称 column: side by side, the narrow columns cut
+    # "无法读取 0" off in print.
     ws.write_string(n + 2, 0, "合计", cell)
-    for j, (status, count) in enumerate(report.stats().items(), 1):
-        ws.write_string(n + 2, j, f"{status.zh} {count}", colours.get(status, cell))
+    for j, (status, count) in enumerate(report.stats().items()):
+        ws.write_string(n + 2 + j, 1, f"{status.zh} {count}", colours.get(status, cell))
 
     def progress_rows() -> Iterator[tuple[object, ...]]:
         for u in report.units:

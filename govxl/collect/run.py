@@ -140,7 +140,7 @@ def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
                 "file-unreadable",
                 f"{entry.relative}：{entry.problem}。",
                 file=entry.relative,
-                detail={"reason": "not-a-file"},
+                detail={"reason": entry.reason},
             )
         )
         return res
@@ -231,6 +231,7 @@ def collect(
         strict=True,
     ):
         files.append(_file_result(entry, res))
+    files += [_file_result(e, _read(e, blank_as_zero)) for e in ignored]  # listed, never read
     return judge(
         inbox,
         files,
@@ -239,7 +240,7 @@ def collect(
         previous=previous,
         previous_year=previous_year,
         decisions=decisions,
-        ignored=ignored,
+        ignored=[e.relative for e in ignored],
     )
 
 

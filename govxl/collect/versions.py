@@ -99,10 +99,19 @@ def _trusted_saved(fr: FileResult) -> tuple[float | None, str]:
     return t, ""
 
 
-def _when(t: float | None) -> str:
+def _when(t: float | None, other: float | None = None) -> str:
+    """Local time to the minute; to the second when ``other`` falls in the same minute (two
+    versions saved a minute apart read 12:04 and 12:04 otherwise)."""
     if t is None:
         return ""
-    return datetime.fromtimestamp(t, UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    fmt = "%Y-%m-%d %H:%M"
+    if other is not None and _minute(t) == _minute(other):
+        fmt += ":%S"
+    return datetime.fromtimestamp(t, UTC).astimezone().strftime(fmt)
+
+
+def _minute(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y%m%d%H%M")
 
 
 def compare(kind: str, a: Evidence, b: Evidence) -> int:
@@ -127,9 +136,9 @@ def _says(kind: str, ev: Evidence, other: Evidence) -> str:
     if kind == "words":
         return f"文件名写有“{ev.word}”" if ev.words > 0 else f"另一份文件名写有“{other.word}”"
     if kind == "saved":
-        return f"保存时间较晚（{_when(ev.saved)}）"
+        return f"保存时间较晚（{_when(ev.saved, other.saved)}）"
     if kind == "arrived":
-        return f"收到时间较晚（{_when(ev.arrived)}）"
+        return f"收到时间较晚（{_when(ev.arrived, other.arrived)}）"
     return "文件名带有后来复制或下载时加上的编号"
 
 

@@ -14,9 +14,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from govxl.desk import pages_office, pages_unit
-from govxl.desk.intake import Desk, too_large
+from govxl.desk.answers import too_large
+from govxl.desk.intake import Desk
 from govxl.desk.security import Guard
-from govxl.desk.web import BODY_LIMIT, Web, guarded, home, office_login
+from govxl.desk.web import BODY_LIMIT, Web, guarded, home, not_found, office_login
 
 
 def create_app(desk: Desk) -> Starlette:
@@ -28,7 +29,8 @@ def create_app(desk: Desk) -> Starlette:
         *[Route(path, guarded(web, h), methods=m) for path, h, m in pages_office.ROUTES],
         Mount("/static", StaticFiles(packages=[("govxl.desk", "static")]), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     app.add_middleware(Guard, limit=BODY_LIMIT, message=too_large())
     app.state.desk = desk
+    app.state.web = web
     return app

@@ -44,23 +44,36 @@ CREATE TABLE IF NOT EXISTS uploads (
     verdict TEXT NOT NULL, findings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, unit TEXT NOT NULL, kind TEXT NOT NULL,
-    upload INTEGER, comment TEXT NOT NULL, client TEXT NOT NULL);
+    upload INTEGER, comment TEXT NOT NULL, client TEXT NOT NULL, file TEXT NOT NULL DEFAULT '');
 """
 INSERT_UPLOAD = (
     "INSERT INTO uploads(at, unit, link, original_name, size, sha256, stored, staging, client, "
     "verdict, findings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-LEDGERS = ("uploads", "actions", "links")
-"""Tables whose rows are never changed or removed: the record of what happened."""
+LEDGERS = {
+    "uploads": "id = NEW.id",
+    "actions": "id = NEW.id",
+    "links": "unit = NEW.unit OR token = NEW.token",
+}
+"""Tables whose rows are never changed or removed (the record of what happened), and what names
+a row already there: ``INSERT OR REPLACE`` deletes that row without firing a delete trigger, so
+an insert that would replace one is refused too."""
 
 
 def _guards() -> str:
-    return "".join(
+    changes = "".join(
         f"CREATE TRIGGER IF NOT EXISTS {t}_no_{op} BEFORE {op.upper()} ON {t} BEGIN "
         f"SELECT RAISE(ABORT, '{t} rows are never {op}d'); END;\n"
         for t in LEDGERS
         for op in ("update", "delete")
     )
+    replaces = "".join(
+        f"CREATE TRIGGER IF NOT EXISTS {t}_no_replace BEFORE INSERT ON {t} "
+        f"WHEN EXISTS (SELECT 1 FROM {t} WHERE {same}) BEGIN "
+        f"SELECT RAISE(ABORT, '{t} rows are never replaced'); END;\n"
+        for t, same in LEDGERS.items()
+    )
+    return changes + replaces
 
 
 def now() -> datetime:
@@ -114,6 +127,9 @@ class Action:
     upload: int | None
     comment: str
     client: str
+    file: str = ""
+    """The file in the store the action was taken on: the version the office saw (confirm,
+    return) or the one it chose (choose); "" in rows from before the desk recorded it."""
 
 
 class Archive:
@@ -137,7 +153,11 @@ class Archive:
             )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # an acknowledged row survives power loss
-            self.db.executescript(SCHEMA + _guards())
+            self.db.executescript(SCHEMA)
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(actions)")}
+            if "file" not in columns:  # an archive begun before actions named their file
+                self.db.execute("ALTER TABLE actions ADD COLUMN file TEXT NOT NULL DEFAULT ''")
+            self.db.executescript(_guards())
         except sqlite3.OperationalError as e:  # sqlite's own words (English): --debug shows them
             raise OutputError(
                 f"无法在收件台工作目录 {self.folder} 中写入记录：文件夹只读？磁盘已满？"
@@ -191,12 +211,10 @@ class Archive:
 
     # ------------------------------------------------------------------ the ledgers
     def uploads(self) -> list[Upload]:
-        rows = self.db.execute(f"SELECT {_cols(Upload)} FROM uploads ORDER BY id").fetchall()
-        return [Upload(*r) for r in rows]
+        return read_ledgers(self.db)[0]
 
     def actions(self) -> list[Action]:
-        rows = self.db.execute(f"SELECT {_cols(Action)} FROM actions ORDER BY id").fetchall()
-        return [Action(*r) for r in rows]
+        return read_ledgers(self.db)[1]
 
     def record_action(
         self,
@@ -206,15 +224,17 @@ class Archive:
         comment: str,
         client: str,
         at: datetime | None = None,
+        file: str = "",
     ) -> Action:
         with self.lock:
             at_text = (at or now()).isoformat()
             cur = self.db.execute(
-                "INSERT INTO actions(at, unit, kind, upload, comment, client) "
-                "VALUES(?, ?, ?, ?, ?, ?)",
-                (at_text, unit, kind, upload, comment, client),
+                "INSERT INTO actions(at, unit, kind, upload, comment, client, file) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (at_text, unit, kind, upload, comment, client, file),
             )
-            return Action(int(cur.lastrowid or 0), at_text, unit, kind, upload, comment, client)
+            rowid = int(cur.lastrowid or 0)
+            return Action(rowid, at_text, unit, kind, upload, comment, client, file)
 
     # ------------------------------------------------------------------ files
     def stored_name(self, code: str, name: str, sha256: str, suffix: str, word: str = "") -> str:
@@ -337,8 +357,20 @@ class Archive:
         return moved, removed
 
 
-def _cols(kind: type) -> str:
-    return ", ".join(f.name for f in dataclasses.fields(kind))
+def read_ledgers(db: sqlite3.Connection) -> tuple[list[Upload], list[Action]]:
+    """Both ledgers in the order they were written (an archive begun before actions named
+    their file, opened read-only, reads "" for it)."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(actions)")}
+    acts = ", ".join(f if f in have else "''" for f in _names(Action))
+    ups = [
+        Upload(*r)
+        for r in db.execute(f"SELECT {', '.join(_names(Upload))} FROM uploads ORDER BY id")
+    ]
+    return ups, [Action(*r) for r in db.execute(f"SELECT {acts} FROM actions ORDER BY id")]
+
+
+def _names(kind: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(kind)]
 
 
 def sha256_hex(data: bytes) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,16 +35,52 @@ def results(j: Judged) -> bytes:
 
 
 def merged(j: Judged, roster: Roster) -> MergeResult:
-    """What ``govxl merge 工作目录/收件箱 --roster 名册`` sums, with the office's choices."""
+    """What ``govxl merge`` sums over the files that count, with the office's choices."""
     return merge([], roster=roster, reports=[j.report])
 
 
-def summary(j: Judged, roster: Roster) -> bytes:
-    return summary_bytes(merged(j, roster))
+State = tuple[int, int, tuple[tuple[str, str, str], ...]]
 
 
-def tidy(j: Judged, roster: Roster, suffix: str) -> bytes:
-    result = merged(j, roster)
+def state_of(j: Judged, uploads: list[Upload], actions: list[Action]) -> State:
+    """What the summary depends on: the last row of each ledger (any upload or office action
+    moves it) and the file that counts for each unit, by content (a file put into the store by
+    hand and read at the next start moves that)."""
+    counted = tuple((u.code, u.file, u.sha256) for u in j.report.units if u.file)
+    return (uploads[-1].id if uploads else 0, actions[-1].id if actions else 0, counted)
+
+
+class Summaries:
+    """The summary merged once per state of the archive, not once per download: merging a
+    thousand returns and writing the workbook takes seconds; the office downloads it often."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.merges = 0
+        """How many times a summary was merged (the desk's tests count them)."""
+        self._state: State | None = None
+        self._result: MergeResult | None = None
+        self._bytes: bytes | None = None
+
+    def result(self, j: Judged, roster: Roster, state: State) -> MergeResult:
+        with self.lock:
+            if self._result is None or self._state != state:
+                self._result, self._bytes = merged(j, roster), None
+                self._state = state
+                self.merges += 1
+            return self._result
+
+    def summary(self, j: Judged, roster: Roster, state: State) -> bytes:
+        result = self.result(j, roster, state)
+        with self.lock:
+            if self._result is not result:  # a newer state came in meanwhile: not kept
+                return summary_bytes(result)
+            if self._bytes is None:
+                self._bytes = summary_bytes(result)
+            return self._bytes
+
+
+def tidy(result: MergeResult, suffix: str) -> bytes:
     s = result.summary
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"明细{suffix}"

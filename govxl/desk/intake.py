@@ -2,8 +2,9 @@
 
 Each upload is read once, when it arrives, by collect's own reader (``read_all``); the verdicts
 are collect's own ``judge`` over every file in the store, in the order ``govxl collect`` scans
-them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. What the office did
-(confirm, return, choose a version) is laid over that from the action ledger.
+them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. The office's choice of a
+version goes to ``judge`` as one of collect's decisions (:mod:`govxl.desk.choices`); its
+confirms and returns are laid over the verdicts.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 
 from govxl.check.read import wanted_sheets
 from govxl.check.result import ReadResult
-from govxl.check.rules import check_previous
 from govxl.collect.run import (
     CollectReport,
     FileResult,
@@ -30,26 +30,23 @@ from govxl.collect.run import (
     match,
     read_all,
 )
-from govxl.collect.scan import REPORT_SUFFIXES, WORKBOOK_SUFFIXES, Entry, scan
+from govxl.collect.scan import WORKBOOK_SUFFIXES, Entry, scan
 from govxl.collect.status import Status
 from govxl.collect.versions import EARLIER_WORDS, LATER_WORDS
+from govxl.desk.answers import (
+    MAX_UPLOAD,
+    SUFFIXES,
+    Refused,
+    choosable,
+    decidable,
+    not_a_return,
+    too_large,
+)
 from govxl.desk.archive import Action, Archive, Upload, now, sha256_hex
+from govxl.desk.choices import decisions_of
 from govxl.desk.overlay import Judged, overlay
 from govxl.desk.settings import Settings, SetupError, settings_of
 from govxl.roster import read_roster
-
-MAX_UPLOAD = 20 * 1024 * 1024
-"""Bytes per file: a filled return is about 25 KB, a WPS one with pictures a few MB."""
-SUFFIXES = WORKBOOK_SUFFIXES | REPORT_SUFFIXES
-
-
-class Refused(Exception):
-    """A request the desk answers with a clear no: HTTP status and a Chinese message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass
@@ -194,8 +191,7 @@ class Desk:
         unit = self.settings.roster.by_code()[code]
         suffix = Path(original_name.replace("\\", "/")).suffix.lower()
         if suffix not in SUFFIXES:
-            allowed = "、".join(sorted(WORKBOOK_SUFFIXES))
-            raise Refused(415, f"“{original_name}”不是报表文件。请上传填好的工作簿（{allowed}）。")
+            raise Refused(415, not_a_return(original_name))
         if len(data) > MAX_UPLOAD:
             raise Refused(413, too_large())
         sha = sha256_hex(data)
@@ -224,24 +220,21 @@ class Desk:
             "stored": stored,
             "client": client,
         }
-        with self.lock:
-            if known is None:
-                self.files[stored] = candidate  # judged from the staged copy until it is moved
-            # judged as it will stand once recorded: the row, without its id, is already there
+        with self.lock:  # judged as it will stand once recorded, seen by nobody else till then
             pending = Upload(0, **row, staging="", verdict="", findings="")
-            judged = self.judged_for(concerned, pending)
+            judged = self.judged_for(concerned, pending, None if known else candidate)
         fr = judged.by_file[stored]
         row["verdict"], row["findings"] = verdict_of(fr).value, _findings_json(fr)
         try:  # outside the lock: rows of concurrent uploads are committed together
             upload = self.archive.record_upload(row, staged)
         except BaseException:
-            with self.lock:
-                if known is None and self.files.get(stored) is candidate:
-                    del self.files[stored]
+            if staged is not None:
+                staged.unlink(missing_ok=True)
             raise
         with self.lock:
             if staged is not None:
                 candidate.path = self.archive.move_in(staged, stored)
+                self.files.setdefault(stored, candidate)
             bisect.insort(self.uploads, upload, key=lambda u: u.id)
             self._changed()
         if staged is not None:
@@ -256,32 +249,30 @@ class Desk:
         comment: str,
         client: str,
         at: datetime | None = None,
+        *,
+        file: str = "",
     ) -> Action:
-        """Record an office action after checking that it makes sense now."""
-        judged = self.judged()
-        u = judged.units.get(code)
-        if u is None:
-            raise Refused(404, f"名册中没有单位 {code}。")
-        ups = {x.id: x for x in self.uploads}
-        if kind == "choose":
-            up = ups.get(upload or 0)
-            fr = judged.by_file.get(up.stored) if up else None
-            if fr is None or not fr.readable or fr.unit_code != code:
-                raise Refused(409, "只能选定本单位能读取的一个版本。")
-        elif kind in ("confirm", "return"):
-            if not u.file:
-                raise Refused(
-                    409, f"{u.name} 还没有可以{'确认' if kind == 'confirm' else '退回'}的报表。"
-                )
-            if kind == "confirm" and u.status not in (Status.PASSED, Status.WARNED):
-                raise Refused(409, f"{u.name} 的报表{u.status.zh}，不能确认；可以退回并说明原因。")
-            if kind == "return" and not comment.strip():
-                raise Refused(400, "退回时请写明原因，单位会在自己的页面上看到。")
-            upload = next((x.id for x in reversed(self.uploads) if x.stored == u.file), None)
-        else:
-            raise Refused(400, f"未知的操作：{kind}")
-        with self.lock:
-            action = self.archive.record_action(code, kind, upload, comment.strip(), client, at)
+        """Record an office action after checking that it makes sense now. ``file``: for a
+        confirm or a return, the version the office was looking at (refused when a newer one
+        counts now); for a choice, the file chosen (else the file of ``upload``)."""
+        with self.lock:  # no upload changes the version that counts between check and record
+            judged = self.judged()
+            u = judged.units.get(code)
+            if u is None:
+                raise Refused(404, f"名册中没有单位 {code}。")
+            if kind == "choose":
+                up = next((x for x in self.uploads if x.id == upload), None)
+                file = file or (up.stored if up else "")
+                choosable(judged.by_file.get(file), code)
+            elif kind in ("confirm", "return"):
+                decidable(u, kind, comment, file)
+                file = u.file
+            else:
+                raise Refused(400, f"未知的操作：{kind}")
+            upload = next((x.id for x in reversed(self.uploads) if x.stored == file), None)
+            action = self.archive.record_action(
+                code, kind, upload, comment.strip(), client, at, file=file
+            )
             self.actions.append(action)
             self._changed()
         return action
@@ -296,22 +287,30 @@ class Desk:
     def _changed(self) -> None:
         self.generation += 1
 
-    def judged_for(self, codes: set[str], pending: Upload | None = None) -> Judged:
+    def judged_for(
+        self, codes: set[str], pending: Upload | None = None, arriving: Stored | None = None
+    ) -> Judged:
         """The store judged for these units only, exactly as the whole store judges them.
 
         A unit's verdict depends on the files collect gives it, the files its link sent, the
         files whose content names it (and the units of those), and any file with the same bytes
         (a duplicate counts once, the first in the store's order). Judging just those keeps an
         upload's answer quick however many files the store holds; the other units in the result
-        are not to be read.
+        are not to be read. ``pending`` and ``arriving``: an upload's row and file, judged as
+        they will stand once recorded (nobody else sees them before).
         """
         with self.lock:
             stored = list(self.files.values())
+            if arriving is not None and arriving.relative not in self.files:
+                stored.append(arriving)
+            uploads = self.uploads + [pending] if pending else self.uploads
+            chosen = decisions_of(uploads, self.actions)
             linked = [s for s in stored if s.link in codes]
             codes = codes | {c for s in linked for c in (s.matched, s.claims) if c}
-            mine = [s for s in stored if codes & {s.matched, s.link, s.claims}]
+            mine = [
+                s for s in stored if codes & {s.matched, s.link, s.claims, chosen.get(s.relative)}
+            ]
             same = {s.res.sha256 for s in mine}
-            uploads = self.uploads + [pending] if pending else self.uploads
             return self._judge_now([s for s in stored if s.res.sha256 in same], codes, uploads)
 
     def _judge_now(
@@ -323,18 +322,16 @@ class Desk:
         s = self.settings
         chosen = self.files.values() if stored is None else stored
         files = [_file_result(x) for x in sorted(chosen, key=lambda x: x.order)]
-        report = judge(
-            self.archive.store, files, s.roster, year=s.year, previous=s.previous or None
-        )
         ups = self.uploads if uploads is None else uploads
-        return overlay(report, ups, self.actions, self.generation, reread=self._recheck, only=only)
-
-    def _recheck(self, fr: FileResult, u: UnitStatus) -> None:
-        """Decide a unit again from the version the office chose."""
-        prev = self.settings.previous
-        if prev and fr.ret is not None and fr.unit_code in prev:
-            fr.findings.extend(check_previous(fr.ret, prev[fr.unit_code], file=fr.relative))
-        decide(u, fr)
+        report = judge(
+            self.archive.store,
+            files,
+            s.roster,
+            year=s.year,
+            previous=s.previous or None,
+            decisions=decisions_of(ups, self.actions),
+        )
+        return overlay(report, ups, self.actions, self.generation, only=only)
 
     def report(self) -> CollectReport:
         return self.judged().report
@@ -379,10 +376,3 @@ def verdict_of(fr: FileResult) -> Status:
 
 def _findings_json(fr: FileResult) -> str:
     return json.dumps([f.to_dict() for f in fr.findings], ensure_ascii=False, default=str)
-
-
-def too_large() -> str:
-    return (
-        f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB，没有保存。"
-        "请删除工作簿中的图片或多余的工作表后再上传。"
-    )

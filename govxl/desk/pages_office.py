@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import date
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from govxl.desk import charts, exports
-from govxl.desk.intake import Refused, verdict_of
+from govxl.desk.answers import Refused
+from govxl.desk.intake import verdict_of
 from govxl.desk.standing import ACTIONS, Standing
 from govxl.desk.views import board_rows, counts, history, marked_tables, notes_of, versions
 from govxl.desk.web import Web, client, download
@@ -124,12 +126,15 @@ async def office_unit(web: Web, request: Request) -> Response:
 
 def _row(fr: Any, up: Any) -> dict[str, Any]:
     sev = [f.severity.value for f in fr.findings]
+    unclear = any(f.code == "version-unclear" for f in fr.findings)
     return {
         "file": fr,
         "upload": up,
         "verdict": verdict_of(fr),
         "errors": sev.count("error"),
         "warnings": sev.count("warning"),
+        # a version set aside, a file two units claim, or one collect could not tell apart
+        "choosable": fr.ret is not None and (fr.use.value in ("superseded", "disputed") or unclear),
     }
 
 
@@ -148,8 +153,10 @@ async def office_act(web: Web, request: Request) -> Response:
         kind = str(form.get("kind", ""))
         upload = str(form.get("upload", ""))
         comment = str(form.get("comment", ""))[:2000]
+        # the version the page showed (confirm, return), or the file chosen (choose)
+        file = str(form.get("chosen" if kind == "choose" else "file", ""))
     action = await run_in_threadpool(
-        web.desk.act,
+        partial(web.desk.act, file=file),
         code,
         kind,
         int(upload) if upload.isdigit() else None,
@@ -168,7 +175,10 @@ async def office_file(web: Web, request: Request) -> Response:
     up = next((x for x in web.desk.uploads if x.id == wanted), None)
     if up is None:
         raise Refused(404, "找不到这次上传。")
-    data = (web.desk.archive.store / up.stored).read_bytes()
+    try:
+        data = (web.desk.archive.store / up.stored).read_bytes()
+    except FileNotFoundError:
+        raise Refused(404, f"{up.stored} 已不在收件箱中（可能被移走或删除）。") from None
     return download(data, up.original_name, "application/octet-stream")
 
 
@@ -196,15 +206,18 @@ async def office_download(web: Web, request: Request) -> Response:
 
 def _make(web: Web, name: str, base: str) -> bytes:
     desk = web.desk
-    j = desk.judged()
+    with desk.lock:  # the verdicts and the ledgers they were judged with, together
+        j, uploads, actions = desk.judged(), list(desk.uploads), list(desk.actions)
     roster = desk.settings.roster
+    state = exports.state_of(j, uploads, actions)
     try:
         if name == "审核结果.xlsx":
             return exports.results(j)
         if name == "汇总表.xlsx":
-            return exports.summary(j, roster)
+            return web.summaries.summary(j, roster, state)
         if name.startswith("明细数据"):
-            return exports.tidy(j, roster, "." + name.rsplit(".", 1)[1])
+            result = web.summaries.result(j, roster, state)
+            return exports.tidy(result, "." + name.rsplit(".", 1)[1])
         if name == "全部报表.zip":
             return exports.returns_zip(j)
         if name == "单位链接.xlsx":
@@ -212,7 +225,7 @@ def _make(web: Web, name: str, base: str) -> bytes:
     except ValueError as e:  # sources that cannot be merged; Parquet without pyarrow
         raise Refused(409, str(e)) from None
     names = {u.code: u.name for u in roster.units}
-    return exports.audit_trail(desk.uploads, desk.actions, names)
+    return exports.audit_trail(uploads, actions, names)
 
 
 def unit_links(web: Web, base: str) -> tuple[str, list[tuple[str, str, str]]]:

@@ -13,11 +13,13 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from govxl.check.findings import Finding
 from govxl.collect.run import FileResult
 from govxl.collect.status import Status
+from govxl.desk.answers import SUFFIXES, Refused, not_a_return
 from govxl.desk.archive import Upload
 from govxl.desk.exports import XLSX
-from govxl.desk.intake import Outcome, Refused, verdict_of
+from govxl.desk.intake import Outcome, verdict_of
 from govxl.desk.notes import add_note
 from govxl.desk.standing import Standing
 from govxl.desk.views import history, marked_tables, notes_of
@@ -72,9 +74,7 @@ def _version(up: Upload, fr: FileResult | None) -> dict[str, Any]:
     if fr.ret is None:
         rest = notes_of(list(enumerate(fr.findings, 1)))
     explainable = [
-        {"ref": f.rule, "where": f.where, "message": f.message}
-        for f in fr.findings  # only a rule's 核实 can be explained on the 说明 sheet (check.rules)
-        if f.severity is Severity.WARNING and not f.explained and f.rule
+        {"ref": f.rule, "where": f.where, "message": f.message} for f in _open_checks(fr)
     ]
     return {
         "upload": up,
@@ -85,6 +85,16 @@ def _version(up: Upload, fr: FileResult | None) -> dict[str, Any]:
         "explainable": explainable if fr.ret and up.stored.endswith((".xlsx", ".xlsm")) else [],
         "feedback": bool(fr.findings) and fr.ret is not None and up.stored.endswith(".xlsx"),
     }
+
+
+def _open_checks(fr: FileResult) -> list[Finding]:
+    """The 核实 a unit may answer with a 说明: a rule's warning not yet explained (only those
+    can be explained on the 说明 sheet, see check.rules)."""
+    return [
+        f
+        for f in fr.findings
+        if f.severity is Severity.WARNING and not f.explained and f.rule and fr.ret is not None
+    ]
 
 
 async def unit_template(web: Web, request: Request) -> Response:
@@ -106,6 +116,9 @@ async def unit_upload(web: Web, request: Request) -> Response:
         files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
         if not files or all(not f.filename for f in files):
             raise Refused(400, "没有收到文件。请选择要上传的报表文件。")
+        for f in files:  # one file that is no return: none stored, the unit sends them again
+            if Path((f.filename or "").replace("\\", "/")).suffix.lower() not in SUFFIXES:
+                raise Refused(415, not_a_return(f.filename or "未命名"))
         outcomes = []
         for f in files:
             data = await f.read()
@@ -159,6 +172,11 @@ async def unit_explain(web: Web, request: Request) -> Response:
     up = _own(web, code, wanted)
     if not text.strip() or not ref.strip():
         raise Refused(400, "请写明情况说明后再提交。")
+    fr = web.desk.judged_for({code}).by_file.get(up.stored)
+    if fr is None or fr.ret is None:  # never handed to openpyxl: the reader refused it
+        raise Refused(409, "这份文件无法读取，不能在其中填写说明。请修正后重新上传。")
+    if ref.strip() not in {f.rule for f in _open_checks(fr)}:
+        raise Refused(409, "这份文件没有需要核实的这一项，只能对页面上列出的核实项填写说明。")
     data = (web.desk.archive.store / up.stored).read_bytes()
     try:
         fixed = await run_in_threadpool(add_note, data, ref.strip(), text.strip()[:2000])

@@ -6,7 +6,9 @@ threads, and the archive's lock keeps the ledgers in order.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,24 @@ def is_public(host: str) -> bool:
         return not ipaddress.ip_address(host).is_loopback
     except ValueError:
         return True
+
+
+def port_taken(host: str, port: int) -> str:
+    """Why the desk cannot listen there ("" when it can): asked before the desk opens, so a
+    clerk reads which port is taken instead of a server's traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return (
+                    f"端口 {port} 已被其他程序占用（也许收件台已经在运行）。"
+                    "请用 --port 换一个端口。"
+                )
+            return f"无法在 {host}:{port} 上监听：{e.strerror}。请检查 --host 和 --port。"
+    return ""
 
 
 def links(folder: Path, base: str | None = None) -> Links:

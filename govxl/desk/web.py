@@ -3,6 +3,7 @@ unit typed becomes markup), refusals as a page or JSON, the office's credential,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -12,7 +13,9 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from govxl.desk.intake import MAX_UPLOAD, Desk, Refused
+from govxl.desk.answers import MAX_UPLOAD, Refused
+from govxl.desk.exports import Summaries
+from govxl.desk.intake import Desk
 from govxl.desk.security import (
     OFFICE_COOKIE,
     bearer,
@@ -24,6 +27,7 @@ from govxl.desk.security import (
 
 BODY_LIMIT = MAX_UPLOAD + 256 * 1024
 """The largest file plus the form around it."""
+log = logging.getLogger("govxl.desk")
 
 
 class Web:
@@ -31,6 +35,7 @@ class Web:
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        self.summaries = Summaries()
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("govxl.desk", "templates"),
             autoescape=True,
@@ -72,7 +77,7 @@ class Web:
         carries the office's Bearer token; never a page of another site."""
         if not same_origin(request):
             raise Refused(403, "请求来自其他网站，已拒绝。")
-        if bearer(request) is not None and scope == "office":
+        if scope == "office" and self.desk.is_office(bearer(request) or ""):
             return
         scripted = "origin" not in request.headers and "csrf" not in form
         if scope != "office" and wants_json(request) and scripted:
@@ -89,9 +94,11 @@ _TITLES = {
     401: "需要办公室凭据",
     403: "没有权限",
     404: "找不到",
+    405: "无法打开",
     409: "无法操作",
     413: "文件太大",
     415: "不是报表文件",
+    500: "收件台出错",
 }
 
 
@@ -107,7 +114,9 @@ def download(data: bytes, name: str, media: str) -> Response:
 
 
 def guarded(web: Web, handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a ``Refused`` into its answer (page or JSON)."""
+    """Turn a ``Refused`` into its answer (page or JSON), and anything else that went wrong
+    into a 500 a clerk can read (logged in full for whoever runs the desk), still behind the
+    desk's headers."""
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -115,8 +124,28 @@ def guarded(web: Web, handler: Callable[..., Any]) -> Callable[..., Any]:
             return response
         except Refused as e:
             return web.refuse(request, e.status, e.message)
+        except Exception:
+            log.exception("%s %s", request.method, request.url.path)
+            return web.refuse(request, 500, BROKEN)
 
     return endpoint
+
+
+BROKEN = (
+    "收件台出错，这次操作没有完成（已上传并收到审核结果的文件不受影响）。"
+    "请稍后再试；如果一再出现，请告诉区政务公开办公室。"
+)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """An address the desk does not have, or a method it does not take there, in Chinese."""
+    web: Web = request.app.state.web
+    status = getattr(exc, "status_code", 404)
+    if status == 405 and request.url.path.endswith("/upload"):
+        return web.refuse(request, 405, "这个地址只接收文件。请从本单位的报送页面上传。")
+    if status == 405:
+        return web.refuse(request, 405, "这个地址不能这样打开。请从收件台的页面操作。")
+    return web.refuse(request, 404, "找不到这个页面。请检查链接是否完整，或使用发给您的专用链接。")
 
 
 async def home(web: Web, request: Request) -> Response:

@@ -74,6 +74,9 @@ def text_cells(form: Form) -> dict[str, tuple[int, int]]:
 
 # The 明细 sheet of a summary: one row per unit counted, one column per input cell.
 SHEET_DETAIL = "明细"
+SHEET_STATUS = "报送情况"
+"""A summary's list of every unit: 已汇总, 未汇总 (with why) or 未报送."""
+STATUS_COLUMNS = ("单位代码", "单位名称", "汇总情况", "说明", "文件")
 DETAIL_FIXED = ("单位代码", "单位名称", "经由", "文件", "文件校验码")
 """The columns before the figures, as printed; their keys sit in the hidden id row."""
 DETAIL_KEYS = ("code", "name", "via", "file", "sha256")

@@ -93,20 +93,36 @@ def _title_of(form: Form, part_id: str) -> str:
 
 
 def _title(doc: Doc, body_start: int, lay: Layout) -> None:
+    """The title: the last line before the body that names a year and says 报告 — or two lines
+    that do together, as a PDF prints a long title (…人民政府2025年政府信息公开 / 工作年度报告)."""
     head = doc.text[:body_start].replace(CELL, " ")
-    for line in head.split("\n")[:200]:
-        text = _META.sub("", line).strip()
-        m = TITLE_YEAR.search(text)
-        if m and "报告" in text and len(text) <= 80:
-            lay.title = text
-            lay.year = int(m.group(1))
-            unit = text[: m.start()].strip(' 《》“”"')
-            if not unit:
-                unit = text[m.end() :].split("政府信息公开")[0].strip(' 《》“”"')
-            lay.unit = unit
-        elif "政府信息公开工作年度报告" in text and len(text) <= 80:  # the year only in the text
-            lay.title, lay.year = text, None
-            lay.unit = text.split("政府信息公开")[0].strip(' 《》“”"')
+    lines = [_META.sub("", line).strip() for line in head.split("\n")[:200]]
+    lines = [line for line in lines if line]
+    for k, text in enumerate(lines):
+        if _is_title(text):
+            _take_title(text, lay)
+        elif "报告" not in text and k + 1 < len(lines) and _is_title(text + lines[k + 1]):
+            _take_title(text + lines[k + 1], lay)
+
+
+def _is_title(text: str) -> bool:
+    if len(text) > 80:
+        return False
+    return bool(TITLE_YEAR.search(text) and "报告" in text) or "政府信息公开工作年度报告" in text
+
+
+def _take_title(text: str, lay: Layout) -> None:
+    m = TITLE_YEAR.search(text)
+    if m and "报告" in text:
+        lay.title = text
+        lay.year = int(m.group(1))
+        unit = text[: m.start()].strip(' 《》“”"')
+        if not unit:
+            unit = text[m.end() :].split("政府信息公开")[0].strip(' 《》“”"')
+        lay.unit = unit
+    else:  # the year only in the text
+        lay.title, lay.year = text, None
+        lay.unit = text.split("政府信息公开")[0].strip(' 《》“”"')
 
 
 def _paragraphs(text: str, joined: bool) -> list[str]:

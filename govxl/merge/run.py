@@ -19,7 +19,7 @@ from pathlib import Path
 from govxl.check.findings import Finding
 from govxl.check.read import inspect_file
 from govxl.check.result import ReadResult
-from govxl.check.summary import Contribution, read_contributions
+from govxl.check.summary import Contribution, read_contributions, read_uncounted
 from govxl.collect.cache import CACHE, finding_from_dict, read_cache
 from govxl.collect.run import CollectReport, collect, read_all
 from govxl.collect.scan import scan
@@ -30,7 +30,7 @@ from govxl.forms.returns import Member, Return
 from govxl.merge.detail import total
 from govxl.paths import shown
 from govxl.reader import ReadError, read_bytes
-from govxl.roster import Roster, Unit, name_key
+from govxl.roster import Roster, Unit, name_key, shared_place
 
 
 class MergeError(ValueError):
@@ -177,13 +177,25 @@ def gather(
             if res.ret and res.ret.kind != "summary":
                 out.texts.append((c.member, res.ret.texts))
                 out.carried.extend(f for f in res.findings if f.severity is Severity.WARNING)
+        if res.ret and res.ret.kind == "summary":
+            _carry_uncounted(res.path, res.ret.unit_code or res.ret.unit_name, out)
     first = next(s.res.ret for s in results if s.res.ret)
     out.summary = Return(first.form, year=first.year, kind="summary", money_unit=unit)
     if roster is not None:
         listed = {c.member.code for c in out.rows} | {lo.code for lo in out.left_out}
         out.missing = [u for u in roster.units if u.code not in listed]
-    out.missing = list({u.code: u for u in out.missing}.values())
+    out.missing = list({(u.parent_code, u.code): u for u in out.missing}.values())
     return out
+
+
+def _carry_uncounted(path: Path, via: str, out: MergeResult) -> None:
+    """A lower summary's units it did not count stay visible one level up: the city sees which
+    district is incomplete, and by whom (never counted: their figures are not in it)."""
+    for u in read_uncounted(path):
+        if u.state == "未报送":
+            out.missing.append(Unit(u.code, u.name, via))
+        else:
+            out.left_out.append(LeftOut(u.code, u.name, u.file, f"{via}：{u.reason}"))
 
 
 def _one_money_unit(results: list[_Source]) -> str:
@@ -347,7 +359,8 @@ def merge(
     )
     s = result.summary
     s.values = total(s.form, result.rows)
-    s.unit_code, s.unit_name, s.level = code, name or "汇总", level
+    place = shared_place([u.name for u in roster.units]) if roster else ""
+    s.unit_code, s.unit_name, s.level = code, name or place or "汇总", level
     s.members = [c.member for c in result.rows]
     s.notes = per_unit_notes(s, len(result.rows))
     return result

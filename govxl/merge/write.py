@@ -14,13 +14,14 @@ from typing import Any
 
 from govxl.fileio import atomic_write
 from govxl.forms.layout import layout
+from govxl.forms.workbook import SHEET_STATUS, STATUS_COLUMNS
 from govxl.merge.detail import sum_formula, write_detail
 from govxl.merge.run import MergeResult
 from govxl.template.builder import page_setup
 from govxl.template.sheetxml import dimension, row_height, rows_xml, style
 from govxl.template.writer import Builder, render
 
-STATUS_SHEET = "报送情况"
+STATUS_SHEET = SHEET_STATUS
 ISSUES_SHEET = "审核问题"
 TEXTS_SHEET = "文字汇编"
 UNCHECKED = "注意：本汇总包含未通过审核的报表数据（汇总时选择了包含未通过的报表），数字未经核实。"
@@ -117,13 +118,7 @@ def _streamed(
     )
 
 
-STATUS_COLS = (
-    ("单位代码", 12),
-    ("单位名称", 26),
-    ("汇总情况", 10),
-    ("说明", 48),
-    ("文件", 36),
-)
+STATUS_COLS = tuple(zip(STATUS_COLUMNS, (12, 26, 10, 48, 36), strict=True))
 
 
 def _status_sheet(b: Builder, result: MergeResult) -> None:
@@ -136,7 +131,7 @@ def _status_sheet(b: Builder, result: MergeResult) -> None:
         for lo in result.left_out:
             yield lo.code, lo.name, "未汇总", lo.reason, lo.file
         for u in result.missing:
-            yield u.code, u.name, "未报送", "", ""
+            yield u.code, u.name, "未报送", f"属 {u.parent_code}" if u.parent_code else "", ""
 
     n = len(result.rows) + len(result.left_out) + len(result.missing)
     widths = [w for _, w in STATUS_COLS]

@@ -54,6 +54,16 @@ def build_document(ret: Return) -> ReportDoc:
     return ReportDoc(report_title(unit, ret.year), tuple(sections), unit, signed, shown)
 
 
+def unfinished(doc: ReportDoc) -> list[str]:
+    """What a report still lacks before it is published: a part with no text, a closing with
+    no date. A district's report made from its summary starts so (the summary holds the
+    figures; the office writes the words), and is finished in Word or in the workbook."""
+    gaps = [f"“{s.title}”没有内容" for s in doc.sections if s.table is None and not s.paragraphs]
+    if not doc.signed:
+        gaps.append("落款没有日期")
+    return gaps
+
+
 def render_report(ret: Return, fmt: Format | str) -> bytes:
     """The report for ``ret`` as the bytes of a .docx, .html (UTF-8) or .md (UTF-8) file."""
     write: Callable[[ReportDoc], bytes]

@@ -16,8 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
+from starlette.testclient import TestClient
 
 from govxl.collect import collect
 from govxl.desk.intake import Desk
@@ -28,6 +30,7 @@ from govxl.samples import random_return
 from govxl.template.writer import render
 
 FORM, YEAR = "gb2021", 2025
+JSON = {"accept": "application/json"}
 UNITS = {"A01": "甲街道办事处", "A02": "乙街道办事处", "A03": "丙镇人民政府", "A04": "丁乡人民政府"}
 
 
@@ -149,3 +152,22 @@ def serving(folder: Path, *extra: str, roster: Path | None = None) -> Iterator[S
         yield served
     finally:
         stop(served)
+
+
+# ---------------------------------------------------------------- through Starlette's test client
+def link(desk: Desk, code: str) -> str:
+    return f"/u/{desk.links[code]}"
+
+
+def office(desk: Desk) -> dict[str, str]:
+    """The office's credential as a script sends it."""
+    return {"authorization": f"Bearer {desk.office_token}"}
+
+
+def upload(client: TestClient, desk: Desk, code: str, data: bytes, name: str = "报表.xlsx") -> Any:
+    """One file through the unit's link, answered as JSON."""
+    return client.post(link(desk, code) + "/upload", files={"file": (name, data)}, headers=JSON)
+
+
+def store_files(desk: Desk) -> list[Path]:
+    return sorted(p for p in desk.archive.store.rglob("*") if p.is_file())

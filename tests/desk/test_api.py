@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -18,38 +17,19 @@ from govxl.desk.app import create_app
 from govxl.desk.intake import MAX_UPLOAD, Desk
 from govxl.desk.security import csrf_token
 from govxl.template.writer import render
-from tests.desk.kit import NOT_A_NUMBER, UNITS, collect_statuses, filled, open_desk, workbook
-
-JSON = {"accept": "application/json"}
-
-
-@pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Desk]:
-    d = open_desk(tmp_path / "工作目录")
-    yield d
-    d.close()
-
-
-@pytest.fixture
-def client(desk: Desk) -> Iterator[TestClient]:
-    with TestClient(create_app(desk), base_url="http://127.0.0.1:8765") as c:
-        yield c
-
-
-def link(desk: Desk, code: str) -> str:
-    return f"/u/{desk.links[code]}"
-
-
-def office(desk: Desk) -> dict[str, str]:
-    return {"authorization": f"Bearer {desk.office_token}"}
-
-
-def upload(client: TestClient, desk: Desk, code: str, data: bytes, name: str = "报表.xlsx"):
-    return client.post(link(desk, code) + "/upload", files={"file": (name, data)}, headers=JSON)
-
-
-def store_files(desk: Desk) -> list[Path]:
-    return sorted(p for p in desk.archive.store.rglob("*") if p.is_file())
+from tests.desk.kit import (
+    JSON,
+    NOT_A_NUMBER,
+    UNITS,
+    collect_statuses,
+    filled,
+    link,
+    office,
+    open_desk,
+    store_files,
+    upload,
+    workbook,
+)
 
 
 # ---------------------------------------------------------------- a unit uploads

@@ -3,6 +3,7 @@ and a clerk at the office do, click by click, against a real ``govxl serve``."""
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -63,6 +64,7 @@ def test_a_unit_sees_the_wrong_cell_then_uploads_the_fix(
     )
     page.click("#upload-button")
     page.wait_for_selector("#verdict")
+    page.wait_for_load_state("load")  # the style sheet too, before its colours are read
     assert page.inner_text("#verdict-badge") == "未通过"
     marked = page.locator("td.value.error")
     assert marked.count() >= 1 and "无" in marked.first.inner_text()
@@ -78,6 +80,36 @@ def test_a_unit_sees_the_wrong_cell_then_uploads_the_fix(
     assert page.inner_text("#verdict-badge") == "已通过"
     assert page.inner_text("#standing") == "已通过"
     assert page.locator("td.value.error").count() == 0
+
+
+DROP = """([name, b64]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const dt = new DataTransfer();
+  dt.items.add(new File([bytes], name));
+  return dt;
+}"""
+"""A file as the browser hands it to a page when it is dropped from 资源管理器."""
+
+
+def test_a_unit_drops_its_return_on_the_page(served: Served, browser) -> None:
+    """Dragged from the desktop onto the box: the page takes the file, shows its name, and the
+    upload goes through the same form. (A headless browser has no desktop to drag from: the
+    drag events carry the file in their DataTransfer, as the browser's own would.)"""
+    page = browser.new_page()
+    page.goto(served.unit_url("A04"))
+    data = base64.b64encode(workbook("A04")).decode()
+    dropped = page.evaluate_handle(DROP, ["丁乡（定稿）.xlsx", data])
+    page.dispatch_event("#drop", "dragenter", {"dataTransfer": dropped})
+    page.dispatch_event("#drop", "dragover", {"dataTransfer": dropped})
+    assert "over" in (page.get_attribute("#drop", "class") or "")
+    page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
+    assert "over" not in (page.get_attribute("#drop", "class") or "")
+    assert page.inner_text("#chosen") == "已选择：丁乡（定稿）.xlsx"
+    page.click("#upload-button")
+    page.wait_for_selector("#verdict")
+    assert page.inner_text("#verdict-badge") == "已通过"
+    assert "丁乡（定稿）.xlsx" in page.inner_text("#verdict")
+    assert page.inner_text("#standing") == "已通过"
 
 
 def test_the_board_changes_without_a_reload(served: Served, browser) -> None:

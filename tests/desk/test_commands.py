@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,22 @@ def test_everyday_commands_do_not_load_the_web_stack() -> None:
         json.loads(subprocess.check_output([sys.executable, "-c", code]).replace(b"'", b'"'))
     )
     assert not loaded & {"starlette", "uvicorn", "jinja2", "multipart", "python_multipart"}
+
+
+def test_serving_other_machines_warns_that_https_belongs_in_front(tmp_path: Path) -> None:
+    """``--host 0.0.0.0`` as a clerk types it. The port is taken on 127.0.0.1 first, so the desk
+    says so and stops without ever listening beyond this machine (tests bind 127.0.0.1 only)."""
+    folder = tmp_path / "工作目录"
+    open_desk(folder).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = govxl("serve", folder, "--host", "0.0.0.0", "--port", port)
+    assert "0.0.0.0" in done.stderr and "HTTPS" in done.stderr and "docs/deploy.md" in done.stderr
+    assert done.returncode == 2 and f"端口 {port} 已被其他程序占用" in done.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = govxl("serve", folder, "--port", taken.getsockname()[1])
+    assert done.returncode == 2 and "HTTPS" not in done.stderr  # this machine only: no warning
