@@ -33,22 +33,25 @@ written: list[Path] = []
 """Every output this process has completed, in order: what an interrupted command kept."""
 
 _REASONS = {
-    errno.ENOSPC: "磁盘空间已满",
-    errno.EDQUOT: "磁盘配额已用完",
-    errno.EFBIG: "文件超过了系统允许的大小（磁盘已满或有大小限制）",
-    errno.EACCES: "没有写入权限",
-    errno.EPERM: "没有写入权限",
-    errno.EROFS: "磁盘或文件夹是只读的",
-    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹",
-    errno.EEXIST: "路径中有一部分是文件而不是文件夹",
-    errno.EISDIR: "同名的文件夹已存在",
-    errno.ENAMETOOLONG: "文件名或路径过长",
-    errno.EIO: "磁盘读写出错",
+    errno.ENOSPC: "磁盘空间已满，请清理磁盘或换一个磁盘后重试",
+    errno.EDQUOT: "磁盘配额已用完，请清理后重试",
+    errno.EFBIG: "文件超过了系统允许的大小（磁盘已满或有大小限制），请换一个磁盘",
+    errno.EACCES: "没有写入权限（文件正被 Excel 或 WPS 打开？文件夹只读？），"
+    "请关闭该文件或换一个可以写入的文件夹后重试",
+    errno.EPERM: "没有写入权限（文件正被 Excel 或 WPS 打开？文件夹只读？），"
+    "请关闭该文件或换一个可以写入的文件夹后重试",
+    errno.EROFS: "磁盘或文件夹是只读的，请换一个可以写入的文件夹",
+    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹，请换一个输出位置",
+    errno.EEXIST: "路径中有一部分是文件而不是文件夹，请换一个输出位置",
+    errno.EISDIR: "同名的文件夹已存在，请换一个文件名",
+    errno.ENAMETOOLONG: "文件名或路径过长，请换一个短一些的位置",
+    errno.EIO: "磁盘读写出错，请检查磁盘或换一个磁盘",
 }
 
 
-def _reason(e: OSError) -> str:
-    """Chinese for the clerk; the system's own words only for errors we have not foreseen."""
+def reason(e: OSError) -> str:
+    """Why an output could not be written, and what to do, in Chinese for the clerk; the
+    system's own words only for errors we have not foreseen."""
     return _REASONS.get(e.errno or 0) or f"{e.strerror or e}"
 
 
@@ -67,7 +70,7 @@ def ensure_dir(folder: Path) -> None:
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise OutputError(f"无法创建输出文件夹 {folder}：{_reason(e)}。") from e
+        raise OutputError(f"无法创建输出文件夹 {folder}：{reason(e)}。") from e
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -89,7 +92,7 @@ def atomic_open(path: Path) -> Iterator[BinaryIO]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
-        raise OutputError(f"无法写入输出文件夹 {path.parent}：{_reason(e)}。") from e
+        raise OutputError(f"无法写入输出文件夹 {path.parent}：{reason(e)}。") from e
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), _MODE)
@@ -102,7 +105,7 @@ def atomic_open(path: Path) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(e, OSError):
-            raise OutputError(f"无法写入 {path}：{_reason(e)}。没有留下不完整的文件。") from e
+            raise OutputError(f"无法写入 {path}：{reason(e)}。没有留下不完整的文件。") from e
         raise
     sweep(path.parent)
 

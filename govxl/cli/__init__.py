@@ -1,18 +1,43 @@
 """The ``govxl`` command: a thin typer layer over the library.
 
-One ``app`` (:mod:`govxl.cli.app`); each command group lives in its own module and registers
-its commands on it when imported, here, in the order of the yearly work (the order of
-``govxl --help``). Each command parses its options, calls the library and renders the result
-through :mod:`govxl.cli.console`, the one module that imports rich.
+One ``app`` (:mod:`govxl.cli.app`); each command group lives in its own module, and this one
+registers the commands on the app explicitly, in the order of the yearly work (the order of
+``govxl --help``, :data:`govxl.cli.app.WORKFLOW`). Each command parses its options, calls the
+library and renders the result through :mod:`govxl.cli.console`, the one module that imports rich.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import typer
+
 from govxl import fileio
-from govxl.cli import check, console, demo, desk, forms, merge, report, rules, template  # noqa: I001
-from govxl.cli.app import app
+from govxl.cli import check, console, demo, desk, forms, merge, report, rules, template
+from govxl.cli.app import WORKFLOW, Command, app
+
+COMMANDS: dict[str, Callable[..., None] | typer.Typer] = {
+    "template": template.template,
+    "validate": check.validate,
+    "collect": check.collect,
+    "merge": merge.merge,
+    "report": report.report,
+    "import": report.import_report_command,
+    "serve": desk.serve,
+    "links": desk.links,
+    "forms": forms.forms_app,
+    "rules": rules.rules,
+    "demo": demo.demo,
+}
+"""Every command, registered here explicitly in the order of the yearly work (WORKFLOW)."""
+
+for _name in WORKFLOW:
+    _command = COMMANDS[_name]
+    if isinstance(_command, typer.Typer):
+        app.add_typer(_command, name=_name)
+    else:
+        app.command(_name, cls=Command, options_metavar="[选项]")(_command)
 
 __all__ = ["app", "check", "demo", "desk", "forms", "merge", "report", "rules", "run", "template"]
 

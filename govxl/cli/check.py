@@ -7,24 +7,26 @@ from typing import Annotated
 
 import typer
 
-from govxl.check import inspect_file
 from govxl.check.findings import Finding
+from govxl.check.result import ReadResult
 from govxl.cli import console
-from govxl.cli.app import UsageError, apart, app, fail, report_year
+from govxl.cli.app import UsageError, apart, fail, report_year
 from govxl.collect import collect as run_collect
+from govxl.collect.imported import inspect_any
 from govxl.collect.outputs import write_outputs
 from govxl.collect.previous import load_previous
 from govxl.collect.run import CollectError
 from govxl.collect.status import Status
 from govxl.desk.choices import store_decisions
 from govxl.fileio import OutputError
+from govxl.forms import Severity
 from govxl.paths import shown
 from govxl.roster import RosterError, read_roster
 
 
 def _finding_rows(findings: list[Finding]) -> list[tuple[str, ...]]:
     return [
-        (f.severity.zh + ("（已说明）" if f.explained else ""), f.where, f.message, f.code)
+        (f.severity.zh + ("（已说明）" if f.explained else ""), f.where, f.message, f.title)
         for f in findings
     ]
 
@@ -33,9 +35,13 @@ def _styles(findings: list[Finding]) -> list[str | None]:
     return [{"error": "red", "warning": "yellow"}.get(f.severity.value) for f in findings]
 
 
-@app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="要审核的工作簿文件。")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="要审核的工作簿（也可以是 .docx、.pdf、.html 等报告文本）。", metavar="文件..."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出审核结果。")] = False,
     blank_as_zero: Annotated[
         bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
@@ -43,7 +49,7 @@ def validate(
 ) -> None:
     """审核一个或多个填好的工作簿，逐格指出问题。"""
 
-    results = [inspect_file(p, blank_as_zero=blank_as_zero) for p in files]
+    results = [inspect_any(p, blank_as_zero=blank_as_zero) for p in files]
     if as_json:
         console.print_json([r.to_dict() for r in results])
     else:
@@ -55,19 +61,43 @@ def validate(
                 continue
             console.table(
                 f"{name} {who}",
-                ("类别", "位置", "问题和处理意见", "代码"),
+                ("类别", "位置", "问题和处理意见", "问题"),
                 _finding_rows(r.findings),
                 _styles(r.findings),
             )
+        console.info(verdict(results))
     if not any(r.readable for r in results):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(r.errors for r in results) else 0)
 
 
-@app.command()
+def verdict(results: list[ReadResult]) -> str:
+    """The one line every ``validate`` ends with: 通过, 需核实 (exit 0, but the unit must say
+    why in its 说明 before the return is final) or 未通过."""
+    failed = [r for r in results if r.errors or not r.readable]
+    if failed:
+        errors = sum(len(r.errors) for r in failed)
+        return (
+            f"未通过：{len(failed)} 个文件有 {errors} 处强制问题或无法读取，"
+            "请按上面的处理意见改正后重新审核。"
+        )
+    open_ = sum(
+        1 for r in results for f in r.findings if f.severity is Severity.WARNING and not f.explained
+    )
+    if open_:
+        return f"有 {open_} 处需核实：请核对数字，确认无误的，在“说明”工作表中写明原因。"
+    return "通过：没有强制问题，也没有未说明的核实问题。"
+
+
 def collect(
     inbox: Annotated[
-        Path, typer.Argument(help="收件文件夹（各单位报送的文件）。", exists=True, file_okay=False)
+        Path,
+        typer.Argument(
+            help="收件文件夹（各单位报送的文件）。",
+            metavar="收件文件夹",
+            exists=True,
+            file_okay=False,
+        ),
     ],
     roster: Annotated[
         Path, typer.Option(help="单位名册（.csv 或 .xlsx）。", exists=True, dir_okay=False)
@@ -86,7 +116,7 @@ def collect(
     blank_as_zero: Annotated[
         bool, typer.Option("--blank-as-zero", help="空白单元格按 0 处理（给出警告）。")
     ] = False,
-    jobs: Annotated[int | None, typer.Option(help="并行进程数（默认为 CPU 核数）。")] = None,
+    jobs: Annotated[int | None, typer.Option(help="并行进程数（默认为本机的处理器核数）。")] = None,
 ) -> None:
     """收集并审核收件文件夹中的全部报表，生成审核结果和退回文件。"""
 

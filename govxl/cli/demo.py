@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import app
 
 
-@app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="输出文件夹。")] = Path("govxl-demo"),
     serve: Annotated[

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import UsageError, app, check_year, fail, load_form_or_fail
+from govxl.cli.app import UsageError, check_year, fail, load_form_or_fail
 from govxl.desk.exports import links_book, links_csv
 from govxl.desk.intake import Desk
 from govxl.desk.server import LOCAL_ONLY, is_public, port_taken, run
@@ -21,9 +21,10 @@ from govxl.fileio import OutputError, atomic_write
 from govxl.roster import RosterError
 
 
-@app.command()
 def serve(
-    folder: Annotated[Path, typer.Argument(help="收件台工作目录（第一次启动时创建）。")],
+    folder: Annotated[
+        Path, typer.Argument(help="收件台工作目录（第一次启动时创建）。", metavar="工作目录")
+    ],
     roster: Annotated[
         Path | None,
         typer.Option(help="单位名册（.csv 或 .xlsx），第一次启动时必填。", dir_okay=False),
@@ -43,7 +44,9 @@ def serve(
         str, typer.Option("--base-url", help="对外的网址（在 nginx 等之后运行时），用于生成链接。")
     ] = "",
 ) -> None:
-    """启动收件台：各单位在浏览器中上传报表、立即看到审核结果，办公室实时查看报送进度。"""
+    """启动收件台：各单位在浏览器中上传报表，办公室实时查看进度。
+
+    各单位上传后立即看到审核结果，办公室实时查看报送进度。"""
     if form is not None:
         check_year(load_form_or_fail(form), year)
     try:
@@ -83,9 +86,11 @@ def serve(
     run(desk, host, port)
 
 
-@app.command()
 def links(
-    folder: Annotated[Path, typer.Argument(help="收件台工作目录。", exists=True, file_okay=False)],
+    folder: Annotated[
+        Path,
+        typer.Argument(help="收件台工作目录。", metavar="工作目录", exists=True, file_okay=False),
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="保存为 .xlsx 或 .csv（用于邮件合并）。")
     ] = None,

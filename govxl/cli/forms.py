@@ -7,15 +7,19 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import app, load_form_or_fail
-from govxl.forms import form_ids, load_form
+from govxl.cli.app import Command, Commands, load_form_or_fail
+from govxl.forms import CellType, form_ids, load_form
 from govxl.forms.cellmap import cell_map
 
-forms_app = typer.Typer(help="列出表单格式，或显示一个格式的单元格清单。")
-app.add_typer(forms_app, name="forms")
+forms_app = typer.Typer(
+    cls=Commands,
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]...",
+    help="列出表单格式，或显示一个格式的单元格清单。",
+)
 
 
-@forms_app.callback(invoke_without_command=True)
+@forms_app.callback(invoke_without_command=True, options_metavar="[选项]")
 def forms(ctx: typer.Context) -> None:
     """列出可用的表单格式。"""
     if ctx.invoked_subcommand:
@@ -28,9 +32,9 @@ def forms(ctx: typer.Context) -> None:
     console.table("表单格式", ("代码", "名称", "依据", "适用年度", "填报格", "计算格"), rows)
 
 
-@forms_app.command("show")
+@forms_app.command("show", cls=Command, options_metavar="[选项]")
 def forms_show(
-    form: Annotated[str, typer.Argument(help="表单代码，如 gb2021。")],
+    form: Annotated[str, typer.Argument(help="表单代码，如 gb2021。", metavar="表单代码")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出完整单元格清单。")] = False,
     year: Annotated[int | None, typer.Option(help="报告年度（影响含年份的标签）。")] = None,
 ) -> None:
@@ -47,7 +51,7 @@ def forms_show(
             c["a1"],
             c["row_label"],
             c["column_label"],
-            c["type"],
+            CellType(c["type"]).zh,
             c.get("formula", ""),
         )
         for c in data["cells"]

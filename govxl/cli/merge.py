@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import UsageError, apart, app, fail
+from govxl.cli.app import UsageError, apart, fail
 from govxl.fileio import OutputError
 from govxl.merge import MergeError, write_summary
 from govxl.merge import merge as run_merge
@@ -19,12 +19,13 @@ from govxl.merge.write import STATUS_SHEET
 from govxl.roster import RosterError, read_roster
 
 
-@app.command()
 def merge(
     sources: Annotated[
         list[Path],
         typer.Argument(
-            help="收件文件夹、govxl collect 的输出文件夹、单位报表或下级汇总表。", exists=True
+            help="收件文件夹、govxl collect 的输出文件夹、单位报表或下级汇总表。",
+            metavar="来源...",
+            exists=True,
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="汇总表文件（.xlsx）。")],
@@ -42,7 +43,9 @@ def merge(
         str, typer.Option(help="汇总单位的名称（默认取名册中各单位名称共同的区县名）。")
     ] = "",
 ) -> None:
-    """把通过审核的报表（或下级汇总表）汇总成一张汇总表，每个数字都可追溯到单位。"""
+    """把通过审核的报表（或下级汇总表）汇总成一张汇总表。
+
+    汇总表上的每个数字都可追溯到单位。"""
 
     if output.suffix.lower() != ".xlsx":
         raise fail(UsageError(f"汇总表应以 .xlsx 结尾：{output}"))

@@ -12,7 +12,7 @@ from govxl.check.findings import Finding
 from govxl.check.read import UnreadableReturn, inspect_file, read_return
 from govxl.check.rules import check_previous
 from govxl.cli import console
-from govxl.cli.app import UsageError, apart, app, fail
+from govxl.cli.app import UsageError, apart, fail
 from govxl.fileio import OutputError, atomic_write
 from govxl.forms import Severity
 from govxl.forms.returns import Return
@@ -29,10 +29,12 @@ from govxl.report.render import FORMATS, build_document, render_report, unfinish
 from govxl.template.writer import render
 
 
-@app.command()
 def report(
     workbook: Annotated[
-        Path, typer.Argument(help="填好的工作簿（.xlsx）。", exists=True, dir_okay=False)
+        Path,
+        typer.Argument(
+            help="填好的工作簿（.xlsx）。", metavar="工作簿", exists=True, dir_okay=False
+        ),
     ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="输出的报告：.docx、.html 或 .md。")
@@ -41,7 +43,7 @@ def report(
         bool, typer.Option("--force", help="工作簿未通过审核时也生成报告（数字可能有误）。")
     ] = False,
 ) -> None:
-    """由填好的工作簿生成政府信息公开工作年度报告（Word、网页或 Markdown）。
+    """由填好的工作簿生成年度报告（Word、网页或 Markdown）。
 
     未通过审核的工作簿不生成报告（退出码 1），除非加 --force：报告是要发布的。"""
     fmt = output.suffix.lower().lstrip(".")
@@ -83,12 +85,14 @@ def report(
         )
 
 
-@app.command("import")
 def import_report_command(
     source: Annotated[
         Path,
         typer.Argument(
-            help="已发布的年度报告：.txt、.md、.html、.docx 或 .pdf。", exists=True, dir_okay=False
+            help="已发布的年度报告：.txt、.md、.html、.docx 或 .pdf。",
+            metavar="报告",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的工作簿（.xlsx）。")],
@@ -107,7 +111,9 @@ def import_report_command(
         bool, typer.Option("--json", help="以 JSON 输出识别结果和问题清单。")
     ] = False,
 ) -> None:
-    """导入已发布的年度报告：按表格标签识别格式和数字，写成工作簿，并按第三方评估的要求审核。"""
+    """导入已发布的年度报告：识别格式和数字，写成工作簿并审核。
+
+    按表格标签识别格式和数字，并按第三方评估的要求审核。"""
     if output.suffix.lower() != ".xlsx":
         raise fail(UsageError(f"输出文件应以 .xlsx 结尾：{output}"))
     apart([source, *([previous] if previous else [])], files=[output])
@@ -151,10 +157,10 @@ def _show(
             explain_rows(result),
         )
     rows = findings_as_rows(result)
-    rows += [(f.severity.zh, f.where, f.code, f.message) for f in checked]
+    rows += [(f.severity.zh, f.where, f.title, f.message) for f in checked]
     if rows:
         console.table(
-            f"导入 {source.name} 时发现的问题", ("类别", "位置", "单元格/代码", "说明"), rows
+            f"导入 {source.name} 时发现的问题", ("类别", "位置", "单元格/问题", "说明"), rows
         )
     else:
         console.info("✓ 未发现问题。")

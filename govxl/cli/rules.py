@@ -11,13 +11,12 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import app, load_form_or_fail
+from govxl.cli.app import load_form_or_fail
 from govxl.docs import describe
 
 _STYLE = {"error": "red", "warning": "yellow"}
 
 
-@app.command()
 def rules(
     form: Annotated[
         str | None,
@@ -25,7 +24,9 @@ def rules(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出。")] = False,
 ) -> None:
-    """列出审核问题代码（类别、名称、说明），以及一个表单的校验规则。"""
+    """列出审核问题的种类（类别、名称、说明），以及一个表单的校验规则。
+
+    加 --json 时列出供脚本使用的问题代码。"""
     if form is not None:
         load_form_or_fail(form)  # an unknown form is a usage error (exit 2) with the list of forms
     data = describe(form)
@@ -34,9 +35,9 @@ def rules(
         return
     kinds = data["catalogue"]
     console.table(
-        "审核问题代码",
-        ("代码", "类别", "名称", "说明"),
-        [(k["code"], k["severity_zh"], k["title"], k["description"]) for k in kinds],
+        "审核问题的种类",
+        ("类别", "名称", "说明"),
+        [(k["severity_zh"], k["title"], k["description"]) for k in kinds],
         [_STYLE.get(k["severity"]) for k in kinds],
     )
     if form is None:

@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 
 from govxl.cli import console
-from govxl.cli.app import UsageError, apart, app, check_year, fail, load_form_or_fail
+from govxl.cli.app import UsageError, apart, check_year, fail, load_form_or_fail
 from govxl.roster import RosterError, read_roster, safe_filename
 from govxl.template import money_unit_for, write_roster_templates, write_template
 
 
-@app.command()
 def template(
     form: Annotated[str, typer.Option("--form", "-f", help="表单代码，如 gb2021。")],
     output: Annotated[

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from govxl.check.evaluate import evaluate
 from govxl.check.findings import finding
-from govxl.check.read import ReadResult, sha256_of
+from govxl.check.read import ReadResult, inspect_file, sha256_of
 from govxl.check.rules import check_rules
+from govxl.collect.scan import REPORT_SUFFIXES
 from govxl.forms.layout import layout
 from govxl.importer.run import import_report
 from govxl.importer.source import UnreadableReport
@@ -34,6 +35,14 @@ VALUE_CODES = {
     "unit-unclear",
     "total-mismatch",
 }
+
+
+def inspect_any(path: Path, *, blank_as_zero: bool = False, label: str | None = None) -> ReadResult:
+    """Read and check one returned file as ``collect`` does: a workbook through the reader, a
+    published report (.docx, .pdf, .html …) through the importer."""
+    if Path(path).suffix.lower() in REPORT_SUFFIXES:
+        return inspect_report(path, label=label)
+    return inspect_file(path, blank_as_zero=blank_as_zero, label=label)
 
 
 def inspect_report(path: Path, *, label: str | None = None) -> ReadResult:

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from govxl.fileio import OutputError, ensure_dir
 from govxl.roster import safe_filename
 
 DB = "desk.db"
@@ -139,23 +140,29 @@ class Archive:
         self.store = self.folder / STORE
         self.staging = self.folder / STAGING
         for d in (self.folder, self.store, self.staging):
-            d.mkdir(parents=True, exist_ok=True)
+            ensure_dir(d)
         with contextlib.suppress(OSError):
             os.chmod(self.folder, 0o700)  # tokens live here: the office's eyes only
         self.lock = threading.RLock()
         self._turn = threading.Condition()
         self._batch: list[_Pending] = []
         self._writing = False
-        self.db = sqlite3.connect(
-            self.folder / DB, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # an acknowledged row survives power loss
-        self.db.executescript(SCHEMA)
-        columns = {r[1] for r in self.db.execute("PRAGMA table_info(actions)")}
-        if "file" not in columns:  # an archive begun before actions named their file
-            self.db.execute("ALTER TABLE actions ADD COLUMN file TEXT NOT NULL DEFAULT ''")
-        self.db.executescript(_guards())
+        try:
+            self.db = sqlite3.connect(
+                self.folder / DB, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # an acknowledged row survives power loss
+            self.db.executescript(SCHEMA)
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(actions)")}
+            if "file" not in columns:  # an archive begun before actions named their file
+                self.db.execute("ALTER TABLE actions ADD COLUMN file TEXT NOT NULL DEFAULT ''")
+            self.db.executescript(_guards())
+        except sqlite3.OperationalError as e:  # sqlite's own words (English): --debug shows them
+            raise OutputError(
+                f"无法在收件台工作目录 {self.folder} 中写入记录：文件夹只读？磁盘已满？"
+                "请换一个可以写入的工作目录。"
+            ) from e
 
     def close(self) -> None:
         with self.lock:

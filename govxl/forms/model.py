@@ -28,6 +28,11 @@ class CellType(StrEnum):
     TEXT = "text"
 
     @property
+    def zh(self) -> str:
+        """What a clerk calls the kind of cell (``govxl forms show``)."""
+        return {"count": "件数", "money": "金额", "delta": "增减数", "text": "文字"}[self.value]
+
+    @property
     def bounds(self) -> tuple[int | Decimal, int | Decimal]:
         """The smallest and largest value govxl accepts: the range of the value parser, the
         workbook's data validation and its live type check (R5) all come from here."""
