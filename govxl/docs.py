@@ -49,6 +49,7 @@ def catalogue() -> list[dict[str, str]]:
             "severity_zh": k.severity.zh,
             "title": k.title,
             "description": k.description,
+            "for_unit": k.for_unit,
         }
         for k in CATALOGUE.values()
     ]
@@ -132,6 +133,17 @@ def markdown() -> str:
                 (f"`{k['code']}`", k["severity_zh"], k["title"], k["description"])
                 for k in catalogue()
             ],
+        ),
+        "",
+        "## 单位看到的处理意见",
+        "",
+        "以下几类问题关系到办公室的收件箱（文件是谁的、以哪一份为准），上面的处理意见是给办公室的"
+        "（改名、移出收件箱、重新运行）。报送的单位在收件台自己的页面上和退回文件的“审核意见”表中"
+        "看到的是它自己该做的事：",
+        "",
+        *_table(
+            ("代码", "名称", "单位看到的处理意见"),
+            [(f"`{k['code']}`", k["title"], k["for_unit"]) for k in catalogue() if k["for_unit"]],
         ),
     ]
     for form_id in form_ids():

@@ -400,6 +400,28 @@ def test_a_unit_that_sent_another_units_file_unchanged_is_told_so(tmp_path: Path
     assert "C05 丙街道 报送的是 C01 甲街道 的文件，未作任何改动" in fr.findings[0].message
 
 
+def test_the_returned_copy_tells_the_unit_what_to_send_and_the_clerk_how_to_fix_the_inbox(
+    tmp_path: Path,
+) -> None:
+    """C09 filled in C02's file. ``collect --feedback``: the clerk's 问题清单 says how to settle
+    the inbox; C09's 退回 copy says what C09 should send, nothing about renaming or re-running."""
+    inbox = tmp_path / "收件箱"
+    write(inbox / "C09-丁街道.xlsx", sample("gb2021", "C02", "乙街道", seed=9))
+    out = tmp_path / "审核结果"
+    run("collect", inbox, "--roster", roster(tmp_path, UNITS), "-o", out, "--feedback")
+    clerk = json.loads((out / "findings.json").read_text("utf-8"))
+    (office,) = [f for fr in clerk["files"] for f in fr["findings"] if f["code"] == "unit-mismatch"]
+    assert "请把文件名改为以 C02 开头（或从收件箱移走），然后重新运行" in office["message"]
+    sheet = openpyxl.load_workbook(out / "退回" / "C09-丁街道.xlsx")["审核意见"]
+    said = [str(row[3]) for row in sheet.iter_rows(min_row=5, values_only=True) if row[3]]
+    assert said[0] == (
+        "这是 C02 乙街道 的报表文件，不是本单位的，不计入本单位的报送。"
+        "请用本单位的模板填写后重新报送。"
+    )
+    for text in said:
+        assert not any(w in text for w in ("重新运行", "收件箱", "文件名改为", "unit-mismatch"))
+
+
 DISTRICT = {
     "A01": "测试区东风街道办事处",
     "A03": "测试区财政局",

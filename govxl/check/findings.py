@@ -1,7 +1,10 @@
 """The findings catalogue: every kind of problem govxl reports, with a stable code.
 
 Each kind has a code (stable: users filter on it, tests assert it), a Chinese title, a
-description for the docs and the 规则说明 sheet, and a default severity. A ``Finding`` is one
+description for the docs and the 规则说明 sheet, and a default severity. A few kinds are about
+the office's inbox (whose file this is, which version counts): their advice is the office's
+(rename, move, run again), and the unit that sent the file reads its own (``for_unit``: what to
+send instead), on its page at the intake desk and in its 退回 copy. A ``Finding`` is one
 occurrence: where it is (file, sheet, A1 cell, row × column label), what was there, what was
 expected and what to do — in words a clerk understands, never an internal code alone.
 """
@@ -20,10 +23,13 @@ class Kind:
     title: str
     severity: Severity
     description: str
+    for_unit: str = ""
+    """What the unit that sent the file reads instead of the office's advice ("" when both
+    read the same message)."""
 
 
-def _k(code: str, title: str, severity: str, description: str) -> Kind:
-    return Kind(code, title, Severity(severity), description)
+def _k(code: str, title: str, severity: str, description: str, for_unit: str = "") -> Kind:
+    return Kind(code, title, Severity(severity), description, for_unit)
 
 
 CATALOGUE: dict[str, Kind] = {
@@ -68,13 +74,17 @@ CATALOGUE: dict[str, Kind] = {
             "warning",
             "同一单位报送了多份内容不同的文件，而文件名、保存时间和收到时间所示的先后不一致"
             "（或都无法分出先后）。暂采用其中一份，请向单位核实以哪一份为准。",
+            "本单位报送了几份内容不同的文件，暂采用其中一份；如应以另一份为准，"
+            "请在那一份的文件名中写上“更正”后重新报送，或告知办公室。",
         ),
         _k(
             "unit-mismatch",
             "文件名与文件中的单位不符",
             "error",
-            "文件名表明是一个单位报送的，文件中的单位却是另一个（常见于用了别的单位的模板）。"
+            "文件名（在收件台：上传所用的专用链接）表明是一个单位报送的，文件中的单位却是另一个"
+            "（常见于用了别的单位的模板）。"
             "这份文件不计入任何单位，直到改名、移走或由办公室确定。",
+            "这是另一个单位的报表文件，不计入本单位的报送；请用本单位的模板填写后重新报送。",
         ),
         _k("duplicate-file", "重复文件", "info", "与另一份文件内容完全相同，按一份处理。"),
         _k(
@@ -90,7 +100,14 @@ CATALOGUE: dict[str, Kind] = {
             "该单位报送的是报告文本而非填报模板，数字是从报告表格中导入的，请核对。",
         ),
         # identity
-        _k("unknown-unit", "名册中没有该单位", "error", "文件中的单位代码不在本次名册中。"),
+        _k(
+            "unknown-unit",
+            "名册中没有该单位",
+            "error",
+            "文件中的单位代码不在本次名册中。",
+            "文件中的单位不在本次报送的单位名单中，可能用错了模板；请用本单位的模板"
+            "填写后重新报送。",
+        ),
         _k("wrong-year", "报告年度不符", "error", "文件的报告年度与本次收集的年度不一致。"),
         _k("wrong-form", "表格格式不符", "error", "文件使用的表格格式不适用于本次收集的年度。"),
         _k(
@@ -265,6 +282,14 @@ class Finding:
     explained: bool = False
     """A 核实 warning the unit explained in its 说明 sheet."""
     detail: dict[str, Any] = field(default_factory=dict)
+    for_unit: str = ""
+    """The message as the unit that sent the file reads it, when the office's ``message``
+    advises the office (rename the file, move it out of the inbox, run again)."""
+
+    @property
+    def unit_message(self) -> str:
+        """What the unit reads: on its page at the desk, in its 退回 copy."""
+        return self.for_unit or self.message
 
     @property
     def title(self) -> str:
@@ -284,6 +309,12 @@ class Finding:
         d["severity"] = self.severity.value
         d["severity_zh"] = self.severity.zh
         d["title"] = self.title
+        return d
+
+    def to_unit_dict(self) -> dict[str, Any]:
+        """The finding as the unit that sent the file is given it: its own wording only."""
+        d = self.to_dict()
+        d["message"] = d.pop("for_unit") or self.message
         return d
 
 

@@ -13,8 +13,8 @@ from govxl.cli import console
 from govxl.cli.app import UsageError, check_year, fail, load_form_or_fail
 from govxl.desk.exports import links_book, links_csv
 from govxl.desk.intake import Desk
+from govxl.desk.server import LOCAL_ONLY, is_public, port_taken, run
 from govxl.desk.server import base_url as default_url
-from govxl.desk.server import is_public, port_taken, run
 from govxl.desk.server import links as read_links
 from govxl.desk.settings import SetupError
 from govxl.fileio import OutputError, atomic_write
@@ -78,6 +78,10 @@ def serve(
     )
     console.info(f"办公室的地址（请勿外传）：{url}/o/{desk.office_token}")
     console.info(f"各单位的专用链接：govxl links {folder} -o 链接.xlsx")
+    if not is_public(host) and not base_url:
+        console.info(
+            "这些地址只能在本机打开；要让其他电脑访问，请用 --host 启动（见 docs/deploy.md）。"
+        )
     console.info("按 Ctrl-C 停止。")
     run(desk, host, port)
 
@@ -117,8 +121,13 @@ def links(
             "units": [{"code": c, "name": n, "url": u} for c, n, u in found.units],
         }
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
-        return
-    console.table("各单位的专用链接", ("代码", "单位", "链接"), found.units)
-    console.info(f"办公室的链接（请勿外传）：{found.office}")
-    if out is not None:
-        console.info(f"已保存：{out}")
+    else:
+        # each address on a line of its own, never wrapped by a table: copied whole into a mail
+        console.info(f"各单位的专用链接（{len(found.units)} 个）：")
+        for code, name, url in found.units:
+            console.info(f"\n{code} {name}\n{url}")
+        console.info(f"\n办公室的链接（请勿外传）：\n{found.office}")
+        if out is not None:
+            console.info(f"\n已保存：{out}")
+    if found.local:
+        console.warn(LOCAL_ONLY.format(host=found.host))

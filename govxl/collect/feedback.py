@@ -3,7 +3,9 @@
 The copy is made from the bytes govxl already read and checked (sizes and XML guarded), goes to
 ``OUT/退回/``, and keeps the template's protection, so the unit can correct it and send it again.
 The marks clear as the unit corrects (:mod:`govxl.collect.marks`): the corrected copy is a return
-like any other, and passes. The original in the inbox is never touched.
+like any other, and passes. The copy is the unit's to read: each finding in the words meant for
+the unit (``Finding.unit_message``), not the office's advice about its inbox. The original in
+the inbox is never touched.
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ def _mark_cells(wb: openpyxl.Workbook, fr: FileResult) -> dict[int, Mark]:
         cell = wb[f.sheet][f.cell]
         if type(cell).__name__ == "MergedCell":
             continue
-        notes.setdefault((f.sheet, f.cell), []).append(f"【{f.severity.zh}】{f.message}")
+        notes.setdefault((f.sheet, f.cell), []).append(f"【{f.severity.zh}】{f.unit_message}")
         mark = mark_for(fr.ret, f, cell.value, instances, checks)
         if mark is None:
             continue
@@ -179,7 +181,7 @@ def _opinions(ws: Worksheet, fr: FileResult, marks: dict[int, Mark], now: dateti
     for n, f in enumerate(fr.findings):
         row = FIRST + n
         where = f.where or "整个文件"
-        message = f.message + ("（已在“说明”表中说明）" if f.explained else "")
+        message = f.unit_message + ("（已在“说明”表中说明）" if f.explained else "")
         mark = marks.get(n)
         state = "已说明" if f.explained else ""
         if mark is not None:  # the same condition as the mark: 已改正 exactly when it is gone
@@ -208,7 +210,7 @@ def _heading(ws: Worksheet, fr: FileResult, now: datetime) -> None:
     title = f"{fr.unit_name}{year}政府信息公开工作年度报告数据 审核意见"
     head = [
         (title, Font(name=FONT, size=14, bold=True), 26),
-        (f"单位：{unit}　　文件：{fr.relative}　　审核时间：{local_time(now)}", font, 20),
+        (f"单位：{unit}　　文件：{fr.label}　　审核时间：{local_time(now)}", font, 20),
         (ADVICE, font, 48),
     ]
     for row, (text, look, height) in enumerate(head, 1):

@@ -6,7 +6,8 @@ templates are named, or a unit's name somewhere in it. When the two disagree —
 C02's personalised file and sent it as ``C09-….xlsx`` — the file counts for nobody until a human
 decides: it must not displace C02's own return, and C09 must not show 未报送 as if it had sent
 nothing. The finding names both units; renaming or removing the file, or a decision taken at the
-intake desk (``decisions``), settles it.
+intake desk (``decisions``), settles it. At the desk the sender is not read from a name at all:
+a file uploaded through a unit's private link was sent by that unit (``FileResult.sender``).
 """
 
 from __future__ import annotations
@@ -157,13 +158,13 @@ def match(
     for fr in files:
         decided = decisions.get(fr.relative) or (decisions.get(fr.sha256) if fr.sha256 else None)
         ret = fr.ret
-        if ret is None:  # an unreadable file is attributed by its name only
-            sender = ix.by_code.get(decided or "") or ix.named(fr.relative)
+        if ret is None:  # an unreadable file is attributed by its sender only
+            sender = ix.by_code.get(decided or "") or _sender(ix, fr, None)
             if sender is not None:
                 fr.unit_code, fr.unit_name = sender.code, sender.name
             continue
         unit = ix.by_code.get(decided) if decided else ix.identity(ret.unit_code, ret.unit_name)
-        sender = None if decided else ix.named(fr.relative, unit)
+        sender = None if decided else _sender(ix, fr, unit)
         if unit is None:
             _unknown(fr, sender)
             continue
@@ -176,6 +177,12 @@ def match(
         _check_year(fr, year)
 
 
+def _sender(ix: Index, fr: FileResult, expect: Unit | None) -> Unit | None:
+    """Who sent the file: the unit whose link it came through (an intake desk upload, whose
+    store name the desk chose), else the unit its file name points at."""
+    return ix.by_code.get(fr.sender) or ix.named(fr.relative, expect)
+
+
 def _unknown(fr: FileResult, sender: Unit | None) -> None:
     ret = fr.ret
     assert ret is not None
@@ -186,6 +193,8 @@ def _unknown(fr: FileResult, sender: Unit | None) -> None:
             f"{who}（{ret.unit_name}）不在名册中。请核对文件是否发错，或在名册中补充该单位。",
             file=fr.relative,
             value=ret.unit_code,
+            for_unit=f"文件中的{who}（{ret.unit_name}）不在本次报送的单位名单中，可能用错了模板。"
+            "请用本单位的模板填写后重新报送。",
         )
     )
     if sender is not None:  # the unit that sent it has sent something: not 未报送
@@ -193,10 +202,16 @@ def _unknown(fr: FileResult, sender: Unit | None) -> None:
 
 
 def _disputed(fr: FileResult, owner: Unit, sender: Unit, files: list[FileResult]) -> None:
-    """The file's name says ``sender``, its content says ``owner``: it counts for neither."""
+    """The file's sender is ``sender`` (its link, or its name), its content says ``owner``: it
+    counts for neither. The office reads what it can do; the sender reads what to send."""
     fr.use = Use.DISPUTED
     fr.unit_code, fr.unit_name = sender.code, sender.name
     who, whose = f"{sender.code} {sender.name}", f"{owner.code} {owner.name}"
+    how = (
+        f"这份文件（{fr.label}）是通过 {who} 的专用链接上传的"
+        if fr.sender
+        else f"文件名表明这是 {who} 报送的"
+    )
     twin = next(
         (
             o
@@ -207,16 +222,20 @@ def _disputed(fr: FileResult, owner: Unit, sender: Unit, files: list[FileResult]
     )
     if twin is not None:
         text = (
-            f"文件名表明这是 {who} 报送的，但它与 {twin.relative} 完全相同：{who} 报送的是 "
-            f"{whose} 的文件，未作任何改动，{who} 本单位的数字没有报送。请 {who} 用本单位的"
-            "模板填报后重新报送。"
+            f"{how}，但它与 {twin.label} 完全相同：{who} 报送的是 {whose} 的文件，未作任何"
+            f"改动，{who} 本单位的数字没有报送。请 {who} 用本单位的模板填报后重新报送。"
         )
     else:
         text = (
-            f"文件名表明这是 {who} 报送的，但文件中的单位是 {whose}：{who} 可能在 {whose} 的"
-            f"模板上填写了数字。这份文件不计入任何单位，{whose} 的报送不受影响。请 {who} 用"
-            f"本单位的模板重新填报；如这确是 {whose} 的报表，请把文件名改为以 {owner.code} "
-            "开头（或从收件箱移走），然后重新运行。"
+            f"{how}，但文件中的单位是 {whose}：{who} 可能在 {whose} 的模板上填写了数字。"
+            f"这份文件不计入任何单位，{whose} 的报送不受影响。请 {who} 用本单位的模板重新填报；"
+            + (
+                f"如这确是 {whose} 的报表，可在收件台 {whose} 的“全部版本”中对这份文件选"
+                "“以此版本为准”。"
+                if fr.sender
+                else f"如这确是 {whose} 的报表，请把文件名改为以 {owner.code} 开头（或从收件箱"
+                "移走），然后重新运行。"
+            )
         )
     fr.findings.insert(
         0,
@@ -227,6 +246,8 @@ def _disputed(fr: FileResult, owner: Unit, sender: Unit, files: list[FileResult]
             value=owner.code,
             expected=sender.code,
             detail={"named": sender.code, "identity": owner.code},
+            for_unit=f"这是 {whose} 的报表文件，不是本单位的，不计入本单位的报送。"
+            "请用本单位的模板填写后重新报送。",
         ),
     )
 

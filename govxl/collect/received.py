@@ -35,6 +35,18 @@ class FileResult:
     """Why the file is used, superseded or a duplicate, when the unit sent several."""
     evidence: dict[str, Any] = field(default_factory=dict)
     """Arrival, saved time, name words and copy number, for a unit that sent several."""
+    sent_as: str = ""
+    """The name the sender gave the file, when the inbox names it otherwise: an upload at the
+    intake desk is stored under its unit and content (``relative``), and kept under the name
+    the unit uploaded only as data. "" for a file put into the inbox, whose name is its own."""
+    sender: str = ""
+    """The unit whose private link sent the file (an intake desk upload): who sent it is known
+    from the link, not guessed from a file name. "" for a file put into the inbox."""
+
+    @property
+    def label(self) -> str:
+        """The file as people know it, in messages: the name it was sent under."""
+        return self.sent_as or self.relative
 
     @property
     def readable(self) -> bool:

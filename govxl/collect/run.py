@@ -133,6 +133,7 @@ def _file_dict(f: FileResult) -> dict[str, Any]:
 
 
 def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
+    label = entry.label or entry.relative
     if entry.problem:
         res = ReadResult(entry.path)
         res.findings.append(
@@ -145,8 +146,8 @@ def _read(entry: Entry, blank_as_zero: bool) -> ReadResult:
         )
         return res
     if entry.kind == "report":
-        return inspect_report(entry.path, label=entry.relative)
-    return inspect_file(entry.path, blank_as_zero=blank_as_zero, label=entry.relative)
+        return inspect_report(entry.path, label=label)
+    return inspect_file(entry.path, blank_as_zero=blank_as_zero, label=label)
 
 
 def read_all(
@@ -368,11 +369,11 @@ def _choose(files: list[FileResult]) -> None:
         keep, drop = (fr, first) if fr.decided and not first.decided else (first, fr)
         seen[fr.sha256] = keep  # the office's pick is the one listed as used
         drop.use = Use.DUPLICATE
-        drop.reason = f"与 {keep.relative} 相同"
+        drop.reason = f"与 {keep.label} 相同"
         drop.findings = [
             finding(
                 "duplicate-file",
-                f"与 {keep.relative} 内容完全相同，按一份处理。",
+                f"与 {keep.label} 内容完全相同，按一份处理。",
                 file=drop.relative,
             )
         ]

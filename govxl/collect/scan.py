@@ -52,6 +52,9 @@ class Entry:
     """The relative path's bytes in hex when ``relative`` shows them decoded (not UTF-8)."""
     reason: str = "not-a-file"
     """Why it is not read, for scripts: ``not-a-file`` or ``not-a-return-format``."""
+    label: str = ""
+    """The name messages give the file, when not ``relative``: the name a unit uploaded a file
+    under at the intake desk (the store names it by unit and content)."""
 
 
 def _skip(name: str) -> bool:

@@ -145,6 +145,14 @@ def _says(kind: str, ev: Evidence, other: Evidence) -> str:
     return "文件名带有后来复制或下载时加上的编号"
 
 
+INBOX_CHOICE = (
+    "请向单位核实以哪一份为准：把不用的文件移出收件箱，或在要用的文件名中加上“更正”，然后重新运行。"
+)
+DESK_CHOICE = "请向单位核实以哪一份为准，在收件台该单位的“全部版本”中对要用的一份选“以此版本为准”。"
+"""What the office does about versions it cannot tell apart: in a folder, and at the desk (whose
+store it does not rename)."""
+
+
 def choose(group: list[FileResult], decided: set[str]) -> None:
     """Order the distinct returns of one unit, newest first; mark the rest superseded and
     record why (``reason`` on every file, a 核实 finding when the evidence disagrees)."""
@@ -170,12 +178,12 @@ def choose(group: list[FileResult], decided: set[str]) -> None:
         _weigh(top, rest, ev)
     for old in rest:
         old.use = Use.SUPERSEDED
-        old.reason = f"已由 {top.relative} 替代"
+        old.reason = f"已由 {top.label} 替代"
         old.findings.insert(
             0,
             finding(
                 "superseded",
-                f"同一单位另有文件 {top.relative}，以该文件为准（{top.reason}）。",
+                f"同一单位另有文件 {top.label}，以该文件为准（{top.reason}）。",
                 file=old.relative,
             ),
         )
@@ -194,24 +202,26 @@ def _weigh(top: FileResult, rest: list[FileResult], ev: dict[int, Evidence]) -> 
                 support.setdefault(kind, _says(kind, te, oe))
         contra = [_says(k, oe, te) for k, v in votes.items() if v < 0]
         if contra:
-            against.append(f"{other.relative}：{'；'.join(contra)}")
+            against.append(f"{other.label}：{'；'.join(contra)}")
         elif not any(votes.values()):
-            against.append(f"{other.relative}：收到时间、保存时间和文件名都无法分出先后")
+            against.append(f"{other.label}：收到时间、保存时间和文件名都无法分出先后")
     because = "；".join(support[k] for k in KINDS if k in support) or "无法判断先后"
     top.reason = f"共 {len(rest) + 1} 份，采用此份：{because}"
     if not against:
         return
     top.reason += "；依据不一致，请核实"
-    names = "、".join(o.relative for o in rest)
+    names = "、".join(o.label for o in rest)
+    found = (
+        f"本单位收到 {len(rest) + 1} 份内容不同的文件（{top.label}、{names}），"
+        f"无法确定哪一份是最新的。暂采用 {top.label}（{because}），但 " + "；".join(against) + "。"
+    )
     top.findings.insert(
         0,
         finding(
             "version-unclear",
-            f"本单位收到 {len(rest) + 1} 份内容不同的文件（{top.relative}、{names}），"
-            f"无法确定哪一份是最新的。暂采用 {top.relative}（{because}），但 "
-            + "；".join(against)
-            + "。请向单位核实以哪一份为准：把不用的文件移出收件箱，"
-            "或在要用的文件名中加上“更正”，然后重新运行。",
+            found + (DESK_CHOICE if top.sender else INBOX_CHOICE),
             file=top.relative,
+            for_unit=found.replace("本单位收到", "本单位报送了", 1)
+            + "如应以另一份为准，请在那一份的文件名中写上“更正”后重新报送，或告知办公室。",
         ),
     )

@@ -10,6 +10,22 @@ from govxl.collect.status import Status
 MAX_UPLOAD = 20 * 1024 * 1024
 """Bytes per file: a filled return is about 25 KB, a WPS one with pictures a few MB."""
 SUFFIXES = WORKBOOK_SUFFIXES | REPORT_SUFFIXES
+"""What the desk takes: what ``govxl collect`` reads (a return, or a published report)."""
+_USUAL = (".xlsx", ".xlsm", ".xls", ".ods", ".pdf", ".docx", ".html", ".htm", ".txt", ".md")
+"""The order a clerk reads the types in: the most usual first (any other type after them)."""
+
+
+def _listed(suffixes: set[str]) -> list[str]:
+    return sorted(suffixes, key=lambda x: (_USUAL.index(x) if x in _USUAL else len(_USUAL), x))
+
+
+ACCEPT = ",".join(_listed(SUFFIXES))
+"""The file picker's ``accept`` list: the same types, so the picker hides none of them."""
+TAKEN = (
+    f"填好的模板（{'、'.join(_listed(WORKBOOK_SUFFIXES))}），"
+    f"或已发布的年度报告（{'、'.join(_listed(REPORT_SUFFIXES))}）"
+)
+"""The types taken, as the unit's page and a refusal say them."""
 
 
 class Refused(Exception):
@@ -34,7 +50,8 @@ def decidable(u: UnitStatus, kind: str, comment: str, seen: str) -> None:
     if seen and seen != u.file:
         raise Refused(
             409,
-            f"{u.name} 在您打开页面之后报送了新的版本（现在采用 {u.file}）。"
+            f"{u.name} 在您打开页面之后报送了新的版本（现在采用 "
+            f"{u.received[:16].replace('T', ' ')} 收到的版本）。"
             "请刷新页面，看过新的版本后再操作。",
         )
     if kind == "confirm" and u.status not in (Status.PASSED, Status.WARNED):
@@ -44,11 +61,7 @@ def decidable(u: UnitStatus, kind: str, comment: str, seen: str) -> None:
 
 
 def not_a_return(original_name: str) -> str:
-    allowed = "、".join(sorted(WORKBOOK_SUFFIXES))
-    return (
-        f"“{original_name}”不是报表文件，这次上传的文件都没有保存。"
-        f"请上传填好的工作簿（{allowed}）。"
-    )
+    return f"“{original_name}”不是报表文件，这次上传的文件都没有保存。请上传{TAKEN}。"
 
 
 def too_large() -> str:

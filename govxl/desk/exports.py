@@ -106,16 +106,31 @@ def _book() -> tuple[io.BytesIO, Workbook]:
     return buf, Workbook(buf, {**options, "strings_to_numbers": False})
 
 
-def _sheet(wb: Workbook, name: str, heads: Sequence[str], rows: list[Sequence[object]]) -> None:
+def _sheet(
+    wb: Workbook,
+    name: str,
+    heads: Sequence[str],
+    rows: list[Sequence[object]],
+    *,
+    links: int | None = None,
+) -> None:
+    """A list with a header row; column ``links`` holds web addresses, written as links a clerk
+    clicks (the text is the address itself), every other text as a string, never a formula."""
     ws = wb.add_worksheet(name)
     bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     for c, h in enumerate(heads):
         ws.write_string(0, c, h, bold)
         ws.set_column(c, c, max(10, min(40, len(h) * 3)))
+    if links is not None:
+        ws.set_column(links, links, 70)  # an address read whole, not cut at the column's edge
     for r, row in enumerate(rows, 1):
         for c, v in enumerate(row):
             if isinstance(v, int):
                 ws.write_number(r, c, v)
+            elif c == links and isinstance(v, str) and v.startswith(("http://", "https://")):
+                # past Excel's limits (2,079 characters, 65,530 links a sheet) it stays text
+                if ws.write_url(r, c, v, string=v) < 0:
+                    ws.write_string(r, c, v)
             else:
                 ws.write_string(r, c, "" if v is None else str(v))
     ws.freeze_panes(1, 0)
@@ -185,10 +200,11 @@ LINKS = {"unit": "单位链接", "note": "单位页面填写说明", "office": "
 
 
 def links_book(office: str, units: list[tuple[str, str, str]]) -> bytes:
-    """The links for a mail merge: one row per unit, the office's own on a sheet of its own."""
+    """The links for a mail merge: one row per unit, the office's own on a sheet of its own;
+    each a link the clerk can click to try it."""
     buf, wb = _book()
-    _sheet(wb, "单位链接", ("单位代码", "单位名称", "专用链接"), list(units))
-    _sheet(wb, "办公室链接", ("用途", "链接"), [("办公室（请勿外传）", office)])
+    _sheet(wb, "单位链接", ("单位代码", "单位名称", "专用链接"), list(units), links=2)
+    _sheet(wb, "办公室链接", ("用途", "链接"), [("办公室（请勿外传）", office)], links=1)
     wb.close()
     return buf.getvalue()
 

@@ -14,7 +14,7 @@ import hmac
 import json
 import shutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,10 @@ class Stored:
     matched: str = ""
     """The roster unit collect gives this file to, judged on its own ("" for none)."""
     link: str = ""
-    """The unit whose link sent it ("" for a file put into the store by hand)."""
+    """The unit whose link sent it ("" for a file put into the store by hand): its sender."""
+    sent_as: str = ""
+    """The name it was first uploaded under ("" for a file put into the store by hand): what
+    its messages call it. The store's own name is for the office's downloads only."""
 
     @property
     def claims(self) -> str:
@@ -143,11 +146,16 @@ class Desk:
         moved, removed = self.archive.recover()
         wanted_sheets()  # the reader and the forms, loaded now rather than by the first upload
         entries, _ = scan(self.archive.store, reports=True)
-        sent_by = {u.stored: u.unit for u in self.uploads}
+        first: dict[str, Upload] = {}
+        for u in self.uploads:
+            first.setdefault(u.stored, u)
+        sent_as = {rel: u.original_name for rel, u in first.items()}
+        entries = [replace(e, label=sent_as.get(_slashed(e.relative), "")) for e in entries]
         for entry, res in zip(entries, read_all(entries, jobs=jobs), strict=True):
-            rel = entry.relative.replace("\\", "/")
+            rel = _slashed(entry.relative)
             st = Stored(rel, entry.path, res, entry.path.lstat().st_mtime, entry.kind)
-            st.link = sent_by.get(rel, "")
+            if rel in first:
+                st.link, st.sent_as = first[rel].unit, first[rel].original_name
             self._attribute(st)
             self.files[rel] = st
         self.generation += 1
@@ -204,10 +212,11 @@ class Desk:
         if known is None:
             assert staged is not None
             kind = "workbook" if suffix in WORKBOOK_SUFFIXES else "report"
-            entry = Entry(staged, stored, kind=kind)
+            entry = Entry(staged, stored, kind=kind, label=original_name)
             res = next(read_all([entry], jobs=1))
             res.path = self.archive.store / stored
             candidate = Stored(stored, staged, res, at.timestamp(), kind, link=code)
+            candidate.sent_as = original_name
             self._attribute(candidate)
         concerned = {code, (known or candidate).matched} - {""}
         row: dict[str, Any] = {
@@ -353,7 +362,13 @@ def _file_result(s: Stored) -> FileResult:
         ret=ret,
         imported=s.kind == "report",
         arrived=s.mtime,
+        sent_as=s.sent_as,
+        sender=s.link,
     )
+
+
+def _slashed(relative: str) -> str:
+    return relative.replace("\\", "/")
 
 
 def _word(original_name: str, link: str) -> str:

@@ -112,6 +112,7 @@ async def office_unit(web: Web, request: Request) -> Response:
         "office_unit.html",
         unit=unit,
         status=j.units[code],
+        counted=j.by_file.get(j.units[code].file),
         standing=j.standing[code],
         decided=j.decided_by.get(code),
         chosen=j.chosen.get(code),

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from govxl.check.findings import Finding
 from govxl.collect.run import FileResult
 from govxl.collect.status import Status
-from govxl.desk.answers import SUFFIXES, Refused, not_a_return
+from govxl.desk.answers import ACCEPT, SUFFIXES, TAKEN, Refused, not_a_return
 from govxl.desk.archive import Upload
 from govxl.desk.exports import XLSX
 from govxl.desk.intake import Outcome, verdict_of
@@ -55,6 +55,8 @@ async def unit_page(web: Web, request: Request) -> Response:
         history=history(code, desk.uploads, desk.actions),
         csrf=web.csrf("unit:" + code),
         Standing=Standing,
+        accept=ACCEPT,
+        taken=TAKEN,
     )
 
 
@@ -70,11 +72,11 @@ def _version(up: Upload, fr: FileResult | None) -> dict[str, Any]:
     """One upload as its unit sees it: verdict, use, tables with marks, what can be explained."""
     if fr is None:
         return {"upload": up, "verdict": Status(up.verdict), "tables": [], "rest": [], "use": ""}
-    tables, rest = marked_tables(fr.ret, fr.findings) if fr.ret else ([], [])
+    tables, rest = marked_tables(fr.ret, fr.findings, for_unit=True) if fr.ret else ([], [])
     if fr.ret is None:
-        rest = notes_of(list(enumerate(fr.findings, 1)))
+        rest = notes_of(list(enumerate(fr.findings, 1)), for_unit=True)
     explainable = [
-        {"ref": f.rule, "where": f.where, "message": f.message} for f in _open_checks(fr)
+        {"ref": f.rule, "where": f.where, "message": f.unit_message} for f in _open_checks(fr)
     ]
     return {
         "upload": up,
@@ -146,7 +148,7 @@ def upload_json(outcomes: list[Outcome]) -> dict[str, Any]:
             "verdict_zh": Status(o.upload.verdict).zh,
             "use": o.file.use.value,
             "use_zh": o.file.use.zh,
-            "findings": [f.to_dict() for f in o.file.findings],
+            "findings": [f.to_unit_dict() for f in o.file.findings],
         }
         for o in outcomes
     ]

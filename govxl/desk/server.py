@@ -11,6 +11,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from govxl.desk.archive import DB, Archive
 from govxl.desk.intake import Desk
@@ -20,11 +21,29 @@ from govxl.roster import read_roster
 DEFAULT_PORT = 8765
 
 
+LOCAL_ONLY = (
+    "这些链接的地址是 {host}，只能在运行收件台的这台电脑上打开，其他单位的电脑打不开。"
+    "要让其他电脑访问：用 govxl serve 工作目录 --host 0.0.0.0（或本机的局域网地址）启动收件台，"
+    "在前面放置启用 HTTPS 的 nginx 等反向代理（见 docs/deploy.md），"
+    "再用 govxl links 工作目录 --base-url 对外的网址 重新生成链接。"
+)
+"""What a clerk must know before mailing links that point at this computer only."""
+
+
 @dataclass(frozen=True)
 class Links:
     office: str
     units: list[tuple[str, str, str]]
     """(code, name, url) in roster order."""
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.office).hostname or ""
+
+    @property
+    def local(self) -> bool:
+        """Whether the links reach this computer only (127.0.0.1, localhost)."""
+        return not is_public(self.host)
 
 
 def base_url(host: str, port: int) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from govxl.check.findings import Finding
 from govxl.collect.run import FileResult
-from govxl.collect.status import Status
+from govxl.collect.status import Status, Use
 from govxl.desk.archive import Action, Upload
 from govxl.desk.overlay import Judged
 from govxl.desk.standing import ACTIONS, Standing
@@ -56,11 +56,14 @@ class MarkedTable:
     notes: list[Note]
 
 
-def marked_tables(ret: Return, findings: list[Finding]) -> tuple[list[MarkedTable], list[Note]]:
+def marked_tables(
+    ret: Return, findings: list[Finding], *, for_unit: bool = False
+) -> tuple[list[MarkedTable], list[Note]]:
     """The return's tables with findings on their cells, and the findings on no table cell.
 
     A finding names its cell; a failed rule names the check cell beside the table, so the cells
-    the rule adds up are marked instead (the two sides the clerk has to compare).
+    the rule adds up are marked instead (the two sides the clerk has to compare). ``for_unit``:
+    in the words meant for the unit that sent the file (its page), not the office's.
     """
     values = ret.all_values()
     numbered = [(i, f) for i, f in enumerate(findings, 1) if f.severity is not Severity.INFO]
@@ -80,10 +83,11 @@ def marked_tables(ret: Return, findings: list[Finding]) -> tuple[list[MarkedTabl
                 here.append((i, f))
                 placed.add(i)
         model = table_model(ret.form, table.id, ret.year)
-        rows = [[_mark(c, ret, values, by_cell) for c in row] for row in model.rows]
-        tables.append(MarkedTable(table.id, table.title, model.head, rows, notes_of(here)))
-    rest = notes_of([(i, f) for i, f in enumerate(findings, 1) if i not in placed])
-    return tables, rest
+        rows = [[_mark(c, ret, values, by_cell, for_unit) for c in row] for row in model.rows]
+        notes = notes_of(here, for_unit=for_unit)
+        tables.append(MarkedTable(table.id, table.title, model.head, rows, notes))
+    elsewhere = [(i, f) for i, f in enumerate(findings, 1) if i not in placed]
+    return tables, notes_of(elsewhere, for_unit=for_unit)
 
 
 def _cells_of(
@@ -97,7 +101,9 @@ def _cells_of(
     return [r for r in inst.refs if r in cells]
 
 
-def _mark(c: Any, ret: Return, values: dict[str, Any], by_cell: dict[str, list]) -> Mark:
+def _mark(
+    c: Any, ret: Return, values: dict[str, Any], by_cell: dict[str, list], for_unit: bool
+) -> Mark:
     m = Mark(c.text, c.role, c.rowspan, c.colspan)
     if not c.cell_id:
         return m
@@ -108,14 +114,22 @@ def _mark(c: Any, ret: Return, values: dict[str, Any], by_cell: dict[str, list])
         live = [f for _, f in hits if not f.explained]
         m.severity = ("error" if severe else "warning") if live else "explained"
         m.numbers = [i for i, _ in hits]
-        m.title = "\n".join(f.message for _, f in hits)
+        m.title = "\n".join(f.unit_message if for_unit else f.message for _, f in hits)
     return m
 
 
-def notes_of(found: list[tuple[int, Finding]]) -> list[Note]:
-    """Numbered findings as the notes beside a table."""
+def notes_of(found: list[tuple[int, Finding]], *, for_unit: bool = False) -> list[Note]:
+    """Numbered findings as the notes beside a table (``for_unit``: as the unit reads them)."""
     return [
-        Note(i, f.severity.value, f.severity.zh, f.where, f.message, f.explained, f.rule)
+        Note(
+            i,
+            f.severity.value,
+            f.severity.zh,
+            f.where,
+            f.unit_message if for_unit else f.message,
+            f.explained,
+            f.rule,
+        )
         for i, f in found
     ]
 
@@ -219,11 +233,16 @@ def counts(j: Judged) -> dict[Standing, int]:
 
 
 def versions(j: Judged, code: str, uploads: list[Upload]) -> list[tuple[FileResult, Upload | None]]:
-    """Every file of a unit (uploaded through its link or matched to it), newest first."""
+    """Every file of a unit (uploaded through its link or matched to it), and the files another
+    unit sent whose content names it (the office may decide one is its return), newest first."""
     first: dict[str, Upload] = {}
     for up in uploads:
         first.setdefault(up.stored, up)
-    mine = [f for f in j.report.files if f.unit_code == code or _via(first.get(f.relative), code)]
+    mine = [
+        f
+        for f in j.report.files
+        if f.unit_code == code or _via(first.get(f.relative), code) or _claims(f, code)
+    ]
     return sorted(
         ((f, first.get(f.relative)) for f in mine), key=lambda p: p[0].received, reverse=True
     )
@@ -231,3 +250,7 @@ def versions(j: Judged, code: str, uploads: list[Upload]) -> list[tuple[FileResu
 
 def _via(up: Upload | None, code: str) -> bool:
     return up is not None and up.unit == code
+
+
+def _claims(f: FileResult, code: str) -> bool:
+    return f.use is Use.DISPUTED and f.ret is not None and f.ret.unit_code == code
