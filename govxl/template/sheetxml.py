@@ -12,7 +12,6 @@ and never becomes a formula.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -77,7 +76,11 @@ def row_height(row: Sequence[object], widths: Sequence[float], size: float = 10.
 
 def text_width(text: str) -> float:
     """Display width in Excel column units: CJK characters are about twice as wide."""
-    return sum(2.05 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+    return sum(2.05 if _wide(ch) else 1.1 for ch in text)
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
 
 
 def lines_needed(text: str, width: float) -> int:
@@ -94,7 +97,7 @@ def lines_needed(text: str, width: float) -> int:
 
 def _wrapped_lines(line: str, room: float) -> int:
     lines, used = 1, 0.0
-    for token in _BREAKS.findall(line):
+    for token in _tokens(line):
         w = text_width(token)
         if token.isspace() or used + w <= room:
             used += w
@@ -108,10 +111,20 @@ def _wrapped_lines(line: str, room: float) -> int:
     return lines
 
 
-_BREAKS = re.compile(
-    r"\s+|[\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[^\s\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+"
-)
-"""One Chinese character, a run of whitespace, or a run of anything else (which wraps whole)."""
+def _tokens(line: str) -> Iterator[str]:
+    """Where a line may break: each wide (Chinese) character and each space is a token of its
+    own; a run of anything else is one token, which wraps whole."""
+    word = ""
+    for ch in line:
+        if _wide(ch) or ch.isspace():
+            if word:
+                yield word
+                word = ""
+            yield ch
+        else:
+            word += ch
+    if word:
+        yield word
 
 
 def style(fmt: Any) -> int:
