@@ -13,6 +13,7 @@ from govxl.cli import console
 from govxl.cli.app import UsageError, check_year, fail, load_form_or_fail
 from govxl.desk.exports import links_book, links_csv
 from govxl.desk.intake import Desk
+from govxl.desk.reading import default_jobs
 from govxl.desk.server import LOCAL_ONLY, is_public, port_taken, run
 from govxl.desk.server import base_url as default_url
 from govxl.desk.server import links as read_links
@@ -43,6 +44,12 @@ def serve(
     base_url: Annotated[
         str, typer.Option("--base-url", help="对外的网址（在 nginx 等之后运行时），用于生成链接。")
     ] = "",
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="审核新上传文件的进程数（默认 2，单核电脑为 1）；1 表示在收件台进程内审核。"
+        ),
+    ] = None,
 ) -> None:
     """启动收件台：各单位在浏览器中上传报表，办公室实时查看进度。
 
@@ -53,6 +60,8 @@ def serve(
         due = date.fromisoformat(deadline) if deadline else None
     except ValueError:
         raise fail(UsageError(f"截止日期应写成 2026-01-20 的样子：{deadline}")) from None
+    if jobs is not None and jobs < 1:
+        raise fail(UsageError(f"--jobs 应为 1 或更大的整数（审核进程数），而不是 {jobs}。"))
     if roster is not None and not roster.is_file():
         raise fail(UsageError(f"找不到名册文件：{roster}"))
     if is_public(host):  # said first: it is about the command line, whatever happens next
@@ -62,7 +71,14 @@ def serve(
         )
     try:
         desk = Desk.open(
-            folder, roster=roster, form=form, year=year, deadline=due, previous=previous
+            folder,
+            roster=roster,
+            form=form,
+            year=year,
+            deadline=due,
+            previous=previous,
+            jobs=jobs,
+            readers=default_jobs() if jobs is None else jobs,
         )
     except (SetupError, RosterError) as e:
         raise fail(e) from None
@@ -83,7 +99,10 @@ def serve(
             "这些地址只能在本机打开；要让其他电脑访问，请用 --host 启动（见 docs/deploy.md）。"
         )
     console.info("按 Ctrl-C 停止。")
-    run(desk, host, port)
+    try:
+        run(desk, host, port)
+    finally:
+        desk.close()  # the reading processes stop with the desk
 
 
 def links(

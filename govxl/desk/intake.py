@@ -1,6 +1,7 @@
 """The desk without the web: receive an upload, check it, judge the whole store, keep the record.
 
-Each upload is read once, when it arrives, by collect's own reader (``read_all``); the verdicts
+Each upload is read once, when it arrives, by collect's own reader (``read_all``, in-process or
+in the desk's reading pool, :mod:`govxl.desk.reading`); the verdicts
 are collect's own ``judge`` over every file in the store, in the order ``govxl collect`` scans
 them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. The office's choice of a
 version goes to ``judge`` as one of collect's decisions (:mod:`govxl.desk.choices`); its
@@ -45,6 +46,7 @@ from govxl.desk.answers import (
 from govxl.desk.archive import Action, Archive, Upload, now, sha256_hex
 from govxl.desk.choices import decisions_of
 from govxl.desk.overlay import Judged, overlay
+from govxl.desk.reading import Readers
 from govxl.desk.settings import Settings, SetupError, settings_of
 from govxl.roster import read_roster
 
@@ -89,8 +91,12 @@ class Outcome:
 class Desk:
     """One district's desk over one working folder."""
 
-    def __init__(self, folder: Path, archive: Archive, settings: Settings) -> None:
+    def __init__(
+        self, folder: Path, archive: Archive, settings: Settings, readers: Readers | None = None
+    ) -> None:
         self.folder = folder
+        self.readers = readers or Readers(1)
+        """Where new uploads are read: in this process, or a pool (:mod:`govxl.desk.reading`)."""
         self.archive = archive
         self.settings = settings
         self.lock = threading.RLock()
@@ -116,8 +122,12 @@ class Desk:
         deadline: date | None = None,
         previous: Path | None = None,
         jobs: int | None = None,
+        readers: int = 1,
     ) -> Desk:
-        """Open (or on the first start create) a working folder and read its store."""
+        """Open (or on the first start create) a working folder and read its store.
+
+        ``jobs``: processes reading the store now (default every core); ``readers``: processes
+        reading each new upload (1: this one; more: a pool, started once the store is read)."""
         folder = Path(folder)
         first = not (folder / "desk.db").exists()
         if first and roster is None:
@@ -138,7 +148,13 @@ class Desk:
             archive.set_setting("previous", str(previous.resolve()))
         settings = settings_of(archive, folder)
         desk = cls(folder, archive, settings)
-        desk.load(jobs=jobs)
+        try:
+            desk.load(jobs=jobs)  # forks its readers, if any: before the pool's threads exist
+            if readers > 1:
+                desk.readers = Readers(readers)
+        except BaseException:
+            desk.close()
+            raise
         return desk
 
     def load(self, *, jobs: int | None = None) -> tuple[int, int]:
@@ -168,7 +184,11 @@ class Desk:
         st.matched = fr.unit_code if fr.unit_code in self.links else ""
 
     def close(self) -> None:
-        self.archive.close()
+        """Stop the reading pool (its workers are waited for), then close the archive."""
+        try:
+            self.readers.close()
+        finally:
+            self.archive.close()
 
     # ------------------------------------------------------------------ who is asking
     def unit_for(self, token: str) -> str | None:
@@ -213,7 +233,7 @@ class Desk:
             assert staged is not None
             kind = "workbook" if suffix in WORKBOOK_SUFFIXES else "report"
             entry = Entry(staged, stored, kind=kind, label=original_name)
-            res = next(read_all([entry], jobs=1))
+            res = self.readers.read(entry)
             res.path = self.archive.store / stored
             candidate = Stored(stored, staged, res, at.timestamp(), kind, link=code)
             candidate.sent_as = original_name

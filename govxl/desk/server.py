@@ -1,7 +1,8 @@
 """Running the desk: the links for the units and the office, and the uvicorn server.
 
 The server is one process per district (see docs/deploy.md): uploads are checked in its worker
-threads, and the archive's lock keeps the ledgers in order.
+threads, new files read by the desk's reading pool (:mod:`govxl.desk.reading`), and the
+archive's lock keeps the ledgers in order.
 """
 
 from __future__ import annotations
