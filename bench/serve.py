@@ -1,6 +1,7 @@
 """Benchmark of the intake desk: ``govxl serve`` on 127.0.0.1 under 50 concurrent uploaders.
 
     .venv/bin/python bench/serve.py [--uploaders 50] [--uploads 500] [--board-units 1000] [--pin]
+                                    [--jobs N]
 
 1. 500 uploads from 50 concurrent uploaders (10 each, one unit each; one return in five has an
    error, each unit sends three versions), in two runs: *paced* (a clerk looks at the verdict
@@ -12,7 +13,9 @@
    the store.
 2. The board of 1,000 units (each with a return): ``GET /office`` and ``GET /api/units``,
    median and worst of 7.
-3. The server's peak RSS (VmHWM) after each part.
+3. The server's peak RSS (VmHWM) after each part, and with its children's peaks added (the
+   reading workers of ``govxl serve``'s pool, multiprocessing's resource tracker). The server
+   CPU counts the server and its children.
 
 Every loop is bounded in count and time, and only 127.0.0.1 is contacted. Results go to stdout
 (and ``--json``); bench/RESULTS.md keeps the runs.
@@ -88,12 +91,16 @@ PIN = False
 """``--pin``: the server on the first core, the uploaders on the second (each a core of its own,
 as far as other processes on the machine leave them)."""
 SERVER_CPUS, CLIENT_CPUS = {0}, {1}
+JOBS: int | None = None
+"""``--jobs``: passed to ``govxl serve`` (its reading processes); None for its default."""
 
 
 class Server:
     def __init__(self, folder: Path, roster_path: Path | None) -> None:
         self.port = free_port()
         args = [*GOVXL, "serve", str(folder), "--port", str(self.port)]
+        if JOBS is not None:
+            args += ["--jobs", str(JOBS)]
         if roster_path is not None:
             args += ["--roster", str(roster_path), "--form", "gb2021", "--year", str(YEAR)]
         self.proc = subprocess.Popen(
@@ -117,16 +124,36 @@ class Server:
         self.office = found["office"]["url"].rsplit("/", 1)[1]
         self.links = {u["code"]: u["url"] for u in found["units"]}
 
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+    def family(self) -> list[int]:
+        """The server and every process under it (its reading workers, multiprocessing's
+        resource tracker), alive now."""
+        pids, i = [self.proc.pid], 0
+        while i < len(pids):
+            try:
+                kids = Path(f"/proc/{pids[i]}/task/{pids[i]}/children").read_text().split()
+            except OSError:
+                kids = []
+            pids += [int(k) for k in kids]
+            i += 1
+        return pids
+
+    def peak_rss_mb(self) -> tuple[float, float]:
+        """The server's peak RSS (VmHWM), and the sum of its own and its children's peaks: an
+        upper bound of the whole desk's peak (the processes need not peak together)."""
+        peaks = [_status_kb(pid, "VmHWM:") / 1024 for pid in self.family()]
+        return peaks[0], sum(peaks)
 
     def cpu_s(self) -> float:
-        """CPU seconds the server has used (user + system), from /proc."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds the server and its living children have used (user + system)."""
+        total = 0
+        for pid in self.family():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue  # gone between the listing and now
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -173,6 +200,14 @@ async def uploaders(
     return latencies, answers, new, known
 
 
+def _status_kb(pid: int, key: str) -> float:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    return next((float(x.split()[1]) for x in lines if x.startswith(key)), 0.0)
+
+
 def p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20)[-1]
 
@@ -190,7 +225,8 @@ def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, fl
         api = httpx.get(
             server.url + "/api/units", headers={"authorization": f"Bearer {server.office}"}
         ).json()
-        rss = server.peak_rss_mb()
+        rss, rss_all = server.peak_rss_mb()
+        processes = len(server.family())
     finally:
         server.stop()
     import sqlite3
@@ -219,6 +255,8 @@ def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, fl
         "archived_once": ids == acked and len(ids) == len(set(ids)) == total,
         "equals_collect": desk == collected,
         "peak_rss_mb": round(rss, 1),
+        "with_children_peak_rss_mb": round(rss_all, 1),
+        "processes": processes,
     }
 
 
@@ -247,10 +285,14 @@ def board_run(root: Path, n: int) -> dict:
                     r = c.get(server.url + path)
                     times[path].append(time.perf_counter() - t)
                     assert r.status_code == 200 and f"U{n:04d}" in r.text, path
-        rss = server.peak_rss_mb()
+        rss, rss_all = server.peak_rss_mb()
     finally:
         server.stop()
-    out: dict = {"run": f"board of {n} units", "peak_rss_mb": round(rss, 1)}
+    out: dict = {
+        "run": f"board of {n} units",
+        "peak_rss_mb": round(rss, 1),
+        "with_children_peak_rss_mb": round(rss_all, 1),
+    }
     for path, xs in times.items():
         out[f"{path} median_ms"] = round(statistics.median(xs) * 1000, 1)
         out[f"{path} max_ms"] = round(max(xs) * 1000, 1)
@@ -264,9 +306,11 @@ def main() -> None:
     ap.add_argument("--board-units", type=int, default=1000)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--pin", action="store_true", help="server on core 0, uploaders on core 1")
+    ap.add_argument("--jobs", type=int, help="govxl serve --jobs (default: its own)")
     a = ap.parse_args()
+    global JOBS, PIN
+    JOBS = a.jobs
     if a.pin:
-        global PIN
         PIN = True
         os.sched_setaffinity(0, CLIENT_CPUS)  # the returns are made there too, before any clock
     results = []

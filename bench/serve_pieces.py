@@ -1,11 +1,15 @@
 """Where the desk's time goes for one upload, without the web: ``Desk.receive`` of 150 new
 returns (50 units, three versions each, as bench/serve.py sends them), then of the same 150
-again (bytes the store already holds), each piece timed by a wrapper around it.
+again (bytes the store already holds), each piece timed by a wrapper around it; once reading
+in-process (``Desk.open``'s default) and once in a pool of two (``govxl serve``'s default), with
+the CPU the desk's own process spends per upload.
 
     .venv/bin/python bench/serve_pieces.py
 
-Read with bench/serve.py's burst run: every piece that holds the GIL (reading, judging, the
-web stack) is serialised across concurrent uploads; the syncs release it.
+Read with bench/serve.py's burst run: every piece that holds the GIL (judging, the web stack,
+and reading when it is in-process) is serialised across concurrent uploads; the syncs release
+it, and so does waiting for a worker. In a pool, "read" is the whole trip: the file to a
+worker, collect's reader there, the result back.
 """
 
 from __future__ import annotations
@@ -15,13 +19,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import govxl.desk.intake as intake  # noqa: E402
 from bench.serve import returns, roster  # noqa: E402
 from govxl.desk.intake import Desk  # noqa: E402
 
@@ -39,38 +42,43 @@ def timed(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def main() -> None:
-    real_read_all = intake.read_all
-
-    def read_all(*a: Any, **k: Any) -> Iterator[Any]:  # a generator: timed to its end
-        t = time.perf_counter()
-        done = list(real_read_all(*a, **k))
-        SPENT["read (collect's reader)"] += time.perf_counter() - t
-        return iter(done)
-
-    intake.read_all = read_all  # type: ignore[assignment]  # the bench's timer, this process only
-    files = returns(50, 3)
-    with tempfile.TemporaryDirectory() as tmp:
-        desk = Desk.open(
-            Path(tmp) / "d", roster=roster(Path(tmp) / "名册.csv", 50), form="gb2021", year=2025
+def pieces(files: dict[str, list[bytes]], root: Path, readers: int) -> None:
+    """Every upload of ``files`` twice, through a desk reading in-process or in a pool."""
+    desk = Desk.open(
+        root / "d", roster=roster(root / "名册.csv", 50), form="gb2021", year=2025, readers=readers
+    )
+    # the whole read as the desk waits for it: in a pool, with the trip to the worker and back
+    desk.readers.read = timed("read (collect's reader)", desk.readers.read)  # type: ignore[method-assign]
+    for name in ("judged_for", "_attribute"):
+        setattr(desk, name, timed(name, getattr(desk, name)))
+    for name in ("stage", "record_upload", "move_in", "sync_folder"):
+        setattr(desk.archive, name, timed(name, getattr(desk.archive, name)))
+    desk.receive("U0001", "warm.xlsx", files["U0001"][0], client="bench")
+    where = "in-process" if readers <= 1 else f"a pool of {readers}"
+    for label in ("new bytes", "bytes already stored"):
+        SPENT.clear()
+        each = []
+        cpu = time.process_time()  # this process only, every thread: what holds its GIL
+        for v in range(3):
+            for code, versions in files.items():
+                t = time.perf_counter()
+                desk.receive(code, f"{code}-{v}.xlsx", versions[v], client="bench")
+                each.append(time.perf_counter() - t)
+        cpu = (time.process_time() - cpu) / len(each)
+        print(
+            f"{label}, read {where}: receive median {statistics.median(each) * 1000:.2f} ms, "
+            f"server process CPU {cpu * 1000:.2f} ms; of the time"
         )
-        for name in ("judged_for", "_attribute"):
-            setattr(desk, name, timed(name, getattr(desk, name)))
-        for name in ("stage", "record_upload", "move_in", "sync_folder"):
-            setattr(desk.archive, name, timed(name, getattr(desk.archive, name)))
-        desk.receive("U0001", "warm.xlsx", files["U0001"][0], client="bench")
-        for label in ("new bytes", "bytes already stored"):
-            SPENT.clear()
-            each = []
-            for v in range(3):
-                for code, versions in files.items():
-                    t = time.perf_counter()
-                    desk.receive(code, f"{code}-{v}.xlsx", versions[v], client="bench")
-                    each.append(time.perf_counter() - t)
-            print(f"{label}: receive median {statistics.median(each) * 1000:.2f} ms, of which")
-            for piece, s in sorted(SPENT.items(), key=lambda x: -x[1]):
-                print(f"  {piece:26s} {s / len(each) * 1000:6.2f} ms")
-        desk.close()
+        for piece, s in sorted(SPENT.items(), key=lambda x: -x[1]):
+            print(f"  {piece:26s} {s / len(each) * 1000:6.2f} ms")
+    desk.close()
+
+
+def main() -> None:
+    files = returns(50, 3)
+    for readers in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            pieces(files, Path(tmp), readers)
 
 
 if __name__ == "__main__":
