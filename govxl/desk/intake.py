@@ -1,9 +1,9 @@
 """The desk without the web: receive an upload, check it, judge the whole store, keep the record.
 
-Each upload is read once, when it arrives, by collect's own reader (``read_all``, in-process or
-in the desk's reading pool, :mod:`govxl.desk.reading`); the verdicts
-are collect's own ``judge`` over every file in the store, in the order ``govxl collect`` scans
-them, so the desk and ``govxl collect 工作目录/收件箱`` always agree. The office's choice of a
+Each upload is read once, when it arrives, by collect's own reader (``read_all``, here or in
+the reading pool of :mod:`govxl.desk.reading`); the verdicts are collect's own ``judge`` over
+every file in the store, in the order ``govxl collect`` scans them, so the desk and
+``govxl collect 工作目录/收件箱`` always agree. The office's choice of a
 version goes to ``judge`` as one of collect's decisions (:mod:`govxl.desk.choices`); its
 confirms and returns are laid over the verdicts.
 """
@@ -91,12 +91,9 @@ class Outcome:
 class Desk:
     """One district's desk over one working folder."""
 
-    def __init__(
-        self, folder: Path, archive: Archive, settings: Settings, readers: Readers | None = None
-    ) -> None:
+    def __init__(self, folder: Path, archive: Archive, settings: Settings) -> None:
         self.folder = folder
-        self.readers = readers or Readers(1)
-        """Where new uploads are read: in this process, or a pool (:mod:`govxl.desk.reading`)."""
+        self.readers = Readers(1)  # where new uploads are read: here, or in a pool (open)
         self.archive = archive
         self.settings = settings
         self.lock = threading.RLock()

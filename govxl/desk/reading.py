@@ -15,6 +15,7 @@ unreadable, never dropped, and the desk itself never reads it in-process.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -111,7 +112,9 @@ class Readers:
                 self._replace(pool)
         named = entry.label or entry.relative  # as its messages name it
         died = replace(entry, relative=named, problem=DIED.format(n=ATTEMPTS), reason="reader-died")
-        return read_one(died)  # collect's unreadable finding; the file itself is not opened
+        res = read_one(died)  # collect's unreadable finding; the file is not parsed
+        res.sha256 = hashlib.sha256(entry.path.read_bytes()).hexdigest()  # as the store names it
+        return res
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """Start a new pool, once for all the uploads the broken one failed."""

@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +21,11 @@ import openpyxl
 import pytest
 from starlette.testclient import TestClient
 
+from govxl.check.result import ReadResult
 from govxl.collect.scan import Entry, scan
+from govxl.collect.status import Status
 from govxl.desk.app import create_app
-from govxl.desk.reading import Readers, read_one
+from govxl.desk.reading import ATTEMPTS, Readers, read_one
 from govxl.report.render import render_report
 from tests.desk.kit import (
     JSON,
@@ -187,6 +190,73 @@ def test_workers_killed_while_uploads_are_being_read_lose_none_of_them(tmp_path:
         assert not set(desk.readers.pids) & set(first)
     finally:
         desk.close()
+
+
+def slow(data: bytes, rows: int = 60_000) -> bytes:
+    """The workbook with many rows of notes below table 一: a return still, read for a second
+    or two, long enough for a worker to be killed while it reads it."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    extra = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>备注{r}</t></is></c></row>'
+        for r in range(1000, 1000 + rows)
+    ).encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                part = part.replace(b"</sheetData>", extra + b"</sheetData>")
+            z.writestr(info, part)
+    return out.getvalue()
+
+
+def test_a_file_the_reader_dies_on_every_time_is_kept_and_answered_unreadable(
+    tmp_path: Path,
+) -> None:
+    """Every worker reading it is killed (as the system would kill one using too much memory):
+    after three pools the upload is stored, recorded and answered, and the desk reads on."""
+    desk = open_desk(tmp_path / "工作目录", readers=2)
+    data = slow(workbook("A01"))
+    assert read_one_bytes(tmp_path, data).ret is not None  # a return, when nobody kills it
+    done = threading.Event()
+    killed: list[int] = []
+
+    def killer() -> None:
+        while not done.is_set():
+            pids = list(desk.readers.pids)
+            if pids and not set(pids) & set(killed):
+                time.sleep(0.3)  # the file is being read now (it takes over a second)
+                if done.is_set():
+                    return
+                for pid in pids:
+                    os.kill(pid, signal.SIGKILL)
+                killed.extend(pids)
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=killer)
+    try:
+        thread.start()
+        o = desk.receive("A01", "大文件.xlsx", data, client="test")
+        done.set()
+        thread.join()
+        assert len(killed) >= 2 * ATTEMPTS
+        assert o.upload.verdict == Status.UNREADABLE.value
+        assert "大文件.xlsx" in o.upload.findings and "reader-died" in o.upload.findings
+        assert len(desk.archive.uploads()) == 1 and o.upload.stored in desk.files
+        assert desk.files[o.upload.stored].res.sha256 == o.upload.sha256
+        assert (desk.archive.store / o.upload.stored).read_bytes() == data
+        later = desk.receive("A02", "报表.xlsx", workbook("A02"), client="test")
+        assert later.upload.verdict == collect_statuses(desk.folder)["A02"]
+    finally:
+        done.set()
+        thread.join()
+        desk.close()
+
+
+def read_one_bytes(folder: Path, data: bytes) -> ReadResult:
+    path = folder / "读一次.xlsx"
+    path.write_bytes(data)
+    return read_one(Entry(path, path.name))
 
 
 def test_closing_the_desk_stops_its_workers(tmp_path: Path) -> None:
