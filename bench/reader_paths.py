@@ -1,6 +1,7 @@
 """What the reader's simplifications cost or saved, per return, by the program that saved it.
 
     python bench/reader_paths.py --before faa546e --rounds 15
+    python bench/reader_paths.py --before c18d57d --plain   # two trees only
 
 Reads the same returns — as govxl wrote them, re-saved by openpyxl, by LibreOffice (.xlsx, .ods,
 .xls) — with the reader of this checkout and with the reader of the ``--before`` revision (taken
@@ -92,6 +93,9 @@ def main() -> None:
     ap.add_argument("--before", required=True, help="the revision to compare with (e.g. faa546e)")
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--variants", type=int, default=6, help="returns per program")
+    ap.add_argument(
+        "--plain", action="store_true", help="only the two trees, none of the switched-off pieces"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         files = returns(Path(tmp) / "returns", args.variants)
@@ -104,6 +108,8 @@ def main() -> None:
             "now": (HERE.parent, ""),
             "now, no date styles": (HERE.parent, "no date styles"),
         }
+        if args.plain:
+            configs = {k: v for k, v in configs.items() if not v[1]}
         runs: dict[str, list[dict[str, dict[str, float]]]] = {k: [] for k in configs}
         for _ in range(args.rounds):
             for name, (tree, variant) in configs.items():

@@ -138,7 +138,7 @@ def test_a_city_sees_which_district_is_incomplete_and_by_whom(tmp_path: Path) ->
     city = tmp_path / "市汇总.xlsx"
     code, _, err = run("merge", district, other, "-o", city, "--name", "测试市")
     assert code == 0, err
-    wb = openpyxl.load_workbook(city, read_only=True)
+    wb = openpyxl.load_workbook(city)
     listed = {r[0]: r[2:4] for r in wb["报送情况"].iter_rows(min_row=2, values_only=True) if r[0]}
     assert listed["002"][0] == "未汇总" and listed["002"][1].startswith("T：未通过")
     assert listed["003"] == ("未报送", "属 T")
@@ -501,7 +501,7 @@ def test_a_photo_in_the_inbox_is_listed_not_dropped(tmp_path: Path) -> None:
     assert "不是报表文件（.jpg）" in f.message
     code, _, err = run("collect", inbox, "--roster", tmp_path / "名册.csv", "-o", tmp_path / "o")
     assert code == 1 and "没有对应到名册中的单位：[扫描]盖章页.jpg" in " ".join(err.split())
-    wb = openpyxl.load_workbook(tmp_path / "o" / RESULTS, read_only=True)
+    wb = openpyxl.load_workbook(tmp_path / "o" / RESULTS)
     listed = [str(c) for row in wb["问题清单"].iter_rows(values_only=True) for c in row if c]
     assert any("盖章页.jpg" in c for c in listed)
 

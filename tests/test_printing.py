@@ -52,8 +52,11 @@ def printed(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[str,
 
 def _pages(printed, name: str) -> dict[str, list[int]]:
     book, pdf = printed[name]
-    wb = openpyxl.load_workbook(book, read_only=True)
-    visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+    wb = openpyxl.load_workbook(book, read_only=True)  # holds the file open until closed
+    try:
+        visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+    finally:
+        wb.close()
     return _script().pages_by_sheet(pdf, visible)
 
 
@@ -126,7 +129,7 @@ def test_every_row_of_a_list_is_tall_enough_for_its_text_on_paper(printed, name,
     drawn = "".join(c["text"] for c in chars)
     texts = {
         v
-        for r in openpyxl.load_workbook(book, read_only=True)[sheet].iter_rows(values_only=True)
+        for r in openpyxl.load_workbook(book)[sheet].iter_rows(values_only=True)
         for v in r
         if isinstance(v, str) and len("".join(v.split())) > 6
     }

@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import typer.rich_utils
 from typer.core import TyperCommand, TyperGroup
 
 try:  # typer 0.28 carries its own copy of click
     from typer._click.core import Context as ClickContext
+    from typer._click.exceptions import ClickException
     from typer._click.exceptions import UsageError as UsageErrors
     from typer._click.formatting import HelpFormatter
 except ImportError:  # older typer uses click itself
     from click.core import Context as ClickContext  # type: ignore[assignment]
+    from click.exceptions import ClickException  # type: ignore[assignment]
     from click.exceptions import UsageError as UsageErrors  # type: ignore[assignment]
     from click.formatting import HelpFormatter  # type: ignore[assignment]
 
@@ -110,7 +111,15 @@ class _Chinese:
         try:
             return super().make_context(info_name, args, parent, **extra)  # type: ignore[misc]
         except UsageErrors as e:
+            chinese_panels()
             raise UsageErrors(chinese(e.format_message()), e.ctx) from None
+        except (ClickException, typer.Abort):
+            chinese_panels()
+            raise
+
+    def format_help(self, ctx: ClickContext, formatter: HelpFormatter) -> None:
+        chinese_panels()
+        super().format_help(ctx, formatter)  # type: ignore[misc]
 
 
 class Command(_Chinese, TyperCommand):
@@ -139,9 +148,13 @@ class Commands(_Chinese, TyperGroup):
         except OutputError as e:  # one Chinese line that names the path and what to do, exit 2
             raise fail(e) from None
         except UsageErrors as e:
+            chinese_panels()
             if e.format_message() == chinese(e.format_message()):
                 raise
             raise UsageErrors(chinese(e.format_message()), e.ctx) from None
+        except (ClickException, typer.Abort):
+            chinese_panels()
+            raise
 
 
 app = typer.Typer(
@@ -153,16 +166,24 @@ app = typer.Typer(
     help="政府信息公开工作年度报告：模板、收集审核、汇总、报告。",
 )
 
-# typer's help and error panels, in Chinese (typer reads these module constants when it draws)
-typer.rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
-typer.rich_utils.OPTIONS_PANEL_TITLE = "选项"
-typer.rich_utils.COMMANDS_PANEL_TITLE = "命令"
-typer.rich_utils.ERRORS_PANEL_TITLE = "错误"
-typer.rich_utils.ABORTED_TEXT = "已中止。"
-typer.rich_utils.DEFAULT_STRING = "[默认：{}]"
-typer.rich_utils.REQUIRED_LONG_STRING = "[必填]"
-typer.rich_utils.DEPRECATED_STRING = "（已停用）"
-typer.rich_utils.RICH_HELP = "输入 [blue]'{command_path} {help_option}'[/] 查看说明。"
+
+def chinese_panels() -> None:
+    """typer's help and error panels in Chinese: typer reads these module constants when it
+    draws one. Set just before the first is drawn (help, a usage error, an abort), not at
+    start: typer's rich help loads a Markdown parser, 0.05 s that a command that runs and
+    succeeds does not need (tests/test_cli_exit.py holds it unloaded)."""
+    import typer.rich_utils as panels
+
+    panels.ARGUMENTS_PANEL_TITLE = "参数"
+    panels.OPTIONS_PANEL_TITLE = "选项"
+    panels.COMMANDS_PANEL_TITLE = "命令"
+    panels.ERRORS_PANEL_TITLE = "错误"
+    panels.ABORTED_TEXT = "已中止。"
+    panels.DEFAULT_STRING = "[默认：{}]"
+    panels.REQUIRED_LONG_STRING = "[必填]"
+    panels.DEPRECATED_STRING = "（已停用）"
+    panels.RICH_HELP = "输入 [blue]'{command_path} {help_option}'[/] 查看说明。"
+
 
 _debug = False
 

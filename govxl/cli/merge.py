@@ -11,6 +11,8 @@ import typer
 
 from govxl.cli import console
 from govxl.cli.app import UsageError, apart, fail
+from govxl.collect import collect as run_collect
+from govxl.desk.choices import store_decisions
 from govxl.fileio import OutputError
 from govxl.merge import MergeError, write_summary
 from govxl.merge import merge as run_merge
@@ -54,17 +56,25 @@ def merge(
         files=[output, *([tidy] if tidy else [])],
         hint="请把汇总表保存到要汇总的文件夹以外（放在里面，下次汇总时它会被当作报表再读一遍）。",
     )
+    # a desk's store (工作目录/收件箱): the versions its office chose count, as in collect
+    chosen = {src: d for src in sources if roster and (d := store_decisions(src))}
     try:
         units = read_roster(roster) if roster else None
         with console.progress("正在读取") as tick:
+            decided = [
+                run_collect(src, units, decisions=d, progress=tick)
+                for src, d in chosen.items()
+                if units
+            ]
             result = run_merge(
-                sources,
+                [src for src in sources if src not in chosen],
                 roster=units,
                 include_errors=include_errors,
                 level=level,
                 code=code,
                 name=name,
                 progress=tick,
+                reports=decided,
             )
         write_summary(result, output)
         if tidy:

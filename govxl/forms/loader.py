@@ -135,8 +135,10 @@ def definitions_dir() -> Path:
     return Path(str(resources.files("govxl.forms") / "definitions"))
 
 
-def form_ids() -> list[str]:
-    return sorted(p.stem for p in definitions_dir().glob("*.yaml"))
+@cache
+def form_ids() -> tuple[str, ...]:
+    """The shipped forms' ids; listed once per process (every return read asks which form)."""
+    return tuple(sorted(p.stem for p in definitions_dir().glob("*.yaml")))
 
 
 @cache

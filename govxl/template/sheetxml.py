@@ -11,6 +11,7 @@ and never becomes a formula.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -76,13 +77,20 @@ def row_height(row: Sequence[object], widths: Sequence[float], size: float = 10.
 
 def text_width(text: str) -> float:
     """Display width in Excel column units: CJK characters are about twice as wide."""
-    return sum(2.05 if _wide(ch) else 1.1 for ch in text)
+    return sum(map(_char_width, text))
+
+
+@functools.cache
+def _char_width(ch: str) -> float:
+    """One character's width; cached, as a district's lists reuse a few thousand characters."""
+    return 2.05 if _wide(ch) else 1.1
 
 
 def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
+@functools.lru_cache(maxsize=8192)
 def lines_needed(text: str, width: float) -> int:
     """Lines a text wraps to in a column ``width`` units wide.
 
@@ -96,6 +104,8 @@ def lines_needed(text: str, width: float) -> int:
 
 
 def _wrapped_lines(line: str, room: float) -> int:
+    if text_width(line) <= room:  # most cells: a code, a name, a status
+        return 1
     lines, used = 1, 0.0
     for token in _tokens(line):
         w = text_width(token)

@@ -184,3 +184,24 @@ def test_the_summary_is_merged_again_only_when_the_archive_moves(
     get()
     assert summaries.merges == 3  # any office action, too
     assert get() and summaries.merges == 3
+
+
+def test_merging_the_store_itself_sums_the_version_the_office_chose(
+    client: TestClient, desk: Desk, tmp_path: Path
+) -> None:
+    """``govxl merge 工作目录/收件箱 --roster 名册.csv`` without collecting first: the same
+    summary as the board's download, the chosen version and not the newer one."""
+    upload(client, desk, "A01", workbook("A01"))
+    first = upload(client, desk, "A02", workbook("A02", seed=1)).json()["uploads"][0]
+    upload(client, desk, "A02", workbook("A02", seed=2, later=5), "乙街道（更正）.xlsx")
+    _choose(client, desk, "A02", first["id"])
+    summary = client.get("/office/download/汇总表.xlsx", headers=office(desk))
+    merged = tmp_path / "汇总.xlsx"
+    roster = str(desk.folder / "名册.csv")
+    done = subprocess.run(
+        [*GOVXL, "merge", str(desk.archive.store), "--roster", roster, "-o", str(merged)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _cells(summary.content) == _cells(merged.read_bytes())
