@@ -61,8 +61,18 @@ def _warm(barrier: Any) -> None:
     before any upload arrives. SIGTERM stays fatal: a broken pool is stopped with it."""
     global _barrier
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with_the_server, daemon=True).start()
     _barrier = barrier
     wanted_sheets()
+
+
+def _end_with_the_server() -> None:
+    """A worker whose server is gone (killed, crashed) ends too: each worker holds both ends of
+    the pool's queue, so waiting on the queue alone would keep it alive for ever."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(0)
 
 
 def _ready() -> int:

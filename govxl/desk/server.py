@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import signal
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,11 +107,21 @@ def run(desk: Desk, host: str, port: int) -> None:
 
     from govxl.desk.app import create_app
 
-    uvicorn.run(
-        create_app(desk),
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=3,
-        server_header=False,
-    )
+    # uvicorn stops gracefully on SIGTERM, then raises it again: with Python's default action
+    # the process would end there, before the caller closes the desk (and its reading pool)
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        uvicorn.run(
+            create_app(desk),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=3,
+            server_header=False,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
