@@ -68,11 +68,12 @@ def _warm(barrier: Any) -> None:
 
 def _end_with_the_server() -> None:
     """A worker whose server is gone (killed, crashed) ends too: each worker holds both ends of
-    the pool's queue, so waiting on the queue alone would keep it alive for ever."""
+    the pool's queue, so waiting on the queue alone would keep it alive for ever. It ends as a
+    server stopping its pool ends it, by SIGTERM (fatal in a worker, see :func:`_warm`)."""
     parent = multiprocessing.parent_process()
     if parent is not None:
         parent.join()
-        os._exit(0)
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _ready() -> int:
