@@ -14,8 +14,9 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 COL_CODE = "单位代码"
@@ -57,8 +58,13 @@ class Roster:
     path: Path
     units: tuple[Unit, ...]
 
-    def by_code(self) -> dict[str, Unit]:
-        """Look units up by code (codes are unique, see :func:`read_roster`)."""
+    def by_code(self) -> Mapping[str, Unit]:
+        """Look units up by code (codes are unique, see :func:`read_roster`); built once, as
+        the desk looks a unit up for every upload."""
+        return self._by_code
+
+    @cached_property
+    def _by_code(self) -> Mapping[str, Unit]:
         return {unit.code: unit for unit in self.units}
 
 

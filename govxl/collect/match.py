@@ -49,7 +49,7 @@ class Index:
 
     @classmethod
     def of(cls, roster: Roster) -> Index:
-        ix = cls(roster, roster.by_code())
+        ix = cls(roster, dict(roster.by_code()))
         for u in roster.units:
             ix.by_folded_code[unicodedata.normalize("NFKC", u.code).casefold()] = u
             ix.by_name.setdefault(name_key(u.name), u)

@@ -11,7 +11,7 @@ import json
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -255,13 +255,15 @@ def judge(
     previous_year: int | None = None,
     decisions: Mapping[str, str] | None = None,
     ignored: list[str] | None = None,
+    units: Collection[str] | None = None,
 ) -> CollectReport:
     """Match files that were read to the roster and decide every unit.
 
     The second half of :func:`collect`, for files that were read elsewhere: the intake desk reads
     each upload as it arrives and judges its whole store with this, so the desk and
     ``govxl collect`` over the same store always give the same statuses. Findings are added to
-    the ``FileResult`` objects given.
+    the ``FileResult`` objects given. ``units``: the codes to decide (the desk judging the files
+    of one upload's units); the report then lists only those. None: the whole roster.
     """
     year = year or _common_year(files)
     if previous:
@@ -272,15 +274,15 @@ def judge(
         for fr in files:
             if fr.use == Use.USED and fr.ret and fr.unit_code in previous:
                 fr.findings.extend(check_previous(fr.ret, previous[fr.unit_code], file=fr.relative))
-    units = [
-        UnitStatus(u.code, u.name, u.parent_code, contact=u.contact, phone=u.phone)
-        for u in roster.units
+    wanted = roster.units if units is None else [u for u in roster.units if u.code in units]
+    decided = [
+        UnitStatus(u.code, u.name, u.parent_code, contact=u.contact, phone=u.phone) for u in wanted
     ]
-    _decide_all(units, files)
+    _decide_all(decided, files)
     for fr in files:
         for f in fr.findings:
             f.unit = f.unit or fr.unit_name
-    return CollectReport(inbox, year, units, files, ignored or [])
+    return CollectReport(inbox, year, decided, files, ignored or [])
 
 
 def _check_previous_year(previous_year: int | None, year: int | None) -> None:

@@ -46,8 +46,11 @@ def acted_file(a: Action, uploads: Mapping[int, Upload]) -> str:
 
 def decisions_of(uploads: list[Upload], actions: list[Action]) -> dict[str, str]:
     """The choices in force as collect's ``decisions``: store path → unit code."""
+    held = in_force(uploads, actions)
+    if not held:  # the usual case: no lookup of every upload for each one that arrives
+        return {}
     by_id = {u.id: u for u in uploads}
-    found = {acted_file(a, by_id): code for code, a in in_force(uploads, actions).items()}
+    found = {acted_file(a, by_id): code for code, a in held.items()}
     found.pop("", None)
     return found
 

@@ -98,6 +98,13 @@ class Desk:
         self.settings = settings
         self.lock = threading.RLock()
         self.files: dict[str, Stored] = {}
+        self._naming: dict[str, set[str]] = {}
+        """Unit code → the stored files that name it: sent by its link, given to it by collect,
+        or claiming it in their content."""
+        self._sent: dict[str, set[str]] = {}
+        """Unit code → the stored files its link sent."""
+        self._same: dict[str, set[str]] = {}
+        """sha256 → the stored files with those bytes."""
         self.uploads: list[Upload] = archive.uploads()
         self.actions: list[Action] = archive.actions()
         self.generation = 0
@@ -170,7 +177,7 @@ class Desk:
             if rel in first:
                 st.link, st.sent_as = first[rel].unit, first[rel].original_name
             self._attribute(st)
-            self.files[rel] = st
+            self._keep(st)
         self.generation += 1
         return moved, removed
 
@@ -179,6 +186,15 @@ class Desk:
         fr = _file_result(st)
         match([fr], self.settings.roster, self.settings.year, {})
         st.matched = fr.unit_code if fr.unit_code in self.links else ""
+
+    def _keep(self, st: Stored) -> None:
+        """A file joins the store, and the lookups that find the files concerning a unit."""
+        self.files[st.relative] = st
+        for code in _naming(st):
+            self._naming.setdefault(code, set()).add(st.relative)
+        if st.link:
+            self._sent.setdefault(st.link, set()).add(st.relative)
+        self._same.setdefault(st.res.sha256, set()).add(st.relative)
 
     def close(self) -> None:
         """Stop the reading pool (its workers are waited for), then close the archive."""
@@ -260,7 +276,8 @@ class Desk:
         with self.lock:
             if staged is not None:
                 candidate.path = self.archive.move_in(staged, stored)
-                self.files.setdefault(stored, candidate)
+                if stored not in self.files:
+                    self._keep(candidate)
             bisect.insort(self.uploads, upload, key=lambda u: u.id)
             self._changed()
         if staged is not None:
@@ -319,25 +336,29 @@ class Desk:
         """The store judged for these units only, exactly as the whole store judges them.
 
         A unit's verdict depends on the files collect gives it, the files its link sent, the
-        files whose content names it (and the units of those), and any file with the same bytes
-        (a duplicate counts once, the first in the store's order). Judging just those keeps an
-        upload's answer quick however many files the store holds; the other units in the result
-        are not to be read. ``pending`` and ``arriving``: an upload's row and file, judged as
-        they will stand once recorded (nobody else sees them before).
+        files whose content names it (and the units of those), the file the office chose for
+        it, and any file with the same bytes (a duplicate counts once, the first in the store's
+        order). Those are found through the desk's lookups, not by walking the store, so an
+        upload's answer costs the same in a district of 30 units and of 1,000; the other units
+        are not judged. ``pending`` and ``arriving``: an upload's row and file, judged as they
+        will stand once recorded (nobody else sees them before).
         """
         with self.lock:
-            stored = list(self.files.values())
-            if arriving is not None and arriving.relative not in self.files:
-                stored.append(arriving)
+            files, naming, sent_by, same = self.files, self._naming, self._sent, self._same
+            if arriving is not None and arriving.relative not in files:
+                rel = arriving.relative  # as if kept: in the files and lookups, as _keep puts it
+                files = {**files, rel: arriving}
+                naming = _with(naming, _naming(arriving), rel)
+                sent_by = _with(sent_by, {arriving.link} - {""}, rel)
+                same = _with(same, {arriving.res.sha256}, rel)
             uploads = self.uploads + [pending] if pending else self.uploads
             chosen = decisions_of(uploads, self.actions)
-            linked = [s for s in stored if s.link in codes]
-            codes = codes | {c for s in linked for c in (s.matched, s.claims) if c}
-            mine = [
-                s for s in stored if codes & {s.matched, s.link, s.claims, chosen.get(s.relative)}
-            ]
-            same = {s.res.sha256 for s in mine}
-            return self._judge_now([s for s in stored if s.res.sha256 in same], codes, uploads)
+            sent = [files[r] for c in codes for r in sent_by.get(c, ())]
+            codes = codes | {c for s in sent for c in (s.matched, s.claims) if c}
+            mine = {r for c in codes for r in naming.get(c, ())}
+            mine |= {r for r, c in chosen.items() if c in codes and r in files}
+            judged = {r for sha in {files[r].res.sha256 for r in mine} for r in same.get(sha, ())}
+            return self._judge_now([files[r] for r in judged], codes, uploads)
 
     def _judge_now(
         self,
@@ -356,6 +377,7 @@ class Desk:
             year=s.year,
             previous=s.previous or None,
             decisions=decisions_of(ups, self.actions),
+            units=only,
         )
         return overlay(report, ups, self.actions, self.generation, only=only)
 
@@ -382,6 +404,16 @@ def _file_result(s: Stored) -> FileResult:
         sent_as=s.sent_as,
         sender=s.link,
     )
+
+
+def _naming(st: Stored) -> set[str]:
+    """The units a stored file names: by its sender's link, collect's match, its content."""
+    return {st.link, st.matched, st.claims} - {""}
+
+
+def _with(lookup: dict[str, set[str]], keys: set[str], rel: str) -> dict[str, set[str]]:
+    """``lookup`` as it will be once ``rel`` is kept under ``keys`` (``lookup`` unchanged)."""
+    return {**lookup, **{k: lookup.get(k, set()) | {rel} for k in keys}}
 
 
 def _slashed(relative: str) -> str:

@@ -48,7 +48,7 @@ def overlay(
     j = Judged(report, generation)
     j.units = {u.code: u for u in report.units}
     j.by_file = {f.relative: f for f in report.files}
-    by_id = {u.id: u for u in uploads}
+    by_id = {u.id: u for u in uploads} if actions else {}  # for the office's actions only
     j.chosen = {
         code: a
         for code, a in in_force(uploads, actions).items()
