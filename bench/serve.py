@@ -165,6 +165,7 @@ class Server:
 
 
 BOUNDARY = "govxl-bench-5f0c2a"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def request_bytes(url: str, name: str, data: bytes) -> bytes:
@@ -174,7 +175,7 @@ def request_bytes(url: str, name: str, data: bytes) -> bytes:
     body = (
         (
             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+            f"Content-Type: {XLSX}\r\n\r\n"
         ).encode()
         + data
         + f"\r\n--{BOUNDARY}--\r\n".encode()
@@ -318,7 +319,9 @@ def upload_run(root: Path, name: str, n: int, total: int, think: tuple[float, fl
 
 
 def board_run(root: Path, n: int) -> dict:
-    """1,000 units, each with its return (personalised from one rendered return: quick)."""
+    """1,000 units, each with its return (personalised from one rendered return: quick); then
+    one unit after another uploads into that store, a new version and the same bytes again,
+    one at a time: what an upload costs once the district is large."""
     from govxl.desk.intake import Desk
 
     folder = root / "board"
@@ -330,9 +333,15 @@ def board_run(root: Path, n: int) -> dict:
     desk = Desk.open(folder, roster=rpath, form="gb2021", year=YEAR)
     for u in desk.settings.roster.units:
         desk.receive(u.code, "报表.xlsx", personalise(base, u.code, u.name), client="bench")
+    units = desk.settings.roster.units[:: max(1, n // 20)][:20]
     desk.close()
+    later = render(
+        random_return(form, random.Random(2), year=YEAR, code=CODE_TOKEN, name=NAME_TOKEN)
+    )
+    sends = [personalise(later, u.code, u.name) for u in units]
     server = Server(folder, None)
     times: dict[str, list[float]] = {"/office": [], "/api/units": [], "/office/rows": []}
+    into: dict[str, list[float]] = {"new version": [], "same bytes again": []}
     try:
         with httpx.Client(timeout=60) as c:
             c.get(f"{server.url}/o/{server.office}")
@@ -342,6 +351,16 @@ def board_run(root: Path, n: int) -> dict:
                     r = c.get(server.url + path)
                     times[path].append(time.perf_counter() - t)
                     assert r.status_code == 200 and f"U{n:04d}" in r.text, path
+            for kind in into:
+                for u, data in zip(units, sends, strict=True):
+                    t = time.perf_counter()
+                    r = c.post(
+                        server.links[u.code] + "/upload",
+                        files={"file": ("报表（修改）.xlsx", data)},
+                        headers={"accept": "application/json"},
+                    )
+                    into[kind].append(time.perf_counter() - t)
+                    assert r.status_code == 200, r.text
         rss, rss_all = server.peak_rss_mb()
     finally:
         server.stop()
@@ -353,6 +372,8 @@ def board_run(root: Path, n: int) -> dict:
     for path, xs in times.items():
         out[f"{path} median_ms"] = round(statistics.median(xs) * 1000, 1)
         out[f"{path} max_ms"] = round(max(xs) * 1000, 1)
+    for kind, xs in into.items():
+        out[f"upload, {kind}, median_ms"] = round(statistics.median(xs) * 1000, 1)
     return out
 
 

@@ -2,9 +2,11 @@
 returns (50 units, three versions each, as bench/serve.py sends them), then of the same 150
 again (bytes the store already holds), each piece timed by a wrapper around it; once reading
 in-process (``Desk.open``'s default) and once in a pool of two (``govxl serve``'s default), with
-the CPU the desk's own process spends per upload.
+the CPU the desk's own process spends per upload. ``--units 1000``: the roster has that many
+units, every other one with a return in the store already (what an upload costs once the
+district is large).
 
-    .venv/bin/python bench/serve_pieces.py
+    .venv/bin/python bench/serve_pieces.py [--units 1000]
 
 Read with bench/serve.py's burst run: every piece that holds the GIL (judging, the web stack,
 and reading when it is in-process) is serialised across concurrent uploads; the syncs release
@@ -14,7 +16,9 @@ worker, collect's reader there, the result back.
 
 from __future__ import annotations
 
+import argparse
 import collections
+import random
 import statistics
 import sys
 import tempfile
@@ -27,6 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.serve import returns, roster  # noqa: E402
 from govxl.desk.intake import Desk  # noqa: E402
+from govxl.forms import load_form  # noqa: E402
+from govxl.samples import random_return  # noqa: E402
+from govxl.template.personalise import CODE_TOKEN, NAME_TOKEN, personalise  # noqa: E402
+from govxl.template.writer import render  # noqa: E402
 
 SPENT: dict[str, float] = collections.defaultdict(float)
 
@@ -42,11 +50,18 @@ def timed(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def pieces(files: dict[str, list[bytes]], root: Path, readers: int) -> None:
-    """Every upload of ``files`` twice, through a desk reading in-process or in a pool."""
-    desk = Desk.open(
-        root / "d", roster=roster(root / "名册.csv", 50), form="gb2021", year=2025, readers=readers
-    )
+def pieces(files: dict[str, list[bytes]], root: Path, readers: int, units: int) -> None:
+    """Every upload of ``files`` twice, through a desk reading in-process or in a pool; the
+    roster's other units (``units`` in all) each have a return in the store already."""
+    listed = roster(root / "名册.csv", units)
+    desk = Desk.open(root / "d", roster=listed, form="gb2021", year=2025, readers=readers)
+    if units > len(files):
+        base = render(
+            random_return(load_form("gb2021"), random.Random(1), year=2025, code=CODE_TOKEN,
+                          name=NAME_TOKEN)
+        )  # fmt: skip
+        for u in desk.settings.roster.units[len(files) :]:
+            desk.receive(u.code, "报表.xlsx", personalise(base, u.code, u.name), client="bench")
     # the whole read as the desk waits for it: in a pool, with the trip to the worker and back
     desk.readers.read = timed("read (collect's reader)", desk.readers.read)  # type: ignore[method-assign]
     for name in ("judged_for", "_attribute"):
@@ -75,10 +90,14 @@ def pieces(files: dict[str, list[bytes]], root: Path, readers: int) -> None:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--units", type=int, default=50, help="units in the roster (at least 50)")
+    a = ap.parse_args()
     files = returns(50, 3)
+    print(f"a district of {max(a.units, 50)} units")
     for readers in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
-            pieces(files, Path(tmp), readers)
+            pieces(files, Path(tmp), readers, max(a.units, 50))
 
 
 if __name__ == "__main__":
