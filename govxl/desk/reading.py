@@ -1,7 +1,7 @@
 """Reading new uploads in a few worker processes, off the server's one GIL.
 
-A new upload costs about 15 ms of Python in the desk, 10 of them reading the file; under one
-GIL, fifty new files arriving together are read one after another. Here each is read in a small
+A new upload costs 10–13 ms of Python in the desk, 7–10 of them reading the file; under one
+GIL, fifty new files arriving together would be read one after another. Here each is read in a small
 pool of processes by collect's own reader (:func:`read_one`, which is ``read_all`` on one file,
 ``jobs=1``): no second reader, so what a unit is told is what ``govxl collect`` decides.
 
