@@ -190,7 +190,10 @@ def request_bytes(url: str, name: str, data: bytes) -> bytes:
 
 async def answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     """The status and body of one HTTP/1.1 answer (the desk always sends Content-Length)."""
-    status = int((await reader.readline()).split()[1])
+    line = await reader.readline()
+    if not line:
+        raise RuntimeError("the desk closed the connection without answering")
+    status = int(line.split()[1])
     length = None
     while (line := await reader.readline()) not in (b"\r\n", b""):
         key, _, value = line.partition(b":")

@@ -11,7 +11,8 @@ import json
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -255,7 +256,7 @@ def judge(
     previous_year: int | None = None,
     decisions: Mapping[str, str] | None = None,
     ignored: list[str] | None = None,
-    units: Collection[str] | None = None,
+    units: AbstractSet[str] | None = None,
 ) -> CollectReport:
     """Match files that were read to the roster and decide every unit.
 

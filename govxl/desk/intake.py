@@ -338,10 +338,11 @@ class Desk:
         A unit's verdict depends on the files collect gives it, the files its link sent, the
         files whose content names it (and the units of those), the file the office chose for
         it, and any file with the same bytes (a duplicate counts once, the first in the store's
-        order). Those are found through the desk's lookups, not by walking the store, so an
-        upload's answer costs the same in a district of 30 units and of 1,000; the other units
-        are not judged. ``pending`` and ``arriving``: an upload's row and file, judged as they
-        will stand once recorded (nobody else sees them before).
+        order). Those are found through the desk's lookups, not by walking the store or
+        deciding every unit, so an upload in a district of 1,000 units costs about what it costs
+        in one of 50 (``bench/serve_pieces.py --units``); the other units are not judged.
+        ``pending`` and ``arriving``: an upload's row and file, judged as they will stand once
+        recorded (nobody else sees them before).
         """
         with self.lock:
             files, naming, sent_by, same = self.files, self._naming, self._sent, self._same

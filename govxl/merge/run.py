@@ -13,7 +13,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from govxl.check.findings import Finding
@@ -125,11 +125,10 @@ def _from_report(
             u.status in (Status.PASSED, Status.WARNED)
             or (include_errors and u.status == Status.FAILED)
         ):
-            assert fr.ret is not None
-            fr.ret.unit_code, fr.ret.unit_name = fr.unit_code, fr.unit_name
-            sources.add(
-                fr.path, fr.relative, ReadResult(fr.path, fr.sha256, fr.ret, fr.findings), out
-            )
+            assert fr.ret is not None  # summed as the unit it was matched to, on a copy: the
+            # report's return may be another's (the desk keeps each upload's read result)
+            ret = replace(fr.ret, unit_code=fr.unit_code, unit_name=fr.unit_name)
+            sources.add(fr.path, fr.relative, ReadResult(fr.path, fr.sha256, ret, fr.findings), out)
             if u.status == Status.FAILED:
                 out.unchecked = True
         elif u.file:

@@ -147,6 +147,21 @@ def test_a_file_sent_through_another_units_link_counts_where_the_office_says(
     assert board == _collect(desk, tmp_path)
 
 
+def test_downloading_the_summary_changes_no_verdict(
+    client: TestClient, desk: Desk, tmp_path: Path
+) -> None:
+    """The summary sums a file as the unit the office chose for it; the file's own reading (what
+    it claims to be) stays as it was read, so the board after the download is the board before."""
+    upload(client, desk, "A01", workbook("A01"))
+    sent = upload(client, desk, "A01", workbook("A02", seed=4), "甲街道（修改）.xlsx").json()
+    _choose(client, desk, "A01", sent["uploads"][0]["id"])
+    before = _board(client, desk)
+    summary = client.get("/office/download/汇总表.xlsx", headers=office(desk))
+    assert summary.status_code == 200
+    assert _board(client, desk) == before == _collect(desk, tmp_path)
+    assert {s.claims for s in desk.files.values()} == {"A01", "A02"}
+
+
 def test_a_new_upload_after_the_choice_is_weighed_afresh(
     client: TestClient, desk: Desk, tmp_path: Path
 ) -> None:

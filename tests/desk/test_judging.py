@@ -1,27 +1,34 @@
 """An upload's verdict is the whole store's verdict for its unit, whatever came before it.
 
-The desk judges an upload with the files that concern its unit only (found through its lookups,
-so a district of 1,000 units answers as quickly as one of 30). Whatever the sequence of uploads —
-a unit's own returns, a return sent through another unit's link, the same bytes twice, another
-unit's template filled in, a file that is no workbook, the office choosing a version, confirming,
-returning — each unit's part must equal the whole store judged at once.
+The desk judges an upload with the files that concern its unit only (found through lookups it
+keeps as files arrive, not by walking the store). Whatever the sequence — a unit's own returns,
+a return sent through another unit's link, the same bytes twice, another unit's template filled
+in, a file that is no workbook, the office choosing a version, confirming, returning, the
+summary downloaded, the desk restarted — the answer an upload gets, and each unit's part
+judged afterwards, must equal the whole store judged at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from functools import cache
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from govxl.collect import collect
 from govxl.desk.answers import Refused
-from govxl.desk.choices import decisions_of
-from govxl.desk.intake import Desk
+from govxl.desk.choices import decisions_of, store_decisions
+from govxl.desk.exports import merged
+from govxl.desk.intake import Desk, verdict_of
+from govxl.merge.run import MergeError
 from tests.desk.kit import NOT_A_NUMBER, UNITS, open_desk, workbook
 
-CODES = sorted(UNITS)
+CODES = sorted(UNITS)[:3]
+"""Three units of the four: the office's actions and the copies meet the same units often."""
+Step = tuple[str, str, str, int, bool]
 
 
 @cache
@@ -44,6 +51,9 @@ office_acts = st.tuples(
     st.integers(0, 12),  # which upload so far
     st.just(False),
 )
+others = st.tuples(
+    st.sampled_from(["summary", "restart"]), st.just(""), st.just(""), st.just(0), st.just(False)
+)
 
 
 def _concerning(desk: Desk, code: str) -> set[str]:
@@ -58,12 +68,23 @@ def _concerning(desk: Desk, code: str) -> set[str]:
     return {s.relative for s in stored if s.res.sha256 in same}
 
 
-def _apply(desk: Desk, step: tuple[str, str, str, int, bool]) -> None:
-    kind, code, other, n, wrong = step
-    if kind == "upload":
-        data = b"not a workbook" if other == "junk" else _bytes(other, n, wrong)
-        desk.receive(code, f"{other}-{n}.xlsx", data, client="test")
-        return
+def _upload(desk: Desk, step: Step) -> None:
+    """One upload, and its answer checked against the whole store judged once it is in."""
+    _, code, other, n, wrong = step
+    data = b"not a workbook" if other == "junk" else _bytes(other, n, wrong)
+    out = desk.receive(code, f"{other}-{n}.xlsx", data, client="test")
+    whole = desk.judged()
+    unit, file = whole.units[code], whole.by_file[out.upload.stored]
+    assert (out.unit.status, out.unit.file) == (unit.status, unit.file)
+    assert out.upload.verdict == verdict_of(file).value
+    assert (out.file.use, [f.code for f in out.file.findings]) == (
+        file.use,
+        [f.code for f in file.findings],
+    )
+
+
+def _act(desk: Desk, step: Step) -> None:
+    kind, code, _, n, _ = step
     if not desk.uploads:
         return
     up = desk.uploads[n % len(desk.uploads)]
@@ -73,16 +94,34 @@ def _apply(desk: Desk, step: tuple[str, str, str, int, bool]) -> None:
         pass  # the office cannot do that now (a version that does not count, a failing return)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(uploads, office_acts), min_size=1, max_size=10))
+@example(  # the office's choice, then a new version: the choice no longer holds for it
+    [("upload", "A01", "A01", 0, False), ("upload", "A01", "A01", 1, True)]
+    + [("choose", "A01", "", 0, False), ("upload", "A01", "A01", 2, False)]
+)
+@example(  # another unit's return through A01's link, chosen for A01, then summed
+    [("upload", "A01", "A01", 0, False), ("upload", "A01", "A02", 1, False)]
+    + [("choose", "A01", "", 1, False), ("summary", "", "", 0, False)]
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(uploads, office_acts, others), min_size=1, max_size=12))
 def test_any_run_of_uploads_and_office_actions_gives_each_unit_the_whole_stores_verdict(
-    steps: list[tuple[str, str, str, int, bool]],
+    steps: list[Step],
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        desk = open_desk(Path(tmp) / "工作目录")
+        folder = Path(tmp) / "工作目录"
+        desk = open_desk(folder)
         try:
             for step in steps:
-                _apply(desk, step)
+                if step[0] == "upload":
+                    _upload(desk, step)
+                elif step[0] == "summary":
+                    with contextlib.suppress(MergeError):  # nothing to sum yet
+                        merged(desk.judged(), desk.settings.roster)  # as the office downloads it
+                elif step[0] == "restart":
+                    desk.close()
+                    desk = Desk.open(folder)
+                else:
+                    _act(desk, step)
                 whole = desk.judged()
                 for code in CODES:
                     part = desk.judged_for({code})
@@ -96,5 +135,10 @@ def test_any_run_of_uploads_and_office_actions_gives_each_unit_the_whole_stores_
                                 g.use,
                                 [x.code for x in g.findings],
                             )
+            inbox = desk.archive.store  # and the whole store as `govxl collect` decides it
+            again = collect(inbox, desk.settings.roster, decisions=store_decisions(inbox), jobs=1)
+            assert {u.code: u.status for u in desk.judged().report.units} == {
+                u.code: u.status for u in again.units
+            }
         finally:
             desk.close()
